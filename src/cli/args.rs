@@ -1,0 +1,219 @@
+//! The command-line interface (clap). Scripts rely on it: change it only by adding.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::wechat::delivery::WaybillRef;
+use crate::wechat::shop::ShopKind;
+use crate::wechat::{Lang, OrderId};
+
+/// Packing station for a WeChat shop: orders, e-waybill labels, shipping.
+#[derive(Debug, Parser)]
+#[command(name = "waybill-desk", version, about)]
+pub struct Cli {
+    /// WeChat API base URL (default: the real WeChat host; a sandbox or proxy URL here).
+    #[arg(long, global = true, env = "WAYBILL_DESK_API_BASE")]
+    pub api_base: Option<url::Url>,
+    /// The shop's AppID. The AppSecret comes from WAYBILL_DESK_APPSECRET.
+    #[arg(long, global = true, env = "WAYBILL_DESK_APPID")]
+    pub appid: Option<String>,
+    /// Which shop order API family the account uses.
+    #[arg(long, global = true, value_enum)]
+    pub shop: Option<ShopArg>,
+    /// Where settings (and later the journal) live.
+    #[arg(long, global = true, env = "WAYBILL_DESK_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Language of messages.
+    #[arg(long, global = true, value_enum, env = "WAYBILL_DESK_LANG")]
+    pub lang: Option<LangArg>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Shop family on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShopArg {
+    /// 微信小店 (channels/ec).
+    Channels,
+    /// 小商店 (product/order).
+    Minishop,
+}
+
+impl From<ShopArg> for ShopKind {
+    fn from(s: ShopArg) -> Self {
+        match s {
+            ShopArg::Channels => ShopKind::Channels,
+            ShopArg::Minishop => ShopKind::Minishop,
+        }
+    }
+}
+
+/// Language on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    #[value(name = "zh-cn", alias = "zh")]
+    ZhCn,
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::ZhCn => Lang::ZhCn,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+/// Label kind on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrintTypeArg {
+    /// One-part label (一联单, 76x130 mm), through getOrder with print_type 1.
+    One,
+    /// Two-part label (二联单, 100x180 mm), through batchGetOrder.
+    Two,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the sandbox (a local stand-in for WeChat) and print its URL.
+    Sandbox {
+        #[arg(long, default_value = "127.0.0.1:8765")]
+        addr: SocketAddr,
+        /// Added to every call.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// Sample orders to generate.
+        #[arg(long, default_value_t = 300)]
+        orders: usize,
+    },
+    /// List shop orders (default: to be shipped, last 30 days).
+    Orders {
+        /// OrderStatus to list (20 = to be shipped); 0 lists every status.
+        #[arg(long, default_value_t = 20)]
+        status: u32,
+        /// How many days back to look.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch e-waybill labels and write them as HTML files.
+    Labels {
+        /// ORDER_ID:DELIVERY_ID[:WAYBILL_ID]
+        #[arg(required = true, value_name = "ORDER")]
+        orders: Vec<LabelArg>,
+        #[arg(long, value_enum, default_value = "two")]
+        print_type: PrintTypeArg,
+        /// Directory for ORDER_ID.html files.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ship an order with its waybill(s) (delivery/send).
+    Ship {
+        order_id: OrderId,
+        /// DELIVERY_ID:WAYBILL_ID; repeat for several parcels.
+        #[arg(long = "waybill", required = true)]
+        waybills: Vec<WaybillRef>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the couriers (getAllDelivery).
+    Couriers {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or cancel e-waybills.
+    Waybill {
+        #[command(subcommand)]
+        action: WaybillAction,
+    },
+    /// Show sender and receiver of a waybill (getContact).
+    Contact {
+        waybill_id: String,
+        /// The Token of the waybill's order-placement event.
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `waybill` sub-actions.
+#[derive(Debug, Subcommand)]
+pub enum WaybillAction {
+    /// Create a waybill for a shop order (receiver and goods from the order, sender from settings).
+    Add {
+        order_id: OrderId,
+        #[arg(long)]
+        delivery_id: String,
+        #[arg(long)]
+        biz_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a waybill.
+    Cancel {
+        order_id: OrderId,
+        #[arg(long)]
+        delivery_id: String,
+        #[arg(long)]
+        waybill_id: String,
+    },
+}
+
+/// `ORDER_ID:DELIVERY_ID[:WAYBILL_ID]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelArg {
+    pub order_id: OrderId,
+    pub delivery_id: String,
+    pub waybill_id: Option<String>,
+}
+
+impl std::str::FromStr for LabelArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut parts = s.splitn(3, ':');
+        let order_id = parts.next().unwrap_or_default().parse::<OrderId>()?;
+        let delivery_id = parts.next().unwrap_or_default().trim().to_string();
+        if delivery_id.is_empty() {
+            return Err(format!("`{s}` is not ORDER_ID:DELIVERY_ID[:WAYBILL_ID]"));
+        }
+        let waybill_id = parts
+            .next()
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty());
+        Ok(LabelArg {
+            order_id,
+            delivery_id,
+            waybill_id,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_arg_parses_with_and_without_waybill() {
+        let a: LabelArg = "9007199254740993:SF".parse().unwrap();
+        assert_eq!(a.order_id, OrderId(9_007_199_254_740_993));
+        assert_eq!(a.waybill_id, None);
+        let b: LabelArg = "12:SF:SF100".parse().unwrap();
+        assert_eq!(b.waybill_id.as_deref(), Some("SF100"));
+        assert!("12".parse::<LabelArg>().is_err());
+        assert!("x:SF".parse::<LabelArg>().is_err());
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

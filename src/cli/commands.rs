@@ -1,0 +1,452 @@
+//! One function per command. Each prints one line per item (or JSON lines with `--json`).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde_json::json;
+
+use super::args::{Command, LabelArg, PrintTypeArg, WaybillAction};
+use super::Context;
+use crate::sandbox::{fake, Sandbox, SandboxConfig, DEMO_APPID, DEMO_SECRET};
+use crate::wechat::delivery::{ShipOutcome, WaybillRef};
+use crate::wechat::logistics::{
+    AddOrderRequest, Cargo, CargoDetail, Insured, LabelRequest, ServiceChoice, ShopInfo,
+    WaybillParty,
+};
+use crate::wechat::order::{format_china_time, Order};
+use crate::wechat::shop::OrderQuery;
+use crate::wechat::{DeliveryId, Lang, OrderId, PrintType, WaybillId, WechatError};
+
+/// Prints a line to stdout; a closed pipe (`| head`) ends the command instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+pub(super) async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Sandbox { .. } => unreachable!("handled before connecting"),
+        Command::Orders { status, days, json } => orders(ctx, status, days, json).await,
+        Command::Labels {
+            orders,
+            print_type,
+            out,
+            json,
+        } => labels(ctx, &orders, print_type, &out, json).await,
+        Command::Ship {
+            order_id,
+            waybills,
+            json,
+        } => ship(ctx, order_id, &waybills, json).await,
+        Command::Couriers { json } => couriers(ctx, json).await,
+        Command::Waybill { action } => match action {
+            WaybillAction::Add {
+                order_id,
+                delivery_id,
+                biz_id,
+                json,
+            } => waybill_add(ctx, order_id, delivery_id, biz_id, json).await,
+            WaybillAction::Cancel {
+                order_id,
+                delivery_id,
+                waybill_id,
+            } => waybill_cancel(ctx, order_id, delivery_id, waybill_id).await,
+        },
+        Command::Contact {
+            waybill_id,
+            token,
+            json,
+        } => contact(ctx, &waybill_id, &token, json).await,
+    }
+}
+
+pub(super) async fn serve_sandbox(
+    addr: SocketAddr,
+    latency_ms: u64,
+    orders: usize,
+) -> anyhow::Result<ExitCode> {
+    let sandbox = Sandbox::start(
+        addr,
+        SandboxConfig {
+            orders,
+            latency_ms,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .with_context(|| format!("cannot listen on {addr}"))?;
+    say!("{}", sandbox.url());
+    say!("appid: {DEMO_APPID}  appsecret: {DEMO_SECRET}  (sample data only)");
+    say!(
+        "control: GET {0}sandbox/events  GET {0}sandbox/stats  POST {0}sandbox/faults",
+        sandbox.url()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    sandbox.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 7 {
+        return "*".repeat(chars.len());
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{}****{tail}", chars[..3].iter().collect::<String>())
+}
+
+async fn orders(ctx: &Context, status: u32, days: u32, json: bool) -> anyhow::Result<ExitCode> {
+    let now = chrono::Utc::now().timestamp();
+    let query = OrderQuery {
+        created_from: now - i64::from(days) * 24 * 3600,
+        created_to: now,
+        status: (status != 0).then_some(status),
+    };
+    let list = ctx.client.shop(ctx.shop).list_orders(query).await?;
+    for order in &list {
+        if json {
+            say!("{}", serde_json::to_string(order)?);
+        } else {
+            say!("{}", order_line(order, ctx.lang));
+        }
+    }
+    if !json {
+        eprintln!(
+            "{} {}",
+            list.len(),
+            if ctx.lang == Lang::ZhCn {
+                "个订单"
+            } else {
+                "orders"
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn order_line(order: &Order, lang: Lang) -> String {
+    let pieces = order.shippable_pieces();
+    let notes = if order.customer_notes.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", order.customer_notes)
+    };
+    format!(
+        "{}  {}  {}  {} {}  {}{}  {}{}",
+        order.id,
+        format_china_time(order.created_unix),
+        crate::wechat::error::status_label(order.status, lang),
+        order.address.user_name,
+        mask_phone(&order.address.tel_number),
+        order.address.city_name,
+        order.address.county_name,
+        pieces,
+        notes
+    )
+}
+
+async fn labels(
+    ctx: &Context,
+    orders: &[LabelArg],
+    print_type: PrintTypeArg,
+    out: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let requests: Vec<LabelRequest> = orders
+        .iter()
+        .map(|o| LabelRequest {
+            order_id: o.order_id.logistics_id(),
+            delivery_id: DeliveryId(o.delivery_id.clone()),
+            waybill_id: o.waybill_id.clone().map(WaybillId),
+        })
+        .collect();
+    let print_type = match print_type {
+        PrintTypeArg::One => PrintType::OnePart,
+        PrintTypeArg::Two => PrintType::TwoPart,
+    };
+    let results = ctx.client.logistics().labels(&requests, print_type).await;
+    let mut failed = 0usize;
+    for (request, result) in requests.iter().zip(results) {
+        let written = result.and_then(|label| {
+            let path = out.join(format!("{}.html", request.order_id));
+            write_atomically(&path, label.html.as_bytes())
+                .map(|()| (label, path))
+                .map_err(|e| {
+                    WechatError::Refused(crate::wechat::Refusal::InvalidArgument(format!(
+                        "cannot write label file: {e}"
+                    )))
+                })
+        });
+        match written {
+            Ok((label, path)) if json => say!(
+                "{}",
+                json!({"order_id": request.order_id, "ok": true, "delivery_id": label.delivery_id,
+                       "waybill_id": label.waybill_id, "file": path, "waybill_data": label.waybill_data})
+            ),
+            Ok((label, path)) => say!(
+                "ok    {}  {} {}  -> {}",
+                request.order_id,
+                label.delivery_id,
+                label.waybill_id,
+                path.display()
+            ),
+            Err(e) => {
+                failed += 1;
+                if json {
+                    say!(
+                        "{}",
+                        json!({"order_id": request.order_id, "ok": false, "errcode": e.errcode(),
+                               "error": e.explain(ctx.lang)})
+                    );
+                } else {
+                    say!("FAIL  {}  {}", request.order_id, e.explain(ctx.lang));
+                }
+            }
+        }
+    }
+    if !json {
+        eprintln!("{} ok, {} failed", requests.len() - failed, failed);
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Writes a file so that a reader never sees half of it.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("html.part");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+async fn ship(
+    ctx: &Context,
+    order_id: OrderId,
+    waybills: &[WaybillRef],
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let outcome = ctx
+        .client
+        .delivery(ctx.shop)
+        .ship_order(order_id, waybills)
+        .await;
+    let zh = ctx.lang == Lang::ZhCn;
+    let (code, line, value) = match &outcome {
+        Ok(o) => {
+            let text = match (o, zh) {
+                (ShipOutcome::Shipped, true) => "已发货",
+                (ShipOutcome::Shipped, false) => "shipped",
+                (ShipOutcome::AlreadyShipped, true) => "之前已经发过货,无需操作",
+                (ShipOutcome::AlreadyShipped, false) => "already shipped earlier; nothing to do",
+                (ShipOutcome::ShippedConfirmedOnReread, true) => {
+                    "已发货(应答丢失,重新查询订单确认)"
+                }
+                (ShipOutcome::ShippedConfirmedOnReread, false) => {
+                    "shipped (answer was lost; confirmed by re-reading the order)"
+                }
+            };
+            (
+                ExitCode::SUCCESS,
+                format!("ok    {order_id}  {text}"),
+                json!({"order_id": order_id.to_string(), "ok": true, "outcome": o}),
+            )
+        }
+        Err(e) => (
+            ExitCode::FAILURE,
+            format!("FAIL  {order_id}  {}", e.explain(ctx.lang)),
+            json!({"order_id": order_id.to_string(), "ok": false, "errcode": e.errcode(), "error": e.explain(ctx.lang)}),
+        ),
+    };
+    if json {
+        say!("{value}");
+    } else {
+        say!("{line}");
+    }
+    Ok(code)
+}
+
+async fn couriers(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
+    for c in ctx.client.logistics().couriers().await? {
+        if json {
+            say!("{}", serde_json::to_string(&c)?);
+        } else {
+            say!("{}  {}", c.delivery_id, c.delivery_name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The sender for new waybills: from settings, or the sandbox's warehouse in demo mode.
+fn sender(ctx: &Context) -> anyhow::Result<WaybillParty> {
+    if let Some(s) = &ctx.settings.sender {
+        return Ok(s.clone());
+    }
+    if ctx.embedded.is_some() {
+        let (name, mobile, address) = fake::shop_sender();
+        return Ok(WaybillParty {
+            name,
+            mobile,
+            province: String::new(),
+            city: String::new(),
+            area: String::new(),
+            address,
+            ..WaybillParty::default()
+        });
+    }
+    anyhow::bail!(
+        "no sender address: add a \"sender\" (name, mobile, province, city, area, address) to {}",
+        ctx.data_dir.join(crate::settings::SETTINGS_FILE).display()
+    )
+}
+
+/// The `order/add` request for a shop order.
+pub fn add_order_request(
+    order: &Order,
+    sender: WaybillParty,
+    delivery_id: DeliveryId,
+    biz_id: String,
+) -> AddOrderRequest {
+    let a = &order.address;
+    let details: Vec<CargoDetail> = order
+        .products
+        .iter()
+        .filter(|p| p.shippable_cnt() > 0)
+        .map(|p| CargoDetail {
+            name: p.title.clone(),
+            count: p.shippable_cnt(),
+        })
+        .collect();
+    let first = details.first().map(|d| d.name.clone()).unwrap_or_default();
+    let pieces: u32 = details.iter().map(|d| d.count).sum();
+    AddOrderRequest {
+        add_source: 0,
+        order_id: order.id.logistics_id(),
+        openid: order.openid.clone(),
+        delivery_id,
+        biz_id,
+        custom_remark: order.customer_notes.clone(),
+        sender,
+        receiver: WaybillParty {
+            name: a.user_name.clone(),
+            mobile: a.tel_number.clone(),
+            post_code: a.postal_code.clone(),
+            country: "中国".into(),
+            province: a.province_name.clone(),
+            city: a.city_name.clone(),
+            area: a.county_name.clone(),
+            address: a.detail_info.clone(),
+            ..WaybillParty::default()
+        },
+        cargo: Cargo {
+            count: 1,
+            weight: 1.0,
+            space_x: 30.0,
+            space_y: 20.0,
+            space_z: 10.0,
+            detail_list: details,
+        },
+        shop: ShopInfo {
+            wxa_path: String::new(),
+            img_url: order
+                .products
+                .first()
+                .map(|p| p.thumb_img.clone())
+                .unwrap_or_default(),
+            goods_name: first,
+            goods_count: pieces,
+        },
+        insured: Insured {
+            use_insured: 0,
+            insured_value: 0,
+        },
+        service: ServiceChoice {
+            service_type: 0,
+            service_name: "标准快递".into(),
+        },
+    }
+}
+
+async fn waybill_add(
+    ctx: &Context,
+    order_id: OrderId,
+    delivery_id: String,
+    biz_id: String,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let sender = sender(ctx)?;
+    let order = ctx.client.shop(ctx.shop).get_order(order_id).await?;
+    let request = add_order_request(&order, sender, DeliveryId(delivery_id), biz_id);
+    let answer = ctx.client.logistics().add_order(&request).await?;
+    if json {
+        say!("{}", serde_json::to_string(&answer)?);
+    } else {
+        say!(
+            "ok    {}  {}:{}",
+            answer.order_id,
+            request.delivery_id,
+            answer.waybill_id
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn waybill_cancel(
+    ctx: &Context,
+    order_id: OrderId,
+    delivery_id: String,
+    waybill_id: String,
+) -> anyhow::Result<ExitCode> {
+    let order = ctx.client.shop(ctx.shop).get_order(order_id).await?;
+    ctx.client
+        .logistics()
+        .cancel_order(
+            &order_id.logistics_id(),
+            &order.openid,
+            &DeliveryId(delivery_id),
+            &WaybillId(waybill_id.clone()),
+        )
+        .await?;
+    say!("ok    {order_id}  {waybill_id} cancelled");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn contact(
+    ctx: &Context,
+    waybill_id: &str,
+    token: &str,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let c = ctx
+        .client
+        .logistics()
+        .contact(token, &WaybillId(waybill_id.to_string()))
+        .await?;
+    if json {
+        say!("{}", serde_json::to_string(&c)?);
+    } else {
+        let zh = ctx.lang == Lang::ZhCn;
+        say!(
+            "{}  {} {} {}",
+            if zh { "寄件人" } else { "sender  " },
+            c.sender.name,
+            c.sender.mobile,
+            c.sender.address
+        );
+        say!(
+            "{}  {} {} {}",
+            if zh { "收件人" } else { "receiver" },
+            c.receiver.name,
+            c.receiver.mobile,
+            c.receiver.address
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

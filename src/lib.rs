@@ -1,0 +1,7 @@
+//! waybill-desk: the packing station of a WeChat shop. Lists orders, fetches and prints
+//! e-waybill labels, and ships orders.
+
+pub mod cli;
+pub mod sandbox;
+pub mod settings;
+pub mod wechat;

@@ -1,0 +1,64 @@
+//! A local stand-in for the WeChat APIs the packing station uses: stateful, with realistic
+//! label pages, the documented error codes and fault injection. Part of the shipped binary
+//! (`waybill-desk sandbox`) and the default when no credentials are configured.
+
+pub mod fake;
+pub mod faults;
+pub mod label;
+pub mod model;
+mod server;
+pub mod world;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+pub use faults::{Fault, FaultRule, Faults};
+pub use server::Sandbox;
+pub use world::{OrderEvent, Stats};
+
+/// The AppID the sandbox accepts.
+pub const DEMO_APPID: &str = "wxsandbox00000001";
+/// The AppSecret the sandbox accepts (not a real secret: the sandbox is public sample data).
+pub const DEMO_SECRET: &str = "sandbox-demo-secret";
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Generated orders.
+    pub orders: usize,
+    /// Seed of the generated data.
+    pub seed: u64,
+    /// Added to every call.
+    pub latency_ms: u64,
+    pub appid: String,
+    pub secret: String,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            orders: 300,
+            seed: 20_261_123,
+            latency_ms: 0,
+            appid: DEMO_APPID.into(),
+            secret: DEMO_SECRET.into(),
+        }
+    }
+}
+
+impl Sandbox {
+    /// Starts a sandbox on `addr` (use port 0 for any free port).
+    pub async fn start(addr: SocketAddr, config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let now = chrono::Utc::now().timestamp();
+        let orders = fake::generate_orders(config.orders, config.seed, now);
+        let world = world::World::new(orders, config.appid, config.secret, config.seed);
+        let shared = Arc::new(server::Shared {
+            world: Mutex::new(world),
+            faults: Mutex::new(Faults {
+                latency_ms: config.latency_ms,
+                ..Faults::default()
+            }),
+        });
+        Sandbox::serve(addr, shared).await
+    }
+}

@@ -1,0 +1,280 @@
+//! The HTTP face of the sandbox: one dispatcher that gates every call (latency, faults, token)
+//! and wraps answers in WeChat's `{errcode, errmsg}` envelope.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+use url::Url;
+
+use super::faults::{Fault, Faults};
+use super::world::{OrderEvent, Stats, World};
+
+/// Shared between the server task and the [`Sandbox`] handle.
+pub(crate) struct Shared {
+    pub(crate) world: Mutex<World>,
+    pub(crate) faults: Mutex<Faults>,
+}
+
+impl Shared {
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+    pub(crate) fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.faults
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A running sandbox server.
+pub struct Sandbox {
+    url: Url,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Sandbox {
+    pub(crate) async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> std::io::Result<Sandbox> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let url = Url::parse(&format!("http://{local}/"))
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let app = Router::new().fallback(dispatch).with_state(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = server.await {
+                tracing::error!(error = %e, "sandbox server stopped");
+            }
+        });
+        Ok(Sandbox {
+            url,
+            shared,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// The base URL to give the client, e.g. `http://127.0.0.1:41234/`.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Replaces the faults in force.
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults() = faults;
+    }
+
+    /// Changes the faults in force.
+    pub fn update_faults(&self, change: impl FnOnce(&mut Faults)) {
+        change(&mut self.shared.faults());
+    }
+
+    /// Call counters.
+    pub fn stats(&self) -> Stats {
+        self.shared.world().stats.clone()
+    }
+
+    /// The order-placement events (with their getContact tokens).
+    pub fn events(&self) -> Vec<OrderEvent> {
+        self.shared.world().events().to_vec()
+    }
+
+    /// Expires the current access_token now.
+    pub fn expire_tokens(&self) {
+        self.shared.world().expire_tokens();
+    }
+
+    /// An order's status.
+    pub fn order_status(&self, order_id: u64) -> Option<u32> {
+        self.shared.world().order_status(order_id)
+    }
+
+    /// Ids of the orders in a status, newest first.
+    pub fn order_ids_with_status(&self, status: u32) -> Vec<u64> {
+        self.shared.world().order_ids_with_status(status)
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn envelope(result: Result<Value, (i64, String)>) -> Response {
+    let body = match result {
+        Ok(mut v) => {
+            if let Some(map) = v.as_object_mut() {
+                map.entry("errcode").or_insert(json!(0));
+                map.entry("errmsg").or_insert(json!("ok"));
+            }
+            v
+        }
+        Err((code, msg)) => json!({"errcode": code, "errmsg": msg}),
+    };
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+async fn dispatch(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    if let Some(rest) = path.strip_prefix("/sandbox/") {
+        return control(&shared, &method, rest, &body);
+    }
+    shared
+        .world()
+        .stats
+        .calls
+        .entry(path.clone())
+        .and_modify(|n| *n += 1)
+        .or_insert(1);
+
+    let (latency_ms, fault) = {
+        let mut faults = shared.faults();
+        (faults.latency_ms, faults.take(&path))
+    };
+    if latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+    }
+    let mut after: Option<u16> = None;
+    match fault {
+        Some(Fault::Errcode { errcode, errmsg }) => return envelope(Err((errcode, errmsg))),
+        Some(Fault::HttpStatus { status }) => return status_response(status),
+        Some(Fault::MalformedJson) => {
+            return (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                "{\"errcode\":0,\"order_list\":[{\"order_id\": tr",
+            )
+                .into_response()
+        }
+        Some(Fault::Delay { ms }) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        Some(Fault::ApplyThenHttpStatus { status }) => after = Some(status),
+        None => {}
+    }
+
+    let json_body: Value = if body.is_empty() {
+        json!({})
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return envelope(Err((47001, format!("data format error: {e}")))),
+        }
+    };
+
+    let answer = {
+        let mut world = shared.world();
+        if path == "/cgi-bin/stable_token" {
+            world.stable_token(&json_body)
+        } else if let Err(e) = world.check_token(query.get("access_token").map(String::as_str)) {
+            Err(e)
+        } else {
+            let bad = shared.faults().bad_base64_orders.clone();
+            let result = match (method.clone(), path.as_str()) {
+                (_, "/cgi-bin/express/business/delivery/getall") => world.get_all_delivery(),
+                (Method::POST, "/cgi-bin/express/business/order/add") => {
+                    world.add_order(&json_body)
+                }
+                (Method::POST, "/cgi-bin/express/business/order/get") => {
+                    world.get_waybill(&json_body, &bad)
+                }
+                (Method::POST, "/cgi-bin/express/business/order/batchget") => {
+                    world.batch_get(&json_body, &bad)
+                }
+                (Method::POST, "/cgi-bin/express/business/order/cancel") => {
+                    world.cancel_waybill(&json_body)
+                }
+                (Method::POST, "/cgi-bin/express/delivery/contact/get") => {
+                    world.contact(&json_body)
+                }
+                (Method::POST, "/channels/ec/order/list/get") => world.channels_list(&json_body),
+                (Method::POST, "/channels/ec/order/get") => world.channels_get(&json_body),
+                (Method::POST, "/channels/ec/order/delivery/send") => {
+                    world.delivery_send(&json_body)
+                }
+                (Method::POST, "/product/order/get_list") => world.minishop_list(&json_body),
+                (Method::POST, "/product/order/get") => world.minishop_get(&json_body),
+                _ => {
+                    return (StatusCode::NOT_FOUND, "no such WeChat API in the sandbox")
+                        .into_response()
+                }
+            };
+            let mut faults = shared.faults();
+            if let Some(n) = faults.expire_token_after_calls {
+                if n <= 1 {
+                    faults.expire_token_after_calls = None;
+                    world.expire_tokens();
+                } else {
+                    faults.expire_token_after_calls = Some(n - 1);
+                }
+            }
+            result
+        }
+    };
+    match after {
+        Some(status) => status_response(status),
+        None => envelope(answer),
+    }
+}
+
+fn status_response(status: u16) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (code, "<html><body>sandbox: injected error</body></html>").into_response()
+}
+
+/// Sandbox-only endpoints under `/sandbox/`.
+fn control(shared: &Shared, method: &Method, rest: &str, body: &[u8]) -> Response {
+    match (method, rest) {
+        (&Method::GET, "events") => axum::Json(shared.world().events().to_vec()).into_response(),
+        (&Method::GET, "stats") => axum::Json(shared.world().stats.clone()).into_response(),
+        (&Method::GET, "faults") => axum::Json(shared.faults().clone()).into_response(),
+        (&Method::POST, "faults") => match serde_json::from_slice::<Faults>(body) {
+            Ok(f) => {
+                *shared.faults() = f;
+                StatusCode::NO_CONTENT.into_response()
+            }
+            Err(e) => (StatusCode::BAD_REQUEST, format!("faults JSON: {e}")).into_response(),
+        },
+        (&Method::POST, "expire-tokens") => {
+            shared.world().expire_tokens();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => (
+            StatusCode::NOT_FOUND,
+            "sandbox endpoints: GET events, GET stats, GET|POST faults, POST expire-tokens",
+        )
+            .into_response(),
+    }
+}

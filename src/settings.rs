@@ -1,0 +1,121 @@
+//! Non-secret settings, kept as JSON in the data directory. The AppSecret never goes here.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::wechat::logistics::WaybillParty;
+use crate::wechat::shop::ShopKind;
+use crate::wechat::{Lang, PrintType};
+
+/// File name of the settings inside the data directory.
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// Everything a station remembers between runs, except secrets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub shop: ShopKind,
+    /// The shop's warehouse, printed as the sender on every waybill.
+    pub sender: Option<WaybillParty>,
+    /// Default courier for new waybills.
+    pub delivery_id: String,
+    /// The courier account (`biz_id`) for new waybills.
+    pub biz_id: String,
+    pub print_type: PrintType,
+    pub lang: Lang,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            shop: ShopKind::Channels,
+            sender: None,
+            delivery_id: String::new(),
+            biz_id: String::new(),
+            print_type: PrintType::TwoPart,
+            lang: Lang::ZhCn,
+        }
+    }
+}
+
+/// Reading or writing the settings failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read settings file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("settings file {path} is not valid ({source}); fix or delete it")]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("cannot write settings file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Settings {
+    /// Loads `dir/settings.json`; a missing file gives the defaults.
+    pub fn load(dir: &Path) -> Result<Settings, SettingsError> {
+        let path = dir.join(SETTINGS_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|source| SettingsError::Parse { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(source) => Err(SettingsError::Read { path, source }),
+        }
+    }
+
+    /// Saves to `dir/settings.json` atomically (write a temporary file, then rename), so a
+    /// crash never leaves half a file.
+    pub fn save(&self, dir: &Path) -> Result<(), SettingsError> {
+        let path = dir.join(SETTINGS_FILE);
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(dir)?;
+            let tmp = dir.join(format!("{SETTINGS_FILE}.tmp"));
+            let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+            std::fs::write(&tmp, json)?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(|source| SettingsError::Write { path, source })
+    }
+}
+
+/// The platform's data directory for this app (e.g. `~/.local/share/waybill-desk`).
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "waybill-desk")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".waybill-desk"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Settings::load(dir.path()).unwrap(), Settings::default());
+        let s = Settings {
+            biz_id: "SF_CASH".into(),
+            delivery_id: "SF".into(),
+            ..Settings::default()
+        };
+        s.save(dir.path()).unwrap();
+        assert_eq!(Settings::load(dir.path()).unwrap(), s);
+    }
+
+    #[test]
+    fn broken_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SETTINGS_FILE), "{oops").unwrap();
+        let e = Settings::load(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("not valid"), "{e}");
+    }
+}

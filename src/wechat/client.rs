@@ -1,0 +1,420 @@
+//! The HTTP client: base URL, access_token, the `{errcode, errmsg}` envelope, and retry rules.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::error::WechatError;
+use super::token::{TokenCache, TokenSource};
+
+/// The real WeChat API host.
+pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+
+/// When and how long to wait before sending a read again.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryConfig {
+    /// Retries after the first attempt for transient failures of reads.
+    pub max_retries: u32,
+    /// The first backoff; each retry doubles it, with full jitter.
+    pub base_delay_ms: u64,
+    /// The longest single backoff.
+    pub max_delay_ms: u64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            max_retries: 3,
+            base_delay_ms: 300,
+            max_delay_ms: 4_000,
+        }
+    }
+}
+
+/// Everything needed to build a [`WechatClient`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `https://api.weixin.qq.com`, a sandbox, or a proxy.
+    pub api_base: Url,
+    pub tokens: TokenSource,
+    pub retry: RetryConfig,
+    /// Whole-request timeout.
+    pub timeout_ms: u64,
+    /// How many batch calls may run at once.
+    pub max_concurrent_calls: usize,
+}
+
+impl ClientConfig {
+    /// Defaults for a given base URL and token source.
+    pub fn new(api_base: Url, tokens: TokenSource) -> Self {
+        ClientConfig {
+            api_base,
+            tokens,
+            retry: RetryConfig::default(),
+            timeout_ms: 20_000,
+            max_concurrent_calls: 4,
+        }
+    }
+}
+
+/// Whether a call may be sent again when its outcome is unclear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// Reading: safe to repeat, so transient failures are retried with backoff.
+    Read,
+    /// Changing state (create a waybill, ship): sent once; only a rejected token (which
+    /// WeChat refuses before doing anything) is retried.
+    Write,
+}
+
+/// HTTP method of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+/// A WeChat endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    pub path: &'static str,
+    pub method: Method,
+    pub kind: CallKind,
+}
+
+/// The typed WeChat client. Cheap to clone; clones share the token cache.
+#[derive(Clone)]
+pub struct WechatClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    tokens: TokenCache,
+    retry: RetryConfig,
+    max_concurrent_calls: usize,
+}
+
+impl WechatClient {
+    /// Builds a client; fails only if the TLS stack cannot start.
+    pub fn new(config: ClientConfig) -> Result<Self, WechatError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(config.timeout_ms))
+            .connect_timeout(Duration::from_millis(config.timeout_ms.min(5_000)))
+            .user_agent(concat!("waybill-desk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| transport_error("client", &e))?;
+        Ok(WechatClient {
+            inner: Arc::new(Inner {
+                http,
+                base: config.api_base,
+                tokens: TokenCache::new(config.tokens),
+                retry: config.retry,
+                max_concurrent_calls: config.max_concurrent_calls.max(1),
+            }),
+        })
+    }
+
+    /// The API base URL.
+    pub fn api_base(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The AppID, when one is configured.
+    pub fn appid(&self) -> Option<&str> {
+        self.inner.tokens.appid()
+    }
+
+    /// How many batch calls may run at once.
+    pub fn max_concurrent_calls(&self) -> usize {
+        self.inner.max_concurrent_calls
+    }
+
+    /// Sends one request with the access_token, decodes the envelope and the body, and applies
+    /// the retry rules: a rejected token is refreshed once and the call sent once more; a
+    /// transient failure of a read is retried with jittered exponential backoff.
+    pub async fn call<Req, Resp>(
+        &self,
+        endpoint: Endpoint,
+        body: Option<&Req>,
+    ) -> Result<Resp, WechatError>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let mut refreshed = false;
+        let mut attempt = 0u32;
+        loop {
+            let token = self
+                .inner
+                .tokens
+                .get(&self.inner.http, &self.inner.base)
+                .await?;
+            let result = self.call_once(endpoint, body, token.expose()).await;
+            match result {
+                Err(e) if e.is_token_rejected() && !refreshed => {
+                    tracing::info!(endpoint = endpoint.path, errcode = ?e.errcode(), "access_token rejected; refreshing once");
+                    self.inner.tokens.invalidate(&token).await;
+                    refreshed = true;
+                }
+                Err(e)
+                    if e.is_transient()
+                        && endpoint.kind == CallKind::Read
+                        && attempt < self.inner.retry.max_retries =>
+                {
+                    let delay = backoff_delay(&self.inner.retry, attempt);
+                    tracing::warn!(endpoint = endpoint.path, error = %e, delay_ms = delay.as_millis() as u64, "transient failure; retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn call_once<Req, Resp>(
+        &self,
+        endpoint: Endpoint,
+        body: Option<&Req>,
+        token: &str,
+    ) -> Result<Resp, WechatError>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let mut url = join(&self.inner.base, endpoint.path)?;
+        url.query_pairs_mut().append_pair("access_token", token);
+        tracing::debug!(url = %redact_url(&url), "calling WeChat");
+        let request = match endpoint.method {
+            Method::Get => self.inner.http.get(url),
+            Method::Post => {
+                let request = self.inner.http.post(url);
+                match body {
+                    Some(b) => request.json(b),
+                    None => request.json(&serde_json::json!({})),
+                }
+            }
+        };
+        let bytes = send(request, endpoint.path).await?;
+        decode(endpoint.path, &bytes)
+    }
+}
+
+/// `base` + `path`, keeping any path prefix of `base` (a proxy may live under `/wechat/`).
+pub(crate) fn join(base: &Url, path: &'static str) -> Result<Url, WechatError> {
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    url.set_path(&format!("{prefix}{path}"));
+    url.set_query(None);
+    if url.cannot_be_a_base() {
+        return Err(WechatError::Refused(
+            super::error::Refusal::InvalidArgument(format!(
+                "API base `{base}` is not an http(s) URL"
+            )),
+        ));
+    }
+    Ok(url)
+}
+
+/// Sends a request and returns the body of a 2xx answer.
+pub(crate) async fn send(
+    request: reqwest::RequestBuilder,
+    endpoint: &'static str,
+) -> Result<bytes::Bytes, WechatError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| transport_error(endpoint, &e))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(WechatError::Http {
+            endpoint,
+            status: status.as_u16(),
+        });
+    }
+    response
+        .bytes()
+        .await
+        .map_err(|e| transport_error(endpoint, &e))
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+}
+
+/// Decodes the `{errcode, errmsg}` envelope, then the body, naming the JSON path on failure.
+pub(crate) fn decode<T: DeserializeOwned>(
+    endpoint: &'static str,
+    bytes: &[u8],
+) -> Result<T, WechatError> {
+    let envelope: Envelope = serde_json::from_slice(bytes).map_err(|e| WechatError::Decode {
+        endpoint,
+        path: "$".into(),
+        message: e.to_string(),
+    })?;
+    if envelope.errcode != 0 {
+        return Err(WechatError::Api {
+            endpoint,
+            errcode: envelope.errcode,
+            errmsg: envelope.errmsg,
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| WechatError::Decode {
+        endpoint,
+        path: e.path().to_string(),
+        message: e.inner().to_string(),
+    })
+}
+
+/// A transport error without its URL: reqwest puts the URL, query string and all, into its
+/// messages, and the query string carries the access_token.
+fn transport_error(endpoint: &'static str, e: &reqwest::Error) -> WechatError {
+    let timed_out = e.is_timeout();
+    let mut message = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = source {
+        let text = redact_text(&err.to_string());
+        if !message.contains(&text) {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&text);
+        }
+        source = err.source();
+    }
+    WechatError::Transport {
+        endpoint,
+        message: redact_text(&message),
+        timed_out,
+    }
+}
+
+/// The URL with the value of `access_token` (and any `secret`) replaced, for logs.
+pub fn redact_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let secret = matches!(k.as_ref(), "access_token" | "secret" | "appsecret");
+            (
+                k.into_owned(),
+                if secret {
+                    "REDACTED".into()
+                } else {
+                    v.into_owned()
+                },
+            )
+        })
+        .collect();
+    if pairs.is_empty() {
+        return shown.to_string();
+    }
+    shown.query_pairs_mut().clear().extend_pairs(pairs);
+    shown.to_string()
+}
+
+/// Replaces `access_token=...` anywhere in a piece of text.
+pub fn redact_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find("access_token=") {
+        let (head, tail) = rest.split_at(pos + "access_token=".len());
+        out.push_str(head);
+        out.push_str("REDACTED");
+        let end = tail
+            .find(|c: char| c == '&' || c == ' ' || c == ')' || c == '"' || c == '\'')
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Full-jitter exponential backoff: a random delay in `[0, min(max, base * 2^attempt)]`, at
+/// least 1 ms.
+fn backoff_delay(config: &RetryConfig, attempt: u32) -> Duration {
+    let ceiling = config
+        .base_delay_ms
+        .saturating_mul(1u64 << attempt.min(16))
+        .min(config.max_delay_ms)
+        .max(1);
+    Duration::from_millis(rand::rng().random_range(1..=ceiling))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_token_in_urls_and_text() {
+        let url = Url::parse("https://h/cgi-bin/x?access_token=ABC123&a=1").unwrap();
+        let shown = redact_url(&url);
+        assert!(!shown.contains("ABC123"), "{shown}");
+        assert!(shown.contains("a=1"));
+        let text =
+            redact_text("error sending request for url (https://h/x?access_token=ABC123&b=2)");
+        assert!(!text.contains("ABC123"), "{text}");
+        assert!(text.contains("b=2"));
+    }
+
+    #[test]
+    fn join_keeps_proxy_prefix() {
+        let base = Url::parse("http://127.0.0.1:9/wechat/").unwrap();
+        assert_eq!(
+            join(&base, "/cgi-bin/stable_token").unwrap().as_str(),
+            "http://127.0.0.1:9/wechat/cgi-bin/stable_token"
+        );
+    }
+
+    #[test]
+    fn backoff_stays_within_bounds() {
+        let cfg = RetryConfig {
+            max_retries: 5,
+            base_delay_ms: 100,
+            max_delay_ms: 1000,
+        };
+        for attempt in 0..10 {
+            let d = backoff_delay(&cfg, attempt).as_millis() as u64;
+            assert!((1..=1000).contains(&d));
+            assert!(d <= 100 << attempt.min(16));
+        }
+    }
+
+    #[test]
+    fn envelope_errcode_becomes_typed_error() {
+        let err =
+            decode::<serde_json::Value>("x", br#"{"errcode":45011,"errmsg":"freq"}"#).unwrap_err();
+        assert_eq!(err.errcode(), Some(45011));
+        let err = decode::<serde_json::Value>("x", b"{not json").unwrap_err();
+        assert!(matches!(err, WechatError::Decode { .. }));
+    }
+
+    #[test]
+    fn decode_names_the_json_path() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Outer {
+            list: Vec<Inner2>,
+        }
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner2 {
+            n: u32,
+        }
+        let err = decode::<Outer>("x", br#"{"errcode":0,"list":[{"n":1},{"n":"x"}]}"#).unwrap_err();
+        match err {
+            WechatError::Decode { path, .. } => assert_eq!(path, "list[1].n"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The one error type of the WeChat client, and how each error is explained to a person.
+
+use super::codes;
+
+/// The language of a user-facing message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lang {
+    /// 简体中文 (the default).
+    #[default]
+    ZhCn,
+    /// English.
+    En,
+}
+
+/// Everything that can go wrong talking to WeChat. Messages never contain the access_token or
+/// the AppSecret: URLs are stripped from transport errors before they are stored.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WechatError {
+    /// WeChat answered with a non-zero `errcode`; the vendor's code and message are kept.
+    #[error("WeChat {endpoint} answered errcode {errcode}: {errmsg}")]
+    Api {
+        endpoint: &'static str,
+        errcode: i64,
+        errmsg: String,
+    },
+    /// The request did not get an answer (connection refused, DNS, TLS, timeout).
+    #[error("could not reach WeChat {endpoint}: {message}")]
+    Transport {
+        endpoint: &'static str,
+        message: String,
+        timed_out: bool,
+    },
+    /// The server answered with an HTTP status other than 2xx.
+    #[error("WeChat {endpoint} answered HTTP {status}")]
+    Http { endpoint: &'static str, status: u16 },
+    /// The body was not the documented JSON; `path` names where decoding stopped.
+    #[error("WeChat {endpoint} sent a body that does not match the API (at `{path}`): {message}")]
+    Decode {
+        endpoint: &'static str,
+        path: String,
+        message: String,
+    },
+    /// A label's `print_html` could not be turned into HTML.
+    #[error("the label of order {order_id} is unusable: {reason}")]
+    Label { order_id: String, reason: String },
+    /// The request was refused before calling WeChat because it cannot succeed.
+    #[error("{0}")]
+    Refused(Refusal),
+    /// No AppID/AppSecret (or token service) is configured.
+    #[error("no WeChat credentials are configured")]
+    NoCredentials,
+}
+
+/// Why a request was refused before it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Products of the order are in an open after-sales process (WeChat would answer 108009).
+    #[error("order {0} has an open after-sales request")]
+    AfterSaleOpen(String),
+    /// Every product was refunded through after-sales: nothing is left to ship.
+    #[error("order {0} has nothing left to ship")]
+    NothingToShip(String),
+    /// The order's status does not allow shipping.
+    #[error("order {order_id} is in status {status} and cannot be shipped")]
+    NotShippable { order_id: String, status: u32 },
+    /// More waybills than product lines that can go in a package.
+    #[error(
+        "order {order_id} has {lines} product line(s) to ship but {waybills} waybills were given"
+    )]
+    TooManyWaybills {
+        order_id: String,
+        lines: usize,
+        waybills: usize,
+    },
+    /// Arguments that cannot be valid (empty lists, more than 7 days, ...).
+    #[error("invalid request: {0}")]
+    InvalidArgument(String),
+}
+
+impl WechatError {
+    /// The vendor's errcode, when WeChat sent one.
+    pub fn errcode(&self) -> Option<i64> {
+        match self {
+            WechatError::Api { errcode, .. } => Some(*errcode),
+            _ => None,
+        }
+    }
+
+    /// True when the access_token was rejected and one refresh may cure it.
+    pub fn is_token_rejected(&self) -> bool {
+        matches!(self.errcode(), Some(40001 | 40014 | 42001))
+    }
+
+    /// True for a failure that may pass if the same read is sent again a little later:
+    /// WeChat's "system busy" (-1), the per-minute quota (45011), HTTP 5xx and transport errors.
+    /// The daily quota (45009) is not retried: it does not recover within a backoff.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            WechatError::Api { errcode, .. } => matches!(errcode, -1 | 45011),
+            WechatError::Http { status, .. } => *status >= 500 || *status == 429,
+            WechatError::Transport { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// True when a write may or may not have taken effect (no clear answer came back).
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            WechatError::Api { errcode, .. } => *errcode == -1,
+            WechatError::Http { status, .. } => *status >= 500,
+            WechatError::Transport { .. } | WechatError::Decode { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// One or two sentences for the person at the station: what happened and what to do.
+    pub fn explain(&self, lang: Lang) -> String {
+        let zh = lang == Lang::ZhCn;
+        match self {
+            WechatError::Api {
+                errcode, errmsg, ..
+            } => match codes::lookup(*errcode) {
+                Some(info) if zh => format!("{}。{}(错误码 {errcode})", info.zh, info.zh_action),
+                Some(info) => format!("{}. {} (error code {errcode})", info.en, info.en_action),
+                None if zh => format!(
+                    "微信返回了未知错误:{errmsg}。请把错误码 {errcode} 告诉管理员或软件支持"
+                ),
+                None => format!(
+                    "WeChat returned an unknown error: {errmsg}. Report error code {errcode} to your administrator or software support"
+                ),
+            },
+            WechatError::Transport { timed_out, .. } => match (zh, timed_out) {
+                (true, true) => "微信服务器没有及时响应。请检查网络后重试".into(),
+                (true, false) => "连不上微信服务器。请检查网络连接后重试".into(),
+                (false, true) => "WeChat did not answer in time. Check the network and try again".into(),
+                (false, false) => "Cannot reach the WeChat servers. Check the network connection and try again".into(),
+            },
+            WechatError::Http { status, .. } if zh => {
+                format!("微信服务器暂时出错(HTTP {status})。请稍后重试")
+            }
+            WechatError::Http { status, .. } => {
+                format!("The WeChat server had a problem (HTTP {status}). Try again in a moment")
+            }
+            WechatError::Decode { .. } if zh => {
+                "微信返回的数据格式不对,无法读取。请稍后重试;一直出现请联系软件支持".into()
+            }
+            WechatError::Decode { .. } => "WeChat sent data this app cannot read. Try again later; if it keeps happening, contact software support".into(),
+            WechatError::Label { order_id, reason } if zh => {
+                format!("订单 {order_id} 的面单数据损坏({reason})。请重新获取面单")
+            }
+            WechatError::Label { order_id, reason } => {
+                format!("The label of order {order_id} is damaged ({reason}). Fetch the label again")
+            }
+            WechatError::Refused(r) => r.explain(lang),
+            WechatError::NoCredentials if zh => {
+                "还没有设置微信 AppID 和 AppSecret。请在设置里填写,或用演示模式".into()
+            }
+            WechatError::NoCredentials => {
+                "No WeChat AppID and AppSecret are set. Enter them in the settings, or use demo mode".into()
+            }
+        }
+    }
+}
+
+impl Refusal {
+    /// What to tell the person at the station.
+    pub fn explain(&self, lang: Lang) -> String {
+        let zh = lang == Lang::ZhCn;
+        match self {
+            Refusal::AfterSaleOpen(id) if zh => {
+                format!("订单 {id} 有未完成的售后,暂不能发货。先在小店后台处理完售后单,再发货")
+            }
+            Refusal::AfterSaleOpen(id) => format!(
+                "Order {id} has an open after-sales request and cannot ship yet. Finish the after-sales in the shop console first"
+            ),
+            Refusal::NothingToShip(id) if zh => {
+                format!("订单 {id} 的商品已全部售后退款,没有可发的商品。不要发货")
+            }
+            Refusal::NothingToShip(id) => {
+                format!("Every product of order {id} was refunded; there is nothing to ship")
+            }
+            Refusal::NotShippable { order_id, status } if zh => format!(
+                "订单 {order_id} 当前状态是「{}」,不能发货",
+                status_label(*status, lang)
+            ),
+            Refusal::NotShippable { order_id, status } => format!(
+                "Order {order_id} is \"{}\" and cannot be shipped",
+                status_label(*status, lang)
+            ),
+            Refusal::TooManyWaybills {
+                order_id,
+                lines,
+                waybills,
+            } if zh => format!(
+                "订单 {order_id} 只有 {lines} 种可发商品,却给了 {waybills} 个运单号。请减少运单数"
+            ),
+            Refusal::TooManyWaybills {
+                order_id,
+                lines,
+                waybills,
+            } => format!(
+                "Order {order_id} has {lines} product line(s) to ship but {waybills} waybills were given. Use fewer waybills"
+            ),
+            Refusal::InvalidArgument(m) if zh => format!("请求参数有误:{m}"),
+            Refusal::InvalidArgument(m) => format!("Invalid request: {m}"),
+        }
+    }
+}
+
+/// The name of an OrderStatus value (seed 002).
+pub fn status_label(status: u32, lang: Lang) -> &'static str {
+    let zh = lang == Lang::ZhCn;
+    match status {
+        10 if zh => "待付款",
+        10 => "awaiting payment",
+        15 | 16 | 17 if zh => "待成团/待接单/待核销",
+        15..=17 => "awaiting group/merchant/redemption",
+        20 if zh => "待发货",
+        20 => "to be shipped",
+        21 if zh => "部分发货",
+        21 => "partly shipped",
+        30 if zh => "待收货(已发货)",
+        30 => "shipped, awaiting receipt",
+        100 if zh => "已完成",
+        100 => "completed",
+        181 | 190 | 200 | 250 if zh => "已取消",
+        181 | 190 | 200 | 250 => "cancelled",
+        _ if zh => "未知状态",
+        _ => "unknown status",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_code_explains_with_action() {
+        let e = WechatError::Api {
+            endpoint: "delivery/send",
+            errcode: 108009,
+            errmsg: "x".into(),
+        };
+        assert!(e.explain(Lang::ZhCn).contains("售后"));
+        assert!(e.explain(Lang::ZhCn).contains("108009"));
+        assert!(e.explain(Lang::En).to_lowercase().contains("after"));
+    }
+
+    #[test]
+    fn unknown_code_keeps_vendor_message() {
+        let e = WechatError::Api {
+            endpoint: "x",
+            errcode: 777_777,
+            errmsg: "odd thing".into(),
+        };
+        assert!(e.explain(Lang::ZhCn).contains("odd thing"));
+        assert!(e.explain(Lang::En).contains("777777"));
+    }
+
+    #[test]
+    fn retry_classes() {
+        let api = |c| WechatError::Api {
+            endpoint: "x",
+            errcode: c,
+            errmsg: String::new(),
+        };
+        for c in [40001, 40014, 42001] {
+            assert!(api(c).is_token_rejected());
+            assert!(!api(c).is_transient());
+        }
+        assert!(api(-1).is_transient());
+        assert!(api(45011).is_transient());
+        assert!(!api(45009).is_transient());
+        assert!(!api(109001).is_transient());
+        assert!(WechatError::Http {
+            endpoint: "x",
+            status: 502
+        }
+        .is_transient());
+        assert!(!WechatError::Http {
+            endpoint: "x",
+            status: 404
+        }
+        .is_transient());
+    }
+}

@@ -1,0 +1,489 @@
+//! Logistics (e-waybill) endpoints: couriers, create / get / batch-get / cancel a waybill, and
+//! the contact details behind a waybill.
+
+use futures::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
+
+use super::client::{CallKind, Endpoint, Method, WechatClient};
+use super::error::{Refusal, WechatError};
+use super::label::decode_print_html;
+use super::types::{DeliveryId, KeyValue, PrintType, WaybillId};
+
+/// At most this many orders go into one `batchGetOrder` call (documented limit).
+pub const BATCH_LIMIT: usize = 100;
+
+pub const GET_ALL_DELIVERY: Endpoint = Endpoint {
+    path: "/cgi-bin/express/business/delivery/getall",
+    method: Method::Get,
+    kind: CallKind::Read,
+};
+pub const ADD_ORDER: Endpoint = Endpoint {
+    path: "/cgi-bin/express/business/order/add",
+    method: Method::Post,
+    kind: CallKind::Write,
+};
+pub const GET_ORDER: Endpoint = Endpoint {
+    path: "/cgi-bin/express/business/order/get",
+    method: Method::Post,
+    kind: CallKind::Read,
+};
+pub const BATCH_GET_ORDER: Endpoint = Endpoint {
+    path: "/cgi-bin/express/business/order/batchget",
+    method: Method::Post,
+    kind: CallKind::Read,
+};
+pub const CANCEL_ORDER: Endpoint = Endpoint {
+    path: "/cgi-bin/express/business/order/cancel",
+    method: Method::Post,
+    kind: CallKind::Write,
+};
+pub const GET_CONTACT: Endpoint = Endpoint {
+    path: "/cgi-bin/express/delivery/contact/get",
+    method: Method::Post,
+    kind: CallKind::Read,
+};
+
+/// A courier company from `getAllDelivery`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Courier {
+    pub delivery_id: DeliveryId,
+    pub delivery_name: String,
+    #[serde(default)]
+    pub can_use_cash: u8,
+    #[serde(default)]
+    pub can_get_quota: u8,
+    #[serde(default)]
+    pub cash_biz_id: String,
+    #[serde(default)]
+    pub service_type: Vec<CourierService>,
+}
+
+/// A service level of a courier (e.g. 标准快递).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourierService {
+    pub service_type: i64,
+    pub service_name: String,
+}
+
+#[derive(Deserialize)]
+struct GetAllDeliveryResponse {
+    #[serde(default)]
+    data: Vec<Courier>,
+}
+
+/// Names, phones and address of one party of a waybill.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WaybillParty {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tel: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mobile: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub company: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub post_code: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub country: String,
+    pub province: String,
+    pub city: String,
+    pub area: String,
+    pub address: String,
+}
+
+/// A goods line on the waybill's cargo list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CargoDetail {
+    pub name: String,
+    pub count: u32,
+}
+
+/// Package size and contents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cargo {
+    pub count: u32,
+    /// Kilograms.
+    pub weight: f64,
+    /// Centimetres.
+    pub space_x: f64,
+    pub space_y: f64,
+    pub space_z: f64,
+    pub detail_list: Vec<CargoDetail>,
+}
+
+/// Shown in the buyer's logistics notification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShopInfo {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub wxa_path: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub img_url: String,
+    pub goods_name: String,
+    pub goods_count: u32,
+}
+
+/// Insurance; `use_insured` 0 means none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insured {
+    pub use_insured: u8,
+    /// Fen.
+    pub insured_value: i64,
+}
+
+/// The courier's service level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceChoice {
+    pub service_type: i64,
+    pub service_name: String,
+}
+
+/// `order/add`: create a waybill for an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddOrderRequest {
+    /// 0: mini program order; 2: app/other order (no logistics notification).
+    pub add_source: u8,
+    /// The shop order id as a string.
+    pub order_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub openid: String,
+    pub delivery_id: DeliveryId,
+    pub biz_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub custom_remark: String,
+    pub sender: WaybillParty,
+    pub receiver: WaybillParty,
+    pub cargo: Cargo,
+    pub shop: ShopInfo,
+    pub insured: Insured,
+    pub service: ServiceChoice,
+}
+
+/// What `order/add` returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddOrderResponse {
+    pub order_id: String,
+    pub waybill_id: WaybillId,
+    #[serde(default)]
+    pub waybill_data: Vec<KeyValue>,
+}
+
+/// Which label to fetch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LabelRequest {
+    /// The shop order id as a string (logistics ids are strings).
+    pub order_id: String,
+    pub delivery_id: DeliveryId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waybill_id: Option<WaybillId>,
+}
+
+#[derive(Serialize)]
+struct GetOrderRequest<'a> {
+    order_id: &'a str,
+    delivery_id: &'a DeliveryId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waybill_id: Option<&'a WaybillId>,
+    print_type: u8,
+}
+
+#[derive(Serialize)]
+struct BatchGetRequest<'a> {
+    order_list: &'a [LabelRequest],
+}
+
+/// A waybill with its print data, as `getOrder` and each `batchGetOrder` item return it.
+#[derive(Debug, Clone, Deserialize)]
+struct WaybillWire {
+    #[serde(default)]
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+    #[serde(default)]
+    order_id: String,
+    #[serde(default)]
+    delivery_id: String,
+    #[serde(default)]
+    waybill_id: String,
+    #[serde(default)]
+    print_html: String,
+    #[serde(default)]
+    waybill_data: Vec<KeyValue>,
+    #[serde(default)]
+    order_status: i32,
+}
+
+#[derive(Deserialize)]
+struct BatchGetResponse {
+    order_list: Vec<WaybillWire>,
+}
+
+/// A fetched label: the decoded HTML and the waybill's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Label {
+    pub order_id: String,
+    pub delivery_id: DeliveryId,
+    pub waybill_id: WaybillId,
+    /// The decoded label page.
+    pub html: String,
+    /// Sorting codes and the like.
+    pub waybill_data: Vec<KeyValue>,
+    /// 0 normal, 1 cancelled.
+    pub order_status: i32,
+    pub print_type: PrintType,
+}
+
+#[derive(Serialize)]
+struct CancelOrderRequest<'a> {
+    order_id: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    openid: &'a str,
+    delivery_id: &'a DeliveryId,
+    waybill_id: &'a WaybillId,
+}
+
+#[derive(Deserialize)]
+struct Ignored {}
+
+#[derive(Serialize)]
+struct GetContactRequest<'a> {
+    token: &'a str,
+    waybill_id: &'a WaybillId,
+}
+
+/// A party as getContact returns it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ContactParty {
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub tel: String,
+    #[serde(default)]
+    pub mobile: String,
+}
+
+/// Sender and receiver of a waybill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub waybill_id: WaybillId,
+    pub sender: ContactParty,
+    pub receiver: ContactParty,
+}
+
+/// The logistics API area.
+pub struct Logistics<'a> {
+    client: &'a WechatClient,
+}
+
+impl WechatClient {
+    /// The logistics (e-waybill) endpoints.
+    pub fn logistics(&self) -> Logistics<'_> {
+        Logistics { client: self }
+    }
+}
+
+impl Logistics<'_> {
+    /// `getAllDelivery`: the couriers the account can use.
+    pub async fn couriers(&self) -> Result<Vec<Courier>, WechatError> {
+        let response: GetAllDeliveryResponse =
+            self.client.call::<(), _>(GET_ALL_DELIVERY, None).await?;
+        Ok(response.data)
+    }
+
+    /// `addOrder`: creates a waybill. Sent once (a write).
+    pub async fn add_order(
+        &self,
+        request: &AddOrderRequest,
+    ) -> Result<AddOrderResponse, WechatError> {
+        self.client.call(ADD_ORDER, Some(request)).await
+    }
+
+    /// `getOrder`: one label; the only call that honours `print_type`.
+    pub async fn get_label(
+        &self,
+        request: &LabelRequest,
+        print_type: PrintType,
+    ) -> Result<Label, WechatError> {
+        let wire: WaybillWire = self
+            .client
+            .call(
+                GET_ORDER,
+                Some(&GetOrderRequest {
+                    order_id: &request.order_id,
+                    delivery_id: &request.delivery_id,
+                    waybill_id: request.waybill_id.as_ref(),
+                    print_type: print_type.wire_value(),
+                }),
+            )
+            .await?;
+        into_label(wire, request, print_type)
+    }
+
+    /// `batchGetOrder` for up to [`BATCH_LIMIT`] orders in one call; one result per request, in
+    /// the caller's order. A call that fails as a whole gives every order of it that error.
+    pub async fn batch_get_chunk(
+        &self,
+        requests: &[LabelRequest],
+    ) -> Vec<Result<Label, WechatError>> {
+        if requests.len() > BATCH_LIMIT {
+            let e = WechatError::Refused(Refusal::InvalidArgument(format!(
+                "batchGetOrder takes at most {BATCH_LIMIT} orders, got {}",
+                requests.len()
+            )));
+            return requests.iter().map(|_| Err(e.clone())).collect();
+        }
+        let response: Result<BatchGetResponse, _> = self
+            .client
+            .call(
+                BATCH_GET_ORDER,
+                Some(&BatchGetRequest {
+                    order_list: requests,
+                }),
+            )
+            .await;
+        match response {
+            Err(e) => requests.iter().map(|_| Err(e.clone())).collect(),
+            Ok(response) => match_batch_items(requests, response.order_list),
+        }
+    }
+
+    /// Labels for any number of orders: two-part labels through `batchGetOrder` in chunks of
+    /// 100, one-part labels through `getOrder` one by one (batchget ignores `print_type`); a
+    /// bounded number of calls run at once. One result per request, in the caller's order.
+    pub async fn labels(
+        &self,
+        requests: &[LabelRequest],
+        print_type: PrintType,
+    ) -> Vec<Result<Label, WechatError>> {
+        let concurrency = self.client.max_concurrent_calls();
+        match print_type {
+            PrintType::TwoPart => {
+                let chunks: Vec<Vec<Result<Label, WechatError>>> =
+                    stream::iter(requests.chunks(BATCH_LIMIT))
+                        .map(|chunk| self.batch_get_chunk(chunk))
+                        .buffered(concurrency)
+                        .collect()
+                        .await;
+                chunks.into_iter().flatten().collect()
+            }
+            PrintType::OnePart => {
+                stream::iter(requests)
+                    .map(|r| self.get_label(r, PrintType::OnePart))
+                    .buffered(concurrency * 2)
+                    .collect()
+                    .await
+            }
+        }
+    }
+
+    /// `cancelOrder`: cancels a waybill. Sent once (a write).
+    pub async fn cancel_order(
+        &self,
+        order_id: &str,
+        openid: &str,
+        delivery_id: &DeliveryId,
+        waybill_id: &WaybillId,
+    ) -> Result<(), WechatError> {
+        let _: Ignored = self
+            .client
+            .call(
+                CANCEL_ORDER,
+                Some(&CancelOrderRequest {
+                    order_id,
+                    openid,
+                    delivery_id,
+                    waybill_id,
+                }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `getContact`: sender and receiver of a waybill; `token` comes from the order-placement
+    /// event WeChat pushed for that waybill.
+    pub async fn contact(
+        &self,
+        token: &str,
+        waybill_id: &WaybillId,
+    ) -> Result<Contact, WechatError> {
+        self.client
+            .call(GET_CONTACT, Some(&GetContactRequest { token, waybill_id }))
+            .await
+    }
+}
+
+/// Pairs batchget items with the requests by order id (the answer's order is not promised).
+fn match_batch_items(
+    requests: &[LabelRequest],
+    items: Vec<WaybillWire>,
+) -> Vec<Result<Label, WechatError>> {
+    let mut items: Vec<Option<WaybillWire>> = items.into_iter().map(Some).collect();
+    requests
+        .iter()
+        .map(|request| {
+            let found = items.iter_mut().find(|slot| {
+                slot.as_ref().is_some_and(|item| {
+                    item.order_id == request.order_id
+                        && request
+                            .waybill_id
+                            .as_ref()
+                            .is_none_or(|w| item.waybill_id.is_empty() || item.waybill_id == w.0)
+                })
+            });
+            match found.and_then(Option::take) {
+                None => Err(WechatError::Decode {
+                    endpoint: BATCH_GET_ORDER.path,
+                    path: "order_list".into(),
+                    message: format!("no entry for order {}", request.order_id),
+                }),
+                Some(item) if item.errcode != 0 => Err(WechatError::Api {
+                    endpoint: BATCH_GET_ORDER.path,
+                    errcode: item.errcode,
+                    errmsg: item.errmsg,
+                }),
+                Some(item) => into_label(item, request, PrintType::TwoPart),
+            }
+        })
+        .collect()
+}
+
+fn into_label(
+    wire: WaybillWire,
+    request: &LabelRequest,
+    print_type: PrintType,
+) -> Result<Label, WechatError> {
+    let html = decode_print_html(&wire.print_html).map_err(|e| WechatError::Label {
+        order_id: request.order_id.clone(),
+        reason: e.to_string(),
+    })?;
+    let waybill_id = if wire.waybill_id.is_empty() {
+        request
+            .waybill_id
+            .clone()
+            .ok_or_else(|| WechatError::Decode {
+                endpoint: GET_ORDER.path,
+                path: "waybill_id".into(),
+                message: "missing".into(),
+            })?
+    } else {
+        WaybillId(wire.waybill_id)
+    };
+    Ok(Label {
+        order_id: if wire.order_id.is_empty() {
+            request.order_id.clone()
+        } else {
+            wire.order_id
+        },
+        delivery_id: if wire.delivery_id.is_empty() {
+            request.delivery_id.clone()
+        } else {
+            DeliveryId(wire.delivery_id)
+        },
+        waybill_id,
+        html,
+        waybill_data: wire.waybill_data,
+        order_status: wire.order_status,
+        print_type,
+    })
+}
