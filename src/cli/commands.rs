@@ -10,10 +10,7 @@ use super::args::{Command, LabelArg, PrintTypeArg, WaybillAction};
 use super::Context;
 use crate::sandbox::{fake, Sandbox, SandboxConfig, DEMO_APPID, DEMO_SECRET};
 use crate::wechat::delivery::{ShipOutcome, WaybillRef};
-use crate::wechat::logistics::{
-    AddOrderRequest, Cargo, CargoDetail, Insured, LabelRequest, ServiceChoice, ShopInfo,
-    WaybillParty,
-};
+use crate::wechat::logistics::{AddOrderRequest, LabelRequest, WaybillParty};
 use crate::wechat::order::{format_china_time, Order};
 use crate::wechat::shop::OrderQuery;
 use crate::wechat::{DeliveryId, Lang, OrderId, PrintType, WaybillId, WechatError};
@@ -307,73 +304,6 @@ fn sender(ctx: &Context) -> anyhow::Result<WaybillParty> {
     )
 }
 
-/// The `order/add` request for a shop order.
-pub fn add_order_request(
-    order: &Order,
-    sender: WaybillParty,
-    delivery_id: DeliveryId,
-    biz_id: String,
-) -> AddOrderRequest {
-    let a = &order.address;
-    let details: Vec<CargoDetail> = order
-        .products
-        .iter()
-        .filter(|p| p.shippable_cnt() > 0)
-        .map(|p| CargoDetail {
-            name: p.title.clone(),
-            count: p.shippable_cnt(),
-        })
-        .collect();
-    let first = details.first().map(|d| d.name.clone()).unwrap_or_default();
-    let pieces: u32 = details.iter().map(|d| d.count).sum();
-    AddOrderRequest {
-        add_source: 0,
-        order_id: order.id.logistics_id(),
-        openid: order.openid.clone(),
-        delivery_id,
-        biz_id,
-        custom_remark: order.customer_notes.clone(),
-        sender,
-        receiver: WaybillParty {
-            name: a.user_name.clone(),
-            mobile: a.tel_number.clone(),
-            post_code: a.postal_code.clone(),
-            country: "中国".into(),
-            province: a.province_name.clone(),
-            city: a.city_name.clone(),
-            area: a.county_name.clone(),
-            address: a.detail_info.clone(),
-            ..WaybillParty::default()
-        },
-        cargo: Cargo {
-            count: 1,
-            weight: 1.0,
-            space_x: 30.0,
-            space_y: 20.0,
-            space_z: 10.0,
-            detail_list: details,
-        },
-        shop: ShopInfo {
-            wxa_path: String::new(),
-            img_url: order
-                .products
-                .first()
-                .map(|p| p.thumb_img.clone())
-                .unwrap_or_default(),
-            goods_name: first,
-            goods_count: pieces,
-        },
-        insured: Insured {
-            use_insured: 0,
-            insured_value: 0,
-        },
-        service: ServiceChoice {
-            service_type: 0,
-            service_name: "标准快递".into(),
-        },
-    }
-}
-
 async fn waybill_add(
     ctx: &Context,
     order_id: OrderId,
@@ -383,7 +313,7 @@ async fn waybill_add(
 ) -> anyhow::Result<ExitCode> {
     let sender = sender(ctx)?;
     let order = ctx.client.shop(ctx.shop).get_order(order_id).await?;
-    let request = add_order_request(&order, sender, DeliveryId(delivery_id), biz_id);
+    let request = AddOrderRequest::for_shop_order(&order, sender, DeliveryId(delivery_id), biz_id);
     let answer = ctx.client.logistics().add_order(&request).await?;
     if json {
         say!("{}", serde_json::to_string(&answer)?);

@@ -86,6 +86,8 @@ fn mask_mobile(mobile: &str) -> String {
 
 const FONT_STACK: &str =
     "\"Noto Sans CJK SC\",\"WenQuanYi Zen Hei\",\"Microsoft YaHei\",sans-serif";
+/// CSS line height of all text, used to estimate how much text fits.
+const LINE_HEIGHT: f32 = 1.25;
 /// Inner padding of the page, so thermal printers that cannot print to the edge lose nothing.
 const PAGE_PAD_MM: f32 = 1.5;
 
@@ -96,7 +98,7 @@ fn css(width_mm: u32, height_mm: u32) -> String {
          html, body {{ margin: 0; padding: 0; background: #fff; color: #000; }}\n\
          body {{ width: {width_mm}mm; height: {height_mm}mm; overflow: hidden; \
          box-sizing: border-box; padding: {PAGE_PAD_MM}mm; font-family: {FONT_STACK}; \
-         font-size: 2.8mm; line-height: 1.25; \
+         font-size: 2.8mm; line-height: {LINE_HEIGHT}; \
          -webkit-print-color-adjust: exact; print-color-adjust: exact; }}\n\
          .part {{ display: flex; flex-direction: column; border: 0.3mm solid #000; \
          overflow: hidden; }}\n\
@@ -112,7 +114,8 @@ fn css(width_mm: u32, height_mm: u32) -> String {
          .code {{ border: 0.3mm solid #000; padding: 0 1mm; font-weight: 700; margin-left: 1mm; }}\n\
          .mark {{ align-items: center; justify-content: center; font-weight: 700; \
          white-space: nowrap; }}\n\
-         .bag .val {{ font-weight: 700; white-space: nowrap; }}\n\
+         .bagaddr {{ display: flex; align-items: center; white-space: nowrap; }}\n\
+         .bag .val {{ font-weight: 700; }}\n\
          .extra {{ font-size: 2.4mm; word-break: break-all; }}\n\
          .bc {{ flex-direction: column; justify-content: center; padding: 0.8mm 3mm 0.4mm; }}\n\
          .bc svg {{ display: block; width: 100%; }}\n\
@@ -175,10 +178,15 @@ struct Dims {
     barcode_font: f32,
     tag: f32,
     recv_who: f32,
-    recv_addr: f32,
+    /// Largest and smallest font for the receiver's address, which shrinks to fit.
+    recv_addr: (f32, f32),
+    /// Usable height of the receiver box.
+    recv_height: f32,
     sender: f32,
     send_font: f32,
     items: f32,
+    items_max: usize,
+    title_chars: usize,
     foot: f32,
 }
 
@@ -195,11 +203,14 @@ fn one_part_body(c: &LabelContent<'_>, sorting: &Sorting<'_>) -> String {
         bars: 14.0,
         barcode_font: 3.2,
         tag: 7.0,
-        recv_who: 4.4,
-        recv_addr: 4.0,
+        recv_who: 5.0,
+        recv_addr: (4.6, 3.0),
+        recv_height: 40.0,
         sender: 13.0,
         send_font: 2.7,
         items: 13.0,
+        items_max: 2,
+        title_chars: 16,
         foot: 6.0,
     };
     let mut html = format!(
@@ -212,7 +223,7 @@ fn one_part_body(c: &LabelContent<'_>, sorting: &Sorting<'_>) -> String {
     html.push_str(&barcode_row(c.waybill_id, &d));
     html.push_str(&party_row("收", &c.receiver, true, None, &d));
     html.push_str(&party_row("寄", &c.sender, false, Some(d.sender), &d));
-    html.push_str(&items_row(c.items, 3, &d));
+    html.push_str(&items_row(c.items, &d));
     html.push_str(&foot_row(c, &d));
     html.push_str("</section>\n");
     html
@@ -233,10 +244,13 @@ fn two_part_body(c: &LabelContent<'_>, sorting: &Sorting<'_>) -> String {
         barcode_font: 3.4,
         tag: 8.0,
         recv_who: 4.6,
-        recv_addr: 4.2,
+        recv_addr: (4.2, 2.8),
+        recv_height: 22.5,
         sender: 13.0,
         send_font: 2.8,
         items: 0.0,
+        items_max: 0,
+        title_chars: 0,
         foot: 6.0,
     };
     let lower = Dims {
@@ -252,10 +266,13 @@ fn two_part_body(c: &LabelContent<'_>, sorting: &Sorting<'_>) -> String {
         barcode_font: 2.8,
         tag: 7.0,
         recv_who: 3.2,
-        recv_addr: 3.0,
+        recv_addr: (3.0, 2.3),
+        recv_height: 14.0,
         sender: 10.0,
         send_font: 2.5,
         items: 11.0,
+        items_max: 3,
+        title_chars: 20,
         foot: 5.5,
     };
     // Upper 107mm + cut area 4mm + stub 66mm = 177mm, the page less its padding.
@@ -290,7 +307,7 @@ fn two_part_body(c: &LabelContent<'_>, sorting: &Sorting<'_>) -> String {
         Some(lower.sender),
         &lower,
     ));
-    html.push_str(&items_row(c.items, 3, &lower));
+    html.push_str(&items_row(c.items, &lower));
     html.push_str(&foot_row(c, &lower));
     html.push_str("</section>\n");
     html
@@ -338,22 +355,31 @@ fn mark_row(sorting: &Sorting<'_>, d: &Dims) -> String {
 
 fn bag_row(sorting: &Sorting<'_>, d: &Dims) -> String {
     let bag = sorting.bag.unwrap_or("");
-    let fit = (d.width * 0.45) / text_width_em(bag).max(1.0);
+    // Half the width, less the cell padding and the small "集包地" caption.
+    let room = d.width * 0.5 - 2.4 - 4.0 * 2.2;
+    let fit = room / text_width_em(bag).max(1.0);
     let extra: Vec<String> = sorting
         .extra
         .iter()
         .take(3)
         .map(|(k, v)| format!("{}: {}", escape_html(k), escape_html(v)))
         .collect();
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<div class=\"cell fill extra\">{}</div>",
+            extra.join("<br>")
+        )
+    };
     format!(
         "<div class=\"row bag\" style=\"height:{h}mm\">\
-         <div class=\"cell\" style=\"width:50%\"><span class=\"cap\">集包地 </span>\
+         <div class=\"cell bagaddr\" style=\"width:50%\"><span class=\"cap\">集包地&nbsp;</span>\
          <span class=\"val\" style=\"font-size:{font:.1}mm\">{bag}</span></div>\
-         <div class=\"cell fill extra\">{extra}</div></div>\n",
+         {extra}</div>\n",
         h = d.bag,
         font = fit.min(d.bag_font).max(2.5),
         bag = escape_html(bag),
-        extra = extra.join("<br>"),
     )
 }
 
@@ -378,11 +404,15 @@ fn party_row(
     d: &Dims,
 ) -> String {
     let (class, mobile, who_font, addr_font) = if receiver {
+        let (max, min) = d.recv_addr;
+        let text_width = d.width - d.tag - 2.4;
+        let room = d.recv_height - d.recv_who * LINE_HEIGHT;
+        let addr_font = fit_font(party.address, text_width, room, max, min);
         (
             "recv grow",
             mask_mobile(party.mobile),
             d.recv_who,
-            d.recv_addr,
+            addr_font,
         )
     } else {
         ("send", party.mobile.to_string(), d.send_font, d.send_font)
@@ -395,7 +425,7 @@ fn party_row(
          <div class=\"tag\" style=\"width:{tw}mm;font-size:{tf:.1}mm\">{tag}</div>\
          <div class=\"cell fill\">\
          <div class=\"who\" style=\"font-size:{who_font}mm\">{name}&nbsp;&nbsp;{mobile}</div>\
-         <div class=\"addr\" style=\"font-size:{addr_font}mm\">{address}</div></div></div>\n",
+         <div class=\"addr\" style=\"font-size:{addr_font:.1}mm\">{address}</div></div></div>\n",
         tw = d.tag,
         tf = d.tag * 0.6,
         tag = escape_html(tag),
@@ -405,35 +435,52 @@ fn party_row(
     )
 }
 
-/// At most `max_lines` items; long lists end in "等N件" with N the total number of pieces.
-fn items_text(items: &[(String, u32)], max_lines: usize) -> String {
-    const MAX_TITLE_CHARS: usize = 22;
+/// Largest font size (mm) from `max` down to `min` at which `text` wraps into a box of
+/// `width_mm` x `height_mm`; long addresses shrink instead of being cut off.
+fn fit_font(text: &str, width_mm: f32, height_mm: f32, max: f32, min: f32) -> f32 {
+    // Line breaks waste part of a line now and then.
+    let em = text_width_em(text) * 1.08;
+    let mut font = max;
+    while font > min {
+        let per_line = (width_mm / font).floor().max(1.0);
+        let lines = (em / per_line).ceil().max(1.0);
+        if lines * font * LINE_HEIGHT <= height_mm {
+            return font;
+        }
+        font -= 0.1;
+    }
+    min
+}
+
+/// At most `max_items` items, titles cut to `title_chars`; long lists end in "等N件" with N the
+/// total number of pieces.
+fn items_text(items: &[(String, u32)], max_items: usize, title_chars: usize) -> String {
     let total: u64 = items.iter().map(|(_, n)| u64::from(*n)).sum();
-    let shown: Vec<String> = items
+    let mut parts: Vec<String> = items
         .iter()
-        .take(max_lines)
+        .take(max_items)
         .map(|(title, n)| {
-            let mut t: String = title.chars().take(MAX_TITLE_CHARS).collect();
-            if title.chars().count() > MAX_TITLE_CHARS {
+            let mut t: String = title.chars().take(title_chars).collect();
+            if title.chars().count() > title_chars {
                 t.push('…');
             }
             format!("{} ×{n}", escape_html(&t))
         })
         .collect();
-    let summary = if items.len() > max_lines {
-        format!("等{total}件")
+    if items.len() > max_items {
+        parts.push(format!("等{total}件"));
     } else {
-        format!("共{total}件")
-    };
-    format!("{}; {summary}", shown.join("; "))
+        parts.push(format!("共{total}件"));
+    }
+    parts.join("; ")
 }
 
-fn items_row(items: &[(String, u32)], max_lines: usize, d: &Dims) -> String {
+fn items_row(items: &[(String, u32)], d: &Dims) -> String {
     format!(
         "<div class=\"row\" style=\"height:{h}mm\"><div class=\"cell items\">\
          <span class=\"cap\">托寄物 </span>{text}</div></div>\n",
         h = d.items,
-        text = items_text(items, max_lines),
+        text = items_text(items, d.items_max, d.title_chars),
     )
 }
 
@@ -617,10 +664,34 @@ mod tests {
     fn long_item_lists_are_truncated() {
         let s = sorting();
         let many: Vec<(String, u32)> = (1..=6).map(|k| (format!("商品{k}"), 2)).collect();
-        let html = render_label(&content(&s, &many, "王芳"), true);
-        assert!(html.contains("商品3 ×2"));
-        assert!(!html.contains("商品4"));
-        assert!(html.contains("等12件"));
+        let one = render_label(&content(&s, &many, "王芳"), true);
+        assert!(one.contains("商品2 ×2; 等12件"));
+        assert!(!one.contains("商品3"));
+        // The two-part stub has room for one more line.
+        let two = render_label(&content(&s, &many, "王芳"), false);
+        assert!(two.contains("商品3 ×2; 等12件"));
+        assert!(!two.contains("商品4"));
+
+        let long = vec![(
+            "加绒加厚连帽卫衣女秋冬韩版宽松外套 燕麦色 XL".to_string(),
+            1,
+        )];
+        assert_eq!(items_text(&long, 2, 8), "加绒加厚连帽卫衣… ×1; 共1件");
+        assert_eq!(items_text(&[], 2, 8), "共0件");
+    }
+
+    #[test]
+    fn long_addresses_shrink_to_fit() {
+        let short = fit_font("广东省深圳市南山区科技园南路88号", 60.0, 20.0, 4.6, 3.0);
+        let long = fit_font(
+            &"新疆维吾尔自治区乌鲁木齐市".repeat(8),
+            60.0,
+            20.0,
+            4.6,
+            3.0,
+        );
+        assert!((short - 4.6).abs() < 0.01, "{short}");
+        assert!(long < short && long >= 3.0, "{long}");
     }
 
     #[test]

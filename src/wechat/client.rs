@@ -331,9 +331,7 @@ pub fn redact_text(text: &str) -> String {
         let (head, tail) = rest.split_at(pos + "access_token=".len());
         out.push_str(head);
         out.push_str("REDACTED");
-        let end = tail
-            .find(|c: char| c == '&' || c == ' ' || c == ')' || c == '"' || c == '\'')
-            .unwrap_or(tail.len());
+        let end = tail.find(['&', ' ', ')', '"', '\'']).unwrap_or(tail.len());
         rest = &tail[end..];
     }
     out.push_str(rest);

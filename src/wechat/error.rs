@@ -214,7 +214,7 @@ pub fn status_label(status: u32, lang: Lang) -> &'static str {
     match status {
         10 if zh => "待付款",
         10 => "awaiting payment",
-        15 | 16 | 17 if zh => "待成团/待接单/待核销",
+        15..=17 if zh => "待成团/待接单/待核销",
         15..=17 => "awaiting group/merchant/redemption",
         20 if zh => "待发货",
         20 => "to be shipped",

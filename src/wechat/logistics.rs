@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::client::{CallKind, Endpoint, Method, WechatClient};
 use super::error::{Refusal, WechatError};
 use super::label::decode_print_html;
+use super::order::Order;
 use super::types::{DeliveryId, KeyValue, PrintType, WaybillId};
 
 /// At most this many orders go into one `batchGetOrder` call (documented limit).
@@ -156,6 +157,76 @@ pub struct AddOrderRequest {
     pub shop: ShopInfo,
     pub insured: Insured,
     pub service: ServiceChoice,
+}
+
+impl AddOrderRequest {
+    /// The `order/add` request for a shop order: receiver and goods from the order (pieces less
+    /// finished after-sales), one parcel, standard service, no insurance.
+    pub fn for_shop_order(
+        order: &Order,
+        sender: WaybillParty,
+        delivery_id: DeliveryId,
+        biz_id: String,
+    ) -> AddOrderRequest {
+        let a = &order.address;
+        let details: Vec<CargoDetail> = order
+            .products
+            .iter()
+            .filter(|p| p.shippable_cnt() > 0)
+            .map(|p| CargoDetail {
+                name: p.title.clone(),
+                count: p.shippable_cnt(),
+            })
+            .collect();
+        let first = details.first().map(|d| d.name.clone()).unwrap_or_default();
+        let pieces: u32 = details.iter().map(|d| d.count).sum();
+        AddOrderRequest {
+            add_source: 0,
+            order_id: order.id.logistics_id(),
+            openid: order.openid.clone(),
+            delivery_id,
+            biz_id,
+            custom_remark: order.customer_notes.clone(),
+            sender,
+            receiver: WaybillParty {
+                name: a.user_name.clone(),
+                mobile: a.tel_number.clone(),
+                post_code: a.postal_code.clone(),
+                country: "中国".into(),
+                province: a.province_name.clone(),
+                city: a.city_name.clone(),
+                area: a.county_name.clone(),
+                address: a.detail_info.clone(),
+                ..WaybillParty::default()
+            },
+            cargo: Cargo {
+                count: 1,
+                weight: 1.0,
+                space_x: 30.0,
+                space_y: 20.0,
+                space_z: 10.0,
+                detail_list: details,
+            },
+            shop: ShopInfo {
+                wxa_path: String::new(),
+                img_url: order
+                    .products
+                    .first()
+                    .map(|p| p.thumb_img.clone())
+                    .unwrap_or_default(),
+                goods_name: first,
+                goods_count: pieces,
+            },
+            insured: Insured {
+                use_insured: 0,
+                insured_value: 0,
+            },
+            service: ServiceChoice {
+                service_type: 0,
+                service_name: "标准快递".into(),
+            },
+        }
+    }
 }
 
 /// What `order/add` returns.
