@@ -9,7 +9,7 @@ packages=(
   build-essential pkg-config
   libgtk-3-dev libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libxdo-dev
   libdbus-1-dev libcups2-dev
-  fonts-noto-cjk
+  fonts-noto-cjk libgl1-mesa-dri libegl1 libxkbcommon-x11-0
   dbus dbus-x11 gnome-keyring libsecret-tools
 )
 if [[ "${1:-}" == "--test" ]]; then

@@ -1,7 +1,9 @@
 //! waybill-desk: the packing station of a WeChat shop. Lists orders, fetches and prints
 //! e-waybill labels, and ships orders.
 
+pub mod app;
 pub mod cli;
 pub mod sandbox;
 pub mod settings;
+pub mod ui;
 pub mod wechat;

@@ -24,6 +24,20 @@ pub struct Settings {
     pub biz_id: String,
     pub print_type: PrintType,
     pub lang: Lang,
+    /// API base URL; empty means the real WeChat host (or the embedded sandbox in demo mode).
+    pub api_base: String,
+    /// The chosen printer queue; empty until set up.
+    pub printer: String,
+    /// Label size as "WxH" in mm; empty follows the print type (100x180 / 76x130).
+    pub label_size: String,
+    /// Copies of each label.
+    pub copies: u32,
+    /// In scanner mode, ship right after the label printed.
+    pub print_then_ship: bool,
+    /// This station's name, recorded with every action.
+    pub station: String,
+    /// Who works at the station now, recorded with every action.
+    pub operator: String,
 }
 
 impl Default for Settings {
@@ -35,6 +49,13 @@ impl Default for Settings {
             biz_id: String::new(),
             print_type: PrintType::TwoPart,
             lang: Lang::ZhCn,
+            api_base: String::new(),
+            printer: String::new(),
+            label_size: String::new(),
+            copies: 1,
+            print_then_ship: false,
+            station: String::new(),
+            operator: String::new(),
         }
     }
 }

@@ -427,20 +427,22 @@ impl Logistics<'_> {
         requests: &[LabelRequest],
         print_type: PrintType,
     ) -> Vec<Result<Label, WechatError>> {
+        // Owned chunks and client clones keep these futures `Send`, so callers can spawn them.
         let concurrency = self.client.max_concurrent_calls();
+        let client = self.client.clone();
         match print_type {
             PrintType::TwoPart => {
                 let chunks: Vec<Vec<Result<Label, WechatError>>> =
-                    stream::iter(requests.chunks(BATCH_LIMIT))
-                        .map(|chunk| self.batch_get_chunk(chunk))
+                    stream::iter(requests.chunks(BATCH_LIMIT).map(<[LabelRequest]>::to_vec))
+                        .map(move |chunk| batch_get_owned(client.clone(), chunk))
                         .buffered(concurrency)
                         .collect()
                         .await;
                 chunks.into_iter().flatten().collect()
             }
             PrintType::OnePart => {
-                stream::iter(requests)
-                    .map(|r| self.get_label(r, PrintType::OnePart))
+                stream::iter(requests.to_vec())
+                    .map(move |r| get_label_owned(client.clone(), r))
                     .buffered(concurrency * 2)
                     .collect()
                     .await
@@ -482,6 +484,23 @@ impl Logistics<'_> {
             .call(GET_CONTACT, Some(&GetContactRequest { token, waybill_id }))
             .await
     }
+}
+
+async fn batch_get_owned(
+    client: WechatClient,
+    chunk: Vec<LabelRequest>,
+) -> Vec<Result<Label, WechatError>> {
+    client.logistics().batch_get_chunk(&chunk).await
+}
+
+async fn get_label_owned(
+    client: WechatClient,
+    request: LabelRequest,
+) -> Result<Label, WechatError> {
+    client
+        .logistics()
+        .get_label(&request, PrintType::OnePart)
+        .await
 }
 
 /// Pairs batchget items with the requests by order id (the answer's order is not promised).

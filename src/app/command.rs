@@ -1,0 +1,41 @@
+//! What the user asked for. Drawing functions return these; the app drains them once a frame.
+
+use crate::app::orders::{ClickMods, SortKey};
+use crate::settings::Settings;
+use crate::wechat::{Lang, OrderId};
+
+/// A user action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Pull orders again (keeps the selection).
+    Refresh,
+    SortBy(SortKey),
+    RowClicked {
+        pos: usize,
+        mods: ClickMods,
+    },
+    SelectAll,
+    /// The filter changed; rebuild the view.
+    FilterChanged,
+    /// Create missing waybills and fetch labels for the selection.
+    GetLabels,
+    CancelLabels,
+    /// Select the orders that failed last time and try them again.
+    RetryFailed,
+    /// Print the selection's labels in table order.
+    Print,
+    /// Ship the selection (or the focused order).
+    Ship,
+    /// Answer to "some orders were never printed: ship anyway?".
+    ConfirmShip(bool),
+    /// A scanned (or typed) order id or waybill id.
+    Scan(String),
+    ToggleScanner,
+    OpenSettings,
+    CloseSettings,
+    SaveSettings(Box<Settings>),
+    LoadCouriers,
+    FetchContact(OrderId),
+    DismissToast(usize),
+    SetLang(Lang),
+}

@@ -1,0 +1,845 @@
+//! The packing-station window: state, the frame loop, and what each command does. Drawing
+//! lives in `crate::ui`; network work in [`backend`].
+
+pub mod activity;
+pub mod backend;
+pub mod command;
+pub mod launch;
+pub mod orders;
+pub mod request;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc};
+
+use activity::{Activity, Level};
+use backend::{Backend, Event, LabelJob, WaybillDefaults};
+use command::Command;
+use orders::{Filter, LabelState, OrderBook, ShipState};
+use request::Request;
+
+use crate::sandbox::Sandbox;
+use crate::settings::Settings;
+use crate::ui::scanner_ui::ScanResult;
+use crate::ui::settings_ui::SettingsDraft;
+use crate::ui::{self, tr};
+use crate::wechat::delivery::ShipOutcome;
+use crate::wechat::logistics::{Contact, Courier, WaybillParty};
+use crate::wechat::shop::{OrderQuery, ShopKind};
+use crate::wechat::{Lang, OrderId, WechatClient};
+
+/// Everything the window needs from `main`.
+pub struct AppConfig {
+    pub runtime: tokio::runtime::Handle,
+    pub client: WechatClient,
+    pub shop: ShopKind,
+    /// The embedded sandbox in demo mode.
+    pub sandbox: Option<Arc<Sandbox>>,
+    pub settings: Settings,
+    pub data_dir: PathBuf,
+    /// The AppID in use, for the settings window.
+    pub appid: String,
+    /// WARN/ERROR logs to show as toasts.
+    pub toasts: Option<mpsc::Receiver<(Level, String)>>,
+}
+
+/// A label batch in progress.
+#[derive(Debug, Clone, Default)]
+pub struct BatchProgress {
+    pub total: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub cancelling: bool,
+}
+
+/// Where a scan is in its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScanStage {
+    Fetching,
+    Shipping,
+}
+
+/// The app.
+pub struct WaybillApp {
+    settings: Settings,
+    data_dir: PathBuf,
+    lang: Lang,
+    pub book: OrderBook,
+    days: u32,
+    orders: Request<usize>,
+    couriers: Request<Vec<Courier>>,
+    pub batch: Option<BatchProgress>,
+    failed_last_batch: Vec<OrderId>,
+    ship_confirm: Option<Vec<OrderId>>,
+    scanner_on: bool,
+    scan_input: String,
+    scan_flow: Option<(OrderId, ScanStage)>,
+    pub last_scan: Option<ScanResult>,
+    pub activity: Activity,
+    contacts: HashMap<OrderId, Request<Contact>>,
+    settings_draft: Option<SettingsDraft>,
+    appid: String,
+    backend: Backend,
+    events: mpsc::Receiver<Event>,
+    toasts: Option<mpsc::Receiver<(Level, String)>>,
+    frames: u64,
+    fonts_installed: bool,
+}
+
+impl WaybillApp {
+    /// Builds the app; starts the first refresh in the background.
+    pub fn new(ctx: &egui::Context, config: AppConfig) -> Self {
+        let (tx, events) = mpsc::channel();
+        let repaint_ctx = ctx.clone();
+        let repaint: Arc<dyn Fn() + Send + Sync> = Arc::new(move || repaint_ctx.request_repaint());
+        let lang = config.settings.lang;
+        let backend = Backend::new(
+            config.runtime,
+            config.client,
+            config.shop,
+            lang,
+            tx,
+            repaint,
+            config.sandbox,
+        );
+        let now = chrono::Utc::now().timestamp();
+        let days = 7;
+        let mut app = WaybillApp {
+            book: OrderBook::new(Filter {
+                status: Some(crate::wechat::order::STATUS_TO_BE_SHIPPED),
+                created_from: now - i64::from(days) * 86_400,
+                created_to: now + 3_600,
+                text: String::new(),
+            }),
+            days,
+            lang,
+            settings: config.settings,
+            data_dir: config.data_dir,
+            orders: Request::default(),
+            couriers: Request::default(),
+            batch: None,
+            failed_last_batch: Vec::new(),
+            ship_confirm: None,
+            scanner_on: false,
+            scan_input: String::new(),
+            scan_flow: None,
+            last_scan: None,
+            activity: Activity::default(),
+            contacts: HashMap::new(),
+            settings_draft: None,
+            appid: config.appid,
+            backend,
+            events,
+            toasts: config.toasts,
+            frames: 0,
+            fonts_installed: false,
+        };
+        app.handle(Command::Refresh);
+        app
+    }
+
+    /// Frames drawn so far (tests use it to see the UI keeps drawing).
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// True while the order list is being fetched.
+    pub fn is_refreshing(&self) -> bool {
+        self.orders.is_pending()
+    }
+
+    /// True while the "ship without printing?" question is open.
+    pub fn awaiting_ship_confirmation(&self) -> bool {
+        self.ship_confirm.is_some()
+    }
+
+    /// True in demo mode.
+    pub fn is_demo(&self) -> bool {
+        self.backend.is_demo()
+    }
+
+    /// The embedded sandbox, in demo mode.
+    pub fn sandbox(&self) -> Option<&Arc<Sandbox>> {
+        self.backend.sandbox()
+    }
+
+    fn query(&self) -> OrderQuery {
+        let now = chrono::Utc::now().timestamp();
+        OrderQuery {
+            created_from: now - i64::from(self.days) * 86_400,
+            created_to: now + 3_600,
+            status: self.book.filter.status,
+        }
+    }
+
+    fn log(&mut self, level: Level, text: impl Into<String>) {
+        let text = text.into();
+        // Customer data can be in these lines: DEBUG only (the activity panel shows them).
+        tracing::debug!(target: "activity", ?level, "{text}");
+        self.activity.push(level, text);
+    }
+
+    /// Carries out one command.
+    pub fn handle(&mut self, command: Command) {
+        let lang = self.lang;
+        match command {
+            Command::Refresh => {
+                if !self.orders.is_pending() {
+                    self.orders.start();
+                    self.backend.refresh(self.query());
+                }
+            }
+            Command::SortBy(key) => self.book.sort_by(key),
+            Command::RowClicked { pos, mods } => self.book.click(pos, mods),
+            Command::SelectAll => self.book.select_all(),
+            Command::FilterChanged => {
+                let now = chrono::Utc::now().timestamp();
+                self.book.filter.created_from = now - i64::from(self.days) * 86_400;
+                self.book.filter.created_to = now + 3_600;
+                self.book.rebuild_view();
+                // A wider range or another status may need orders we have not loaded.
+                self.handle(Command::Refresh);
+            }
+            Command::GetLabels => {
+                let targets = self.book.targets();
+                self.get_labels(targets);
+            }
+            Command::RetryFailed => {
+                let failed = std::mem::take(&mut self.failed_last_batch);
+                self.book.select_only(failed.iter().copied());
+                self.get_labels(failed);
+            }
+            Command::CancelLabels => {
+                if let Some(b) = &mut self.batch {
+                    b.cancelling = true;
+                }
+                self.backend.cancel_labels();
+            }
+            Command::Print => {
+                self.log(
+                    Level::Warn,
+                    tr(
+                        lang,
+                        "还没有设置打印机:请在“设置”里选择打印机",
+                        "No printer is set up yet: choose one in Settings",
+                    ),
+                );
+            }
+            Command::Ship => {
+                let targets = self.book.targets();
+                let unprinted = targets
+                    .iter()
+                    .filter(|id| {
+                        self.book.row(**id).is_some_and(|r| {
+                            r.label_state != LabelState::Printed
+                                && r.ship_state != ShipState::Shipped
+                        })
+                    })
+                    .count();
+                if unprinted > 0 {
+                    self.ship_confirm = Some(targets);
+                } else {
+                    self.ship(targets);
+                }
+            }
+            Command::ConfirmShip(yes) => {
+                if let Some(targets) = self.ship_confirm.take() {
+                    if yes {
+                        self.ship(targets);
+                    }
+                }
+            }
+            Command::Scan(code) => self.scan(&code),
+            Command::ToggleScanner => self.scanner_on = !self.scanner_on,
+            Command::OpenSettings => {
+                if self.couriers.value().is_none() && !self.couriers.is_pending() {
+                    self.handle(Command::LoadCouriers);
+                }
+                self.settings_draft = Some(SettingsDraft {
+                    settings: self.settings.clone(),
+                    appid: self.appid.clone(),
+                    secret: String::new(),
+                    printers: Vec::new(),
+                });
+            }
+            Command::CloseSettings => self.settings_draft = None,
+            Command::SaveSettings(settings) => {
+                self.settings = *settings;
+                self.lang = self.settings.lang;
+                self.backend.set_lang(self.lang);
+                match self.settings.save(&self.data_dir) {
+                    Ok(()) => self.log(Level::Info, tr(self.lang, "设置已保存", "Settings saved")),
+                    Err(e) => self.log(
+                        Level::Error,
+                        format!(
+                            "{}: {e}",
+                            tr(self.lang, "设置保存失败", "Could not save settings")
+                        ),
+                    ),
+                }
+                self.settings_draft = None;
+            }
+            Command::LoadCouriers => {
+                self.couriers.start();
+                self.backend.load_couriers();
+            }
+            Command::FetchContact(id) => {
+                if let Some(w) = self.book.row(id).and_then(|r| r.waybill.clone()) {
+                    self.contacts.entry(id).or_default().start();
+                    self.backend.fetch_contact(id, w, None);
+                }
+            }
+            Command::DismissToast(i) => self.activity.dismiss_toast(i),
+            Command::SetLang(l) => {
+                self.lang = l;
+                self.settings.lang = l;
+                self.backend.set_lang(l);
+                if let Err(e) = self.settings.save(&self.data_dir) {
+                    self.log(Level::Warn, e.to_string());
+                }
+            }
+        }
+    }
+
+    fn waybill_defaults(&self) -> Option<WaybillDefaults> {
+        let sender = self
+            .settings
+            .sender
+            .clone()
+            .filter(|s| !s.name.is_empty())
+            .or_else(|| {
+                self.backend.is_demo().then(|| {
+                    let (name, mobile, address) = crate::sandbox::fake::shop_sender();
+                    WaybillParty {
+                        name,
+                        mobile,
+                        address,
+                        ..WaybillParty::default()
+                    }
+                })
+            })?;
+        let (delivery_id, biz_id) = match (
+            self.settings.delivery_id.as_str(),
+            self.settings.biz_id.as_str(),
+        ) {
+            ("", _) | (_, "") if self.backend.is_demo() => {
+                ("SF".to_string(), "SF_CASH".to_string())
+            }
+            ("", _) | (_, "") => return None,
+            (d, b) => (d.to_string(), b.to_string()),
+        };
+        Some(WaybillDefaults {
+            delivery_id,
+            biz_id,
+            sender,
+        })
+    }
+
+    fn get_labels(&mut self, ids: Vec<OrderId>) {
+        let lang = self.lang;
+        if ids.is_empty() || self.batch.is_some() {
+            return;
+        }
+        let jobs: Vec<LabelJob> = ids
+            .iter()
+            .filter_map(|id| self.book.row(*id))
+            .map(|r| LabelJob {
+                order: r.order.clone(),
+                waybill: r.waybill.clone(),
+            })
+            .collect();
+        let needs_new = jobs.iter().any(|j| j.waybill.is_none());
+        let defaults = match self.waybill_defaults() {
+            Some(d) => d,
+            None if needs_new => {
+                self.log(Level::Error, tr(lang, "取号需要快递公司、biz_id 和发件人地址:请先在“设置”里填写", "New waybills need a courier, biz_id and sender address: fill them in Settings first"));
+                return;
+            }
+            None => WaybillDefaults {
+                delivery_id: String::new(),
+                biz_id: String::new(),
+                sender: WaybillParty::default(),
+            },
+        };
+        for id in &ids {
+            if let Some(r) = self.book.row_mut(*id) {
+                r.label_state = LabelState::Fetching;
+                r.last_error = None;
+            }
+        }
+        self.batch = Some(BatchProgress {
+            total: jobs.len(),
+            ..BatchProgress::default()
+        });
+        self.log(
+            Level::Info,
+            format!(
+                "{} {}",
+                tr(lang, "开始获取面单:", "Fetching labels:"),
+                jobs.len()
+            ),
+        );
+        self.backend
+            .fetch_labels(jobs, defaults, self.settings.print_type);
+    }
+
+    fn ship(&mut self, targets: Vec<OrderId>) {
+        let lang = self.lang;
+        let mut work = Vec::new();
+        for id in targets {
+            let Some(row) = self.book.row_mut(id) else {
+                continue;
+            };
+            if row.ship_state == ShipState::Shipped {
+                let text = format!(
+                    "{id}: {}",
+                    tr(
+                        lang,
+                        "已经发过货,无需操作",
+                        "already shipped, nothing to do"
+                    )
+                );
+                row.last_error = None;
+                self.log(Level::Info, text);
+                continue;
+            }
+            match row.waybill.clone() {
+                Some(w) => {
+                    row.ship_state = ShipState::Shipping;
+                    work.push((id, w));
+                }
+                None => {
+                    let text = tr(
+                        lang,
+                        "没有运单号:请先获取面单",
+                        "No waybill: get the label first",
+                    )
+                    .to_string();
+                    row.ship_state = ShipState::Error;
+                    row.last_error = Some(text.clone());
+                    self.log(Level::Error, format!("{id}: {text}"));
+                }
+            }
+        }
+        if !work.is_empty() {
+            self.backend.ship(work);
+        }
+    }
+
+    fn scan(&mut self, code: &str) {
+        let lang = self.lang;
+        let code = code.trim();
+        let Some(id) = self.book.find_scanned(code) else {
+            self.last_scan = Some(ScanResult {
+                ok: false,
+                text: format!("{} {code}", tr(lang, "找不到订单:", "No order found for")),
+            });
+            beep(false);
+            return;
+        };
+        self.book.select_only([id]);
+        self.book.focused = Some(id);
+        let Some(row) = self.book.row(id) else { return };
+        if row.ship_state == ShipState::Shipped {
+            self.last_scan = Some(ScanResult {
+                ok: true,
+                text: format!("{id} {}", tr(lang, "已发过货", "was already shipped")),
+            });
+            beep(true);
+            return;
+        }
+        if row.label_state == LabelState::Fetched || row.label_state == LabelState::Printed {
+            self.after_scan_label(id);
+        } else {
+            self.scan_flow = Some((id, ScanStage::Fetching));
+            self.get_labels(vec![id]);
+        }
+    }
+
+    fn after_scan_label(&mut self, id: OrderId) {
+        let lang = self.lang;
+        if self.settings.print_then_ship {
+            self.scan_flow = Some((id, ScanStage::Shipping));
+            self.ship(vec![id]);
+        } else {
+            self.scan_flow = None;
+            self.last_scan = Some(ScanResult {
+                ok: true,
+                text: format!("{id} {}", tr(lang, "面单已就绪", "label ready")),
+            });
+            beep(true);
+        }
+    }
+
+    fn apply(&mut self, event: Event) {
+        let lang = self.lang;
+        match event {
+            Event::Orders(result) => match result {
+                Ok(list) => {
+                    let n = list.len();
+                    self.book.merge(list);
+                    self.orders.finish(Ok(n));
+                    self.log(
+                        Level::Info,
+                        format!("{} {n}", tr(lang, "订单已刷新:", "Orders refreshed:")),
+                    );
+                }
+                Err(e) => {
+                    self.log(
+                        Level::Error,
+                        format!("{} {e}", tr(lang, "刷新订单失败:", "Refresh failed:")),
+                    );
+                    self.orders.finish(Err(e));
+                }
+            },
+            Event::Couriers(result) => {
+                if let Err(e) = &result {
+                    self.log(Level::Warn, e.clone());
+                }
+                self.couriers.finish(result);
+            }
+            Event::Waybill { order_id, waybill } => {
+                if let Some(r) = self.book.row_mut(order_id) {
+                    r.set_waybill(waybill.clone());
+                }
+                self.log(
+                    Level::Info,
+                    format!(
+                        "{order_id}: {} {} {}",
+                        tr(lang, "已取号", "waybill created"),
+                        waybill.delivery_id,
+                        waybill.waybill_id
+                    ),
+                );
+            }
+            Event::LabelDone { order_id, result } => {
+                if let Some(b) = &mut self.batch {
+                    b.done += 1;
+                    if result.is_err() {
+                        b.failed += 1;
+                    }
+                }
+                let ok = result.is_ok();
+                match result {
+                    Ok(label) => {
+                        if let Some(r) = self.book.row_mut(order_id) {
+                            r.label_state = LabelState::Fetched;
+                            r.label = Some(Arc::new(label));
+                        }
+                        self.log(
+                            Level::Info,
+                            format!("{order_id}: {}", tr(lang, "面单已获取", "label fetched")),
+                        );
+                    }
+                    Err(e) => {
+                        if let Some(r) = self.book.row_mut(order_id) {
+                            r.label_state = LabelState::None;
+                            r.last_error = Some(e.clone());
+                        }
+                        self.failed_last_batch.push(order_id);
+                        self.log(Level::Error, format!("{order_id}: {e}"));
+                    }
+                }
+                if let Some((scan_id, ScanStage::Fetching)) = self.scan_flow {
+                    if scan_id == order_id {
+                        if ok {
+                            self.after_scan_label(order_id);
+                        } else {
+                            self.scan_flow = None;
+                            let e = self
+                                .book
+                                .row(order_id)
+                                .and_then(|r| r.last_error.clone())
+                                .unwrap_or_default();
+                            self.last_scan = Some(ScanResult {
+                                ok: false,
+                                text: format!("{order_id}: {e}"),
+                            });
+                            beep(false);
+                        }
+                    }
+                }
+            }
+            Event::LabelBatchEnded { cancelled } => {
+                if let Some(b) = self.batch.take() {
+                    let text = format!(
+                        "{} {}/{}, {} {}{}",
+                        tr(lang, "面单完成", "Labels done"),
+                        b.done - b.failed,
+                        b.total,
+                        tr(lang, "失败", "failed"),
+                        b.failed,
+                        if cancelled {
+                            tr(lang, "(已取消)", " (cancelled)")
+                        } else {
+                            ""
+                        }
+                    );
+                    self.log(
+                        if b.failed > 0 {
+                            Level::Warn
+                        } else {
+                            Level::Info
+                        },
+                        text,
+                    );
+                    // Orders that never started because of the cancel go back to "none".
+                    for id in self.book.targets() {
+                        if let Some(r) = self.book.row_mut(id) {
+                            if r.label_state == LabelState::Fetching {
+                                r.label_state = LabelState::None;
+                            }
+                        }
+                    }
+                    if !self.failed_last_batch.is_empty() {
+                        self.book
+                            .select_only(self.failed_last_batch.iter().copied());
+                    }
+                }
+            }
+            Event::Shipped { order_id, result } => {
+                let scan =
+                    matches!(self.scan_flow, Some((id, ScanStage::Shipping)) if id == order_id);
+                let (ok, text) = match &result {
+                    Ok(ShipOutcome::Shipped) | Ok(ShipOutcome::ShippedConfirmedOnReread) => {
+                        (true, tr(lang, "已发货", "shipped").to_string())
+                    }
+                    Ok(ShipOutcome::AlreadyShipped) => (
+                        true,
+                        tr(
+                            lang,
+                            "已经发过货,无需操作",
+                            "already shipped, nothing to do",
+                        )
+                        .to_string(),
+                    ),
+                    Err(f) => (false, f.message.clone()),
+                };
+                if let Some(r) = self.book.row_mut(order_id) {
+                    if ok {
+                        r.ship_state = ShipState::Shipped;
+                        r.order.status = crate::wechat::order::STATUS_SHIPPED;
+                        r.last_error =
+                            matches!(result, Ok(ShipOutcome::AlreadyShipped)).then(|| text.clone());
+                    } else {
+                        r.ship_state = ShipState::Error;
+                        r.last_error = Some(text.clone());
+                    }
+                }
+                self.log(
+                    if ok { Level::Info } else { Level::Error },
+                    format!("{order_id}: {text}"),
+                );
+                if scan {
+                    self.scan_flow = None;
+                    self.last_scan = Some(ScanResult {
+                        ok,
+                        text: format!("{order_id} {text}"),
+                    });
+                    beep(ok);
+                }
+            }
+            Event::Contact { order_id, result } => {
+                self.contacts.entry(order_id).or_default().finish(result);
+            }
+        }
+    }
+
+    /// One frame: take reports, draw, then carry out what the user asked for.
+    pub fn ui(&mut self, root: &mut egui::Ui) {
+        let ctx = &root.ctx().clone();
+        self.frames += 1;
+        if !self.fonts_installed {
+            ui::fonts::install(ctx);
+            ui::theme::apply(ctx);
+            self.fonts_installed = true;
+        }
+        while let Ok(event) = self.events.try_recv() {
+            self.apply(event);
+        }
+        if let Some(rx) = &self.toasts {
+            let logs: Vec<(Level, String)> = rx.try_iter().collect();
+            for (level, text) in logs {
+                self.activity.push(level, text);
+            }
+        }
+        let lang = self.lang;
+        let mut out = Vec::new();
+        ui::toolbar_ui::shortcuts(ctx, &mut out);
+
+        egui::Panel::top("toolbar").show(root, |ui| {
+            ui.add_space(4.0);
+            ui::toolbar_ui::toolbar_ui(
+                ui,
+                &ui::toolbar_ui::ToolbarView {
+                    lang,
+                    selected: self.book.selected_count(),
+                    refreshing: self.orders.is_pending(),
+                    batch_running: self.batch.is_some(),
+                    failed_last_batch: self.failed_last_batch.len(),
+                    scanner_on: self.scanner_on,
+                    demo: self.backend.is_demo(),
+                },
+                &mut out,
+            );
+            if self.scanner_on {
+                ui.separator();
+                let busy = self.scan_flow.map(|(_, stage)| match stage {
+                    ScanStage::Fetching => tr(lang, "正在获取面单…", "Fetching the label…"),
+                    ScanStage::Shipping => tr(lang, "正在发货…", "Shipping…"),
+                });
+                ui::scanner_ui::scanner_ui(
+                    ui,
+                    lang,
+                    &mut self.scan_input,
+                    busy,
+                    self.last_scan.as_ref(),
+                    &mut self.settings.print_then_ship,
+                    &mut out,
+                );
+            }
+            ui.add_space(2.0);
+        });
+
+        egui::Panel::bottom("activity")
+            .resizable(true)
+            .default_size(140.0)
+            .show(root, |ui| {
+                if let Some(b) = &self.batch {
+                    ui.horizontal(|ui| {
+                        let fraction = if b.total == 0 {
+                            1.0
+                        } else {
+                            b.done as f32 / b.total as f32
+                        };
+                        ui.add(egui::ProgressBar::new(fraction).desired_width(360.0).text(
+                            format!(
+                                "{}/{}  {} {}",
+                                b.done,
+                                b.total,
+                                tr(lang, "失败", "failed"),
+                                b.failed
+                            ),
+                        ));
+                        if ui
+                            .add_enabled(
+                                !b.cancelling,
+                                egui::Button::new(tr(lang, "取消", "Cancel")),
+                            )
+                            .clicked()
+                        {
+                            out.push(Command::CancelLabels);
+                        }
+                    });
+                }
+                ui::log_ui::log_ui(ui, lang, &mut self.activity);
+            });
+
+        egui::Panel::right("detail")
+            .resizable(true)
+            .default_size(380.0)
+            .show(root, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    match self.book.focused.and_then(|id| self.book.row(id)) {
+                        Some(row) => {
+                            let contact = self.contacts.get(&row.order.id);
+                            ui::detail_ui::detail_ui(ui, lang, row, contact, &[], &mut out);
+                        }
+                        None => {
+                            ui.label(tr(
+                                lang,
+                                "点击订单查看详情",
+                                "Click an order to see its details",
+                            ));
+                        }
+                    }
+                });
+            });
+
+        egui::CentralPanel::default().show(root, |ui| {
+            let mut days = self.days;
+            ui::orders_ui::filter_ui(ui, lang, &mut self.book, &mut days, &mut out);
+            self.days = days;
+            if let Request::Failed { message, .. } = &self.orders {
+                ui.colored_label(ui::theme::ERROR, message);
+            }
+            if self.orders.is_pending() && self.book.is_empty() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(tr(lang, "正在加载订单…", "Loading orders…"));
+                });
+            }
+            let select_all = ui
+                .ctx()
+                .input_mut(|i| i.consume_shortcut(&ui::toolbar_ui::keys::SELECT_ALL));
+            if select_all && ui.ctx().memory(|m| m.focused().is_none()) {
+                out.push(Command::SelectAll);
+            }
+            ui::orders_ui::orders_table_ui(ui, lang, &self.book, &mut out);
+        });
+
+        if let Some(targets) = &self.ship_confirm {
+            let n = targets.len();
+            egui::Modal::new(egui::Id::unique("confirm_ship")).show(ctx, |ui| {
+                ui.heading(tr(lang, "还没打印面单", "Labels not printed"));
+                ui.label(format!(
+                    "{} ({n})",
+                    tr(
+                        lang,
+                        "有订单的面单还没打印。仍然发货吗?",
+                        "Some of these orders were never printed. Ship anyway?"
+                    )
+                ));
+                ui.horizontal(|ui| {
+                    if ui.button(tr(lang, "仍然发货", "Ship anyway")).clicked() {
+                        out.push(Command::ConfirmShip(true));
+                    }
+                    if ui.button(tr(lang, "先不发", "Not now")).clicked() {
+                        out.push(Command::ConfirmShip(false));
+                    }
+                });
+            });
+        }
+
+        if let Some(draft) = &mut self.settings_draft {
+            let mut open = true;
+            egui::Window::new(tr(lang, "设置", "Settings"))
+                .open(&mut open)
+                .collapsible(false)
+                .show(ctx, |ui| {
+                    ui::settings_ui::settings_ui(
+                        ui,
+                        lang,
+                        draft,
+                        self.couriers.value().map(Vec::as_slice),
+                        &mut out,
+                    );
+                });
+            if !open {
+                out.push(Command::CloseSettings);
+            }
+        }
+
+        ui::log_ui::toasts_ui(ctx, &mut self.activity, &mut out);
+        for command in out {
+            self.handle(command);
+        }
+    }
+}
+
+impl eframe::App for WaybillApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        WaybillApp::ui(self, ui);
+    }
+}
+
+/// A short sound for a scan result, through the desktop's sound theme when it has one.
+fn beep(ok: bool) {
+    let id = if ok { "complete" } else { "dialog-error" };
+    // Best effort: a station without a sound server still works, silently.
+    let _ = std::process::Command::new("canberra-gtk-play")
+        .args(["-i", id])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}

@@ -1,0 +1,255 @@
+//! The orders table (virtualised rows) and its filter bar.
+
+use egui_extras::{Column, TableBuilder};
+
+use crate::app::command::Command;
+use crate::app::orders::{ClickMods, LabelState, OrderBook, OrderRow, ShipState, SortKey};
+use crate::ui::{theme, tr};
+use crate::wechat::error::status_label;
+use crate::wechat::order::format_china_time;
+use crate::wechat::Lang;
+
+/// Status choices of the filter: (status, zh, en); `None` is every status.
+const STATUS_CHOICES: &[(Option<u32>, &str, &str)] = &[
+    (Some(20), "待发货", "To be shipped"),
+    (Some(21), "部分发货", "Partly shipped"),
+    (Some(30), "已发货", "Shipped"),
+    (Some(10), "待付款", "Awaiting payment"),
+    (Some(100), "已完成", "Completed"),
+    (None, "全部", "All"),
+];
+
+/// Date-range choices: days back from now.
+pub const DAY_CHOICES: &[u32] = &[1, 3, 7, 30, 90];
+
+/// The filter bar. `days` is the date range in days back from now.
+pub fn filter_ui(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    book: &mut OrderBook,
+    days: &mut u32,
+    out: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        let status_caption = ui.label(tr(lang, "状态", "Status"));
+        let current = STATUS_CHOICES
+            .iter()
+            .find(|c| c.0 == book.filter.status)
+            .map_or("?", |c| tr(lang, c.1, c.2));
+        egui::ComboBox::from_id_salt("status_filter")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                for (status, zh, en) in STATUS_CHOICES {
+                    if ui
+                        .selectable_label(book.filter.status == *status, tr(lang, zh, en))
+                        .clicked()
+                    {
+                        book.filter.status = *status;
+                        out.push(Command::FilterChanged);
+                    }
+                }
+            })
+            .response
+            .labelled_by(status_caption.id);
+        let days_caption = ui.label(tr(lang, "下单时间", "Created"));
+        egui::ComboBox::from_id_salt("days_filter")
+            .selected_text(format!(
+                "{} {}",
+                tr(lang, "最近", "last"),
+                days_text(lang, *days)
+            ))
+            .show_ui(ui, |ui| {
+                for d in DAY_CHOICES {
+                    if ui
+                        .selectable_label(*days == *d, days_text(lang, *d))
+                        .clicked()
+                    {
+                        *days = *d;
+                        out.push(Command::FilterChanged);
+                    }
+                }
+            })
+            .response
+            .labelled_by(days_caption.id);
+        let search_caption = ui.label(tr(lang, "搜索", "Search"));
+        let search = ui
+            .add(
+                egui::TextEdit::singleline(&mut book.filter.text)
+                    .hint_text(tr(
+                        lang,
+                        "订单号 / 姓名 / 手机尾号 / 运单号",
+                        "order id / name / phone tail / waybill",
+                    ))
+                    .desired_width(260.0),
+            )
+            .labelled_by(search_caption.id);
+        if search.changed() {
+            out.push(Command::FilterChanged);
+        }
+        ui.label(format!("{} / {}", book.view_len(), book.len()));
+    });
+}
+
+fn days_text(lang: Lang, days: u32) -> String {
+    match lang {
+        Lang::ZhCn => format!("{days} 天"),
+        Lang::En => format!("{days} days"),
+    }
+}
+
+const COLUMNS: &[(SortKey, &str, &str)] = &[
+    (SortKey::OrderId, "订单号", "Order"),
+    (SortKey::Created, "下单时间", "Created"),
+    (SortKey::Status, "状态", "Status"),
+    (SortKey::Buyer, "收件人", "Buyer"),
+    (SortKey::Items, "件数", "Items"),
+    (SortKey::Courier, "快递", "Courier"),
+    (SortKey::Waybill, "运单号", "Waybill"),
+    (SortKey::Label, "面单状态", "Label"),
+    (SortKey::Ship, "发货状态", "Shipping"),
+    (SortKey::Error, "最近错误", "Last error"),
+];
+
+/// The table. Only visible rows are laid out, so 50,000 orders scroll smoothly.
+pub fn orders_table_ui(ui: &mut egui::Ui, lang: Lang, book: &OrderBook, out: &mut Vec<Command>) {
+    let (sort_key, ascending) = book.sort();
+    // Cell text must not take the click (selectable text would): the whole row is the target.
+    ui.style_mut().interaction.selectable_labels = false;
+    let mut scroll_to = None;
+    if let Some(pos) = book.focused.and_then(|id| book.view_position(id)) {
+        if ui
+            .ctx()
+            .input(|i| i.key_pressed(egui::Key::ArrowDown) || i.key_pressed(egui::Key::ArrowUp))
+        {
+            scroll_to = Some(pos);
+        }
+    }
+    let mut table = TableBuilder::new(ui)
+        .striped(true)
+        .resizable(true)
+        .sense(egui::Sense::click())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(170.0).at_least(80.0))
+        .column(Column::initial(140.0))
+        .column(Column::initial(70.0))
+        .column(Column::initial(130.0))
+        .column(Column::initial(44.0))
+        .column(Column::initial(50.0))
+        .column(Column::initial(140.0))
+        .column(Column::initial(60.0))
+        .column(Column::initial(60.0))
+        .column(Column::remainder().at_least(120.0))
+        .min_scrolled_height(0.0);
+    if let Some(pos) = scroll_to {
+        table = table.scroll_to_row(pos, None);
+    }
+    table
+        .header(24.0, |mut header| {
+            for (key, zh, en) in COLUMNS {
+                header.col(|ui| {
+                    let arrow = if *key == sort_key {
+                        if ascending {
+                            " ▲"
+                        } else {
+                            " ▼"
+                        }
+                    } else {
+                        ""
+                    };
+                    if ui
+                        .add(
+                            egui::Button::new(
+                                egui::RichText::new(format!("{}{arrow}", tr(lang, zh, en)))
+                                    .strong(),
+                            )
+                            .frame(false),
+                        )
+                        .on_hover_text(tr(lang, "点击排序", "Click to sort"))
+                        .clicked()
+                    {
+                        out.push(Command::SortBy(*key));
+                    }
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(theme::ROW_HEIGHT, book.view_len(), |mut row| {
+                let pos = row.index();
+                let Some(r) = book.view_row(pos) else {
+                    return;
+                };
+                row.set_selected(book.is_selected(r.order.id));
+                row_cells(&mut row, lang, r);
+                let response = row.response();
+                if response.clicked() {
+                    let mods = response.ctx.input(|i| i.modifiers);
+                    out.push(Command::RowClicked {
+                        pos,
+                        mods: ClickMods {
+                            ctrl: mods.command || mods.ctrl,
+                            shift: mods.shift,
+                        },
+                    });
+                }
+            });
+        });
+}
+
+fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) {
+    let o = &r.order;
+    row.col(|ui| {
+        ui.label(o.id.to_string());
+    });
+    row.col(|ui| {
+        let t = format_china_time(o.created_unix);
+        ui.label(t.get(5..16).unwrap_or(&t));
+    });
+    row.col(|ui| {
+        ui.label(status_label(o.status, lang));
+    });
+    row.col(|ui| {
+        let tail: String = o
+            .address
+            .tel_number
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        ui.label(format!("{} {}", o.address.user_name, tail));
+    });
+    row.col(|ui| {
+        ui.label(r.pieces().to_string());
+    });
+    row.col(|ui| {
+        ui.label(r.waybill.as_ref().map_or("", |w| w.delivery_id.0.as_str()));
+    });
+    row.col(|ui| {
+        ui.label(r.waybill.as_ref().map_or("", |w| w.waybill_id.0.as_str()));
+    });
+    row.col(|ui| {
+        let (text, color) = match r.label_state {
+            LabelState::None => (tr(lang, "无", "none"), ui.visuals().weak_text_color()),
+            LabelState::Fetching => (tr(lang, "获取中", "fetching"), theme::WARN),
+            LabelState::Fetched => (tr(lang, "已获取", "fetched"), ui.visuals().text_color()),
+            LabelState::Printed => (tr(lang, "已打印", "printed"), theme::OK),
+        };
+        ui.colored_label(color, text);
+    });
+    row.col(|ui| {
+        let (text, color) = match r.ship_state {
+            ShipState::Pending => (tr(lang, "待发货", "pending"), ui.visuals().text_color()),
+            ShipState::Shipping => (tr(lang, "发货中", "shipping"), theme::WARN),
+            ShipState::Shipped => (tr(lang, "已发货", "shipped"), theme::OK),
+            ShipState::Error => (tr(lang, "出错", "error"), theme::ERROR),
+        };
+        ui.colored_label(color, text);
+    });
+    row.col(|ui| {
+        if let Some(e) = &r.last_error {
+            ui.colored_label(theme::ERROR, e).on_hover_text(e);
+        }
+    });
+}

@@ -1,0 +1,199 @@
+//! The toolbar: refresh, get labels, print, ship, scanner mode, settings, language.
+
+use crate::app::command::Command;
+use crate::ui::tr;
+use crate::wechat::Lang;
+
+/// What the toolbar needs to know.
+pub struct ToolbarView {
+    pub lang: Lang,
+    pub selected: usize,
+    pub refreshing: bool,
+    pub batch_running: bool,
+    pub failed_last_batch: usize,
+    pub scanner_on: bool,
+    pub demo: bool,
+}
+
+/// Keyboard shortcuts of the main actions (also shown in tooltips).
+pub mod keys {
+    use egui::{Key, KeyboardShortcut, Modifiers};
+    pub const REFRESH: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::F5);
+    pub const GET_LABELS: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::L);
+    pub const PRINT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::P);
+    pub const SHIP: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
+    pub const SCANNER: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::F2);
+    pub const SETTINGS: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
+    pub const SELECT_ALL: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::A);
+}
+
+fn shortcut_text(ui: &egui::Ui, s: &egui::KeyboardShortcut) -> String {
+    ui.ctx().format_shortcut(s)
+}
+
+/// Draws the toolbar.
+pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
+    let lang = v.lang;
+    ui.horizontal_wrapped(|ui| {
+        let b = ui
+            .add_enabled(
+                !v.refreshing,
+                egui::Button::new(tr(lang, "刷新订单", "Refresh")),
+            )
+            .on_hover_text(format!(
+                "{} ({})",
+                tr(
+                    lang,
+                    "拉取新订单,保留当前选择",
+                    "Pull new orders, keeping the selection"
+                ),
+                shortcut_text(ui, &keys::REFRESH)
+            ));
+        if b.clicked() {
+            out.push(Command::Refresh);
+        }
+        ui.separator();
+        let can_act = v.selected > 0 && !v.batch_running;
+        if ui
+            .add_enabled(
+                can_act,
+                egui::Button::new(tr(lang, "获取面单", "Get labels")),
+            )
+            .on_hover_text(format!(
+                "{} ({})",
+                tr(
+                    lang,
+                    "为选中的订单取号并获取面单",
+                    "Create waybills and fetch labels for the selection"
+                ),
+                shortcut_text(ui, &keys::GET_LABELS)
+            ))
+            .clicked()
+        {
+            out.push(Command::GetLabels);
+        }
+        if v.failed_last_batch > 0
+            && ui
+                .add_enabled(
+                    !v.batch_running,
+                    egui::Button::new(format!(
+                        "{} ({})",
+                        tr(lang, "重试失败", "Retry failed"),
+                        v.failed_last_batch
+                    )),
+                )
+                .on_hover_text(tr(
+                    lang,
+                    "只重试上次失败的订单",
+                    "Retry only the orders that failed",
+                ))
+                .clicked()
+        {
+            out.push(Command::RetryFailed);
+        }
+        if ui
+            .add_enabled(can_act, egui::Button::new(tr(lang, "打印", "Print")))
+            .on_hover_text(format!(
+                "{} ({})",
+                tr(
+                    lang,
+                    "按表格顺序打印选中订单的面单",
+                    "Print the selection's labels in table order"
+                ),
+                shortcut_text(ui, &keys::PRINT)
+            ))
+            .clicked()
+        {
+            out.push(Command::Print);
+        }
+        if ui
+            .add_enabled(v.selected > 0, egui::Button::new(tr(lang, "发货", "Ship")))
+            .on_hover_text(format!(
+                "{} ({})",
+                tr(
+                    lang,
+                    "用运单号为选中的订单发货",
+                    "Ship the selection with its waybills"
+                ),
+                shortcut_text(ui, &keys::SHIP)
+            ))
+            .clicked()
+        {
+            out.push(Command::Ship);
+        }
+        ui.separator();
+        if ui
+            .selectable_label(v.scanner_on, tr(lang, "扫码模式", "Scanner mode"))
+            .on_hover_text(format!(
+                "{} ({})",
+                tr(
+                    lang,
+                    "扫订单号或运单号:取面单、打印、发货",
+                    "Scan an order or waybill id: label, print, ship"
+                ),
+                shortcut_text(ui, &keys::SCANNER)
+            ))
+            .clicked()
+        {
+            out.push(Command::ToggleScanner);
+        }
+        if ui
+            .button(tr(lang, "设置", "Settings"))
+            .on_hover_text(shortcut_text(ui, &keys::SETTINGS))
+            .clicked()
+        {
+            out.push(Command::OpenSettings);
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let other = match lang {
+                Lang::ZhCn => (Lang::En, "English"),
+                Lang::En => (Lang::ZhCn, "中文"),
+            };
+            if ui
+                .button(other.1)
+                .on_hover_text(tr(lang, "切换界面语言", "Switch the interface language"))
+                .clicked()
+            {
+                out.push(Command::SetLang(other.0));
+            }
+            ui.label(format!("{} {}", tr(lang, "已选", "Selected"), v.selected));
+        });
+    });
+    if v.demo {
+        egui::Frame::new().fill(crate::ui::theme::DEMO_BG).inner_margin(6.0).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(
+                egui::RichText::new(tr(
+                    lang,
+                    "演示模式:未设置微信凭据,正在使用内置沙箱的示例数据。发货和取号不会影响真实订单。在“设置”里填写 AppID 和 AppSecret 以连接真实店铺。",
+                    "Demo mode: no WeChat credentials are set, so the app uses the embedded sandbox's sample data. Nothing you do touches real orders. Enter the AppID and AppSecret in Settings to connect your shop.",
+                ))
+                .strong(),
+            );
+        });
+    }
+}
+
+/// Reads the global shortcuts of this frame.
+pub fn shortcuts(ctx: &egui::Context, out: &mut Vec<Command>) {
+    ctx.input_mut(|i| {
+        if i.consume_shortcut(&keys::REFRESH) {
+            out.push(Command::Refresh);
+        }
+        if i.consume_shortcut(&keys::GET_LABELS) {
+            out.push(Command::GetLabels);
+        }
+        if i.consume_shortcut(&keys::PRINT) {
+            out.push(Command::Print);
+        }
+        if i.consume_shortcut(&keys::SHIP) {
+            out.push(Command::Ship);
+        }
+        if i.consume_shortcut(&keys::SCANNER) {
+            out.push(Command::ToggleScanner);
+        }
+        if i.consume_shortcut(&keys::SETTINGS) {
+            out.push(Command::OpenSettings);
+        }
+    });
+}

@@ -1,0 +1,269 @@
+//! The real app driven through its accessibility tree (egui_kittest) against the sandbox.
+
+#![allow(clippy::unwrap_used)] // test helpers may panic: a panic is a failed test
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use waybill_desk::app::orders::{LabelState, ShipState};
+use waybill_desk::app::{AppConfig, WaybillApp};
+use waybill_desk::sandbox::{Sandbox, SandboxConfig, DEMO_APPID, DEMO_SECRET};
+use waybill_desk::settings::Settings;
+use waybill_desk::wechat::{ClientConfig, OrderId, Secret, TokenSource, WechatClient};
+
+struct World {
+    runtime: tokio::runtime::Runtime,
+    sandbox: Arc<Sandbox>,
+    _data: tempfile::TempDir,
+}
+
+fn start(latency_ms: u64) -> (World, Harness<'static, WaybillApp>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = Arc::new(
+        runtime
+            .block_on(Sandbox::start(
+                ([127, 0, 0, 1], 0).into(),
+                SandboxConfig {
+                    orders: 120,
+                    latency_ms,
+                    ..SandboxConfig::default()
+                },
+            ))
+            .unwrap(),
+    );
+    let client = WechatClient::new(ClientConfig::new(
+        sandbox.url().clone(),
+        TokenSource::AppSecret {
+            appid: DEMO_APPID.into(),
+            secret: Secret::new(DEMO_SECRET),
+        },
+    ))
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let config = AppConfig {
+        runtime: runtime.handle().clone(),
+        client,
+        shop: Default::default(),
+        sandbox: Some(sandbox.clone()),
+        settings: Settings::default(),
+        data_dir: data.path().to_path_buf(),
+        appid: String::new(),
+        toasts: None,
+    };
+    let harness = Harness::builder()
+        .with_size([1440.0, 900.0])
+        .build_eframe(move |cc| WaybillApp::new(&cc.egui_ctx, config));
+    (
+        World {
+            runtime,
+            sandbox,
+            _data: data,
+        },
+        harness,
+    )
+}
+
+/// Steps frames until `done` holds; the background work runs on the runtime meanwhile.
+fn wait_for(h: &mut Harness<'static, WaybillApp>, what: &str, done: impl Fn(&WaybillApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        h.step();
+        if done(h.state()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// Steps frames until a node with this label exists (dialogs fade in over a few frames).
+fn wait_for_node(h: &mut Harness<'static, WaybillApp>, label: &str) {
+    for _ in 0..200 {
+        if h.query_by_label(label).is_some() {
+            return;
+        }
+        h.step();
+    }
+    panic!("no node labelled {label}");
+}
+
+fn clean_shown_ids(app: &WaybillApp, n: usize) -> Vec<OrderId> {
+    (0..app.book.view_len())
+        .filter_map(|p| app.book.view_row(p))
+        .filter(|r| !r.order.has_open_aftersale() && r.order.shippable_pieces() > 0)
+        .take(n)
+        .map(|r| r.order.id)
+        .collect()
+}
+
+#[test]
+fn get_labels_for_three_orders_then_ship_one_twice() {
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    assert!(h.state().is_demo());
+    h.get_by_label_contains("演示模式");
+    // Default filter: to be shipped.
+    let app = h.state();
+    assert!((0..app.book.view_len()).all(|p| app.book.view_row(p).unwrap().order.status == 20));
+
+    let ids = clean_shown_ids(h.state(), 3);
+    h.get_by_label(&ids[0].to_string()).click();
+    h.run_steps(1);
+    for id in &ids[1..] {
+        h.get_by_label(&id.to_string())
+            .click_modifiers(egui::Modifiers::COMMAND);
+        h.run_steps(1);
+    }
+    assert_eq!(h.state().book.selected_count(), 3);
+
+    h.get_by_label("获取面单").click();
+    h.run_steps(1);
+    assert!(h.state().batch.is_some(), "a batch is running");
+    wait_for(&mut h, "labels 3/3", |a| a.batch.is_none());
+    let log: Vec<String> = h
+        .state()
+        .activity
+        .entries()
+        .iter()
+        .map(|e| e.text.clone())
+        .collect();
+    assert!(log.iter().any(|l| l.contains("面单完成 3/3")), "{log:?}");
+    for id in &ids {
+        let row = h.state().book.row(*id).unwrap();
+        assert_eq!(row.label_state, LabelState::Fetched);
+        assert!(row.waybill.is_some());
+        assert!(row.label.as_ref().unwrap().html.contains("<svg"));
+    }
+
+    // Ship one: it was never printed, so the app asks once.
+    h.get_by_label(&ids[0].to_string()).click();
+    h.run_steps(1);
+    h.get_by_label("发货").click();
+    h.run_steps(1);
+    assert!(h.state().awaiting_ship_confirmation());
+    wait_for_node(&mut h, "仍然发货");
+    h.get_by_label("仍然发货").click();
+    wait_for(&mut h, "shipped", |a| {
+        a.book.row(ids[0]).unwrap().ship_state == ShipState::Shipped
+    });
+    assert_eq!(world.sandbox.order_status(ids[0].0), Some(30));
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label("已发货").count() >= 1,
+        "the row shows it"
+    );
+
+    // Again: the app says so and sends nothing.
+    h.get_by_label("发货").click();
+    h.run_steps(2);
+    let log: Vec<String> = h
+        .state()
+        .activity
+        .entries()
+        .iter()
+        .map(|e| e.text.clone())
+        .collect();
+    assert!(log.last().unwrap().contains("已经发过货"), "{log:?}");
+    assert_eq!(
+        world
+            .sandbox
+            .stats()
+            .calls_to("/channels/ec/order/delivery/send"),
+        1
+    );
+    drop(h);
+    drop(world.runtime);
+}
+
+#[test]
+fn scanner_mode_finds_the_order_and_fetches_its_label() {
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let id = clean_shown_ids(h.state(), 1)[0];
+    h.get_by_label("扫码模式").click();
+    h.run_steps(2);
+    let input = h.get_by_label("扫码");
+    input.focus();
+    input.type_text(&id.to_string());
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "scan result", |a| a.last_scan.is_some());
+    let result = h.state().last_scan.clone().unwrap();
+    assert!(result.ok, "{result:?}");
+    assert!(result.text.contains(&id.to_string()));
+    assert_eq!(
+        h.state().book.row(id).unwrap().label_state,
+        LabelState::Fetched
+    );
+    assert_eq!(h.state().book.focused, Some(id));
+
+    // An unknown code is a clear red result.
+    let input = h.get_by_label("扫码");
+    input.focus();
+    input.type_text("999");
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    let result = h.state().last_scan.clone().unwrap();
+    assert!(!result.ok && result.text.contains("999"), "{result:?}");
+    drop(h);
+    drop(world.runtime);
+}
+
+#[test]
+fn the_ui_keeps_drawing_while_a_slow_request_is_in_flight() {
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    // The list call answers after 2 s (the per-order calls stay fast).
+    world.sandbox.update_faults(|f| {
+        f.rules.push(waybill_desk::sandbox::FaultRule::new(
+            "/channels/ec/order/list/get",
+            waybill_desk::sandbox::Fault::Delay { ms: 2_000 },
+            1,
+        ))
+    });
+    h.get_by_label("刷新订单").click();
+    h.run_steps(1);
+    assert!(h.state().is_refreshing());
+    let frames_before = h.state().frames();
+    let mut frames_while_pending = 0;
+    while h.state().is_refreshing() {
+        h.step();
+        frames_while_pending += 1;
+        std::thread::sleep(Duration::from_millis(10));
+        assert!(frames_while_pending < 5_000, "the refresh never finished");
+    }
+    // Each step is one frame: dozens of frames were drawn while the request waited 2 s+.
+    assert!(
+        frames_while_pending > 50,
+        "only {frames_while_pending} frames while waiting"
+    );
+    assert_eq!(h.state().frames() - frames_before, frames_while_pending);
+    drop(h);
+    drop(world.runtime);
+}
+
+#[test]
+fn english_is_one_click_away() {
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| !a.is_refreshing());
+    h.get_by_label("English").click();
+    h.run_steps(2);
+    h.get_by_label("Get labels");
+    h.get_by_label("Scanner mode");
+    h.get_by_label_contains("Demo mode");
+    drop(h);
+    drop(world.runtime);
+}
