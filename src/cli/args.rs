@@ -133,6 +133,34 @@ pub enum Command {
         #[command(subcommand)]
         action: WaybillAction,
     },
+    /// Store the shop's credentials in the OS keychain (with the global --appid): the AppSecret
+    /// is read from stdin without echo, or give --token-url instead.
+    Login {
+        /// The company's token service (answers {access_token, expires_in}); then no AppSecret
+        /// is kept on this station.
+        #[arg(long, value_name = "URL")]
+        token_url: Option<String>,
+        /// Store without checking the credentials against WeChat first.
+        #[arg(long)]
+        no_verify: bool,
+    },
+    /// Remove the stored credentials from the OS keychain.
+    Logout,
+    /// Show the AppID in use and where its secret lives (never the secret).
+    Whoami {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Large label batches that survive a crash: run, resume, inspect.
+    Batch {
+        #[command(subcommand)]
+        action: BatchAction,
+    },
+    /// The journal of labels, print jobs and shipments (works offline).
+    Journal {
+        #[command(subcommand)]
+        action: JournalAction,
+    },
     /// Show sender and receiver of a waybill (getContact).
     Contact {
         waybill_id: String,
@@ -141,6 +169,71 @@ pub enum Command {
         token: String,
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// `batch` sub-actions.
+#[derive(Debug, Subcommand)]
+pub enum BatchAction {
+    /// Fetch labels for every listed order, creating missing waybills (courier, biz_id and
+    /// sender from settings); each label is recorded in the journal as it arrives.
+    Labels {
+        /// OrderStatus to list (20 = to be shipped).
+        #[arg(long, default_value_t = 20)]
+        status: u32,
+        /// How many days back to look.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// At most this many orders (newest first).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Label kind (default: from settings).
+        #[arg(long, value_enum)]
+        print_type: Option<PrintTypeArg>,
+        /// Courier for new waybills (default: from settings).
+        #[arg(long)]
+        delivery_id: Option<String>,
+        /// Courier account for new waybills (default: from settings).
+        #[arg(long)]
+        biz_id: Option<String>,
+        /// Also write each label to DIR/ORDER_ID.html when the batch ends.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Finish a batch that was interrupted (default: the latest unfinished one).
+    Resume {
+        batch: Option<i64>,
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show unfinished batches (or one batch).
+    Status {
+        batch: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give up an unfinished batch (its recorded labels stay).
+    Abandon { batch: i64 },
+}
+
+/// `journal` sub-actions.
+#[derive(Debug, Subcommand)]
+pub enum JournalAction {
+    /// Everything recorded about an order: labels, print jobs, shipment attempts.
+    History {
+        order_id: OrderId,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an order's latest recorded label to DIR/ORDER_ID.html (a reprint without network).
+    Label {
+        order_id: OrderId,
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
     },
 }
 

@@ -13,7 +13,7 @@ use crate::wechat::delivery::{ShipOutcome, WaybillRef};
 use crate::wechat::logistics::{AddOrderRequest, LabelRequest, WaybillParty};
 use crate::wechat::order::{format_china_time, Order};
 use crate::wechat::shop::OrderQuery;
-use crate::wechat::{DeliveryId, Lang, OrderId, PrintType, WaybillId, WechatError};
+use crate::wechat::{DeliveryId, Lang, OrderId, PrintType, WaybillId};
 
 /// Prints a line to stdout; a closed pipe (`| head`) ends the command instead of panicking.
 macro_rules! say {
@@ -25,7 +25,12 @@ macro_rules! say {
 
 pub(super) async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Sandbox { .. } => unreachable!("handled before connecting"),
+        Command::Sandbox { .. }
+        | Command::Login { .. }
+        | Command::Logout
+        | Command::Whoami { .. }
+        | Command::Journal { .. } => unreachable!("handled before connecting"),
+        Command::Batch { action } => super::batch_cmd::batch(ctx, action).await,
         Command::Orders { status, days, json } => orders(ctx, status, days, json).await,
         Command::Labels {
             orders,
@@ -155,6 +160,7 @@ async fn labels(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let station = super::batch_cmd::station(ctx)?;
     let requests: Vec<LabelRequest> = orders
         .iter()
         .map(|o| LabelRequest {
@@ -167,42 +173,42 @@ async fn labels(
         PrintTypeArg::One => PrintType::OnePart,
         PrintTypeArg::Two => PrintType::TwoPart,
     };
-    let results = ctx.client.logistics().labels(&requests, print_type).await;
+    // Each label is recorded in the journal before its file is written.
+    let results = station.fetch_labels(&requests, print_type).await;
     let mut failed = 0usize;
     for (request, result) in requests.iter().zip(results) {
-        let written = result.and_then(|label| {
-            let path = out.join(format!("{}.html", request.order_id));
-            write_atomically(&path, label.html.as_bytes())
-                .map(|()| (label, path))
-                .map_err(|e| {
-                    WechatError::Refused(crate::wechat::Refusal::InvalidArgument(format!(
-                        "cannot write label file: {e}"
-                    )))
-                })
-        });
+        let written = result
+            .map_err(|e| (station_errcode(&e), e.explain(ctx.lang)))
+            .and_then(|(label, id)| {
+                let path = out.join(format!("{}.html", request.order_id));
+                write_atomically(&path, label.html.as_bytes())
+                    .map(|()| (label, id, path))
+                    .map_err(|e| (None, format!("cannot write label file: {e}")))
+            });
         match written {
-            Ok((label, path)) if json => say!(
+            Ok((label, id, path)) if json => say!(
                 "{}",
                 json!({"order_id": request.order_id, "ok": true, "delivery_id": label.delivery_id,
-                       "waybill_id": label.waybill_id, "file": path, "waybill_data": label.waybill_data})
+                       "waybill_id": label.waybill_id, "file": path, "waybill_data": label.waybill_data,
+                       "label_id": id})
             ),
-            Ok((label, path)) => say!(
+            Ok((label, _, path)) => say!(
                 "ok    {}  {} {}  -> {}",
                 request.order_id,
                 label.delivery_id,
                 label.waybill_id,
                 path.display()
             ),
-            Err(e) => {
+            Err((errcode, text)) => {
                 failed += 1;
                 if json {
                     say!(
                         "{}",
-                        json!({"order_id": request.order_id, "ok": false, "errcode": e.errcode(),
-                               "error": e.explain(ctx.lang)})
+                        json!({"order_id": request.order_id, "ok": false, "errcode": errcode,
+                               "error": text})
                     );
                 } else {
-                    say!("FAIL  {}  {}", request.order_id, e.explain(ctx.lang));
+                    say!("FAIL  {}  {}", request.order_id, text);
                 }
             }
         }
@@ -217,8 +223,17 @@ async fn labels(
     })
 }
 
+/// WeChat's errcode behind a station error, if any.
+fn station_errcode(e: &crate::station::StationError) -> Option<i64> {
+    match e {
+        crate::station::StationError::Wechat(w)
+        | crate::station::StationError::ShipOutcomeUnknown { error: w, .. } => w.errcode(),
+        _ => None,
+    }
+}
+
 /// Writes a file so that a reader never sees half of it.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("html.part");
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
@@ -230,15 +245,12 @@ async fn ship(
     waybills: &[WaybillRef],
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let outcome = ctx
-        .client
-        .delivery(ctx.shop)
-        .ship_order(order_id, waybills)
-        .await;
+    let station = super::batch_cmd::station(ctx)?;
+    let outcome = station.ship(order_id, waybills).await;
     let zh = ctx.lang == Lang::ZhCn;
     let (code, line, value) = match &outcome {
-        Ok(o) => {
-            let text = match (o, zh) {
+        Ok(report) => {
+            let text = match (report.outcome, zh) {
                 (ShipOutcome::Shipped, true) => "已发货",
                 (ShipOutcome::Shipped, false) => "shipped",
                 (ShipOutcome::AlreadyShipped, true) => "之前已经发过货,无需操作",
@@ -253,13 +265,14 @@ async fn ship(
             (
                 ExitCode::SUCCESS,
                 format!("ok    {order_id}  {text}"),
-                json!({"order_id": order_id.to_string(), "ok": true, "outcome": o}),
+                json!({"order_id": order_id.to_string(), "ok": true, "outcome": report.outcome,
+                       "attempt_id": report.attempt_id, "from_journal": report.from_journal}),
             )
         }
         Err(e) => (
             ExitCode::FAILURE,
             format!("FAIL  {order_id}  {}", e.explain(ctx.lang)),
-            json!({"order_id": order_id.to_string(), "ok": false, "errcode": e.errcode(), "error": e.explain(ctx.lang)}),
+            json!({"order_id": order_id.to_string(), "ok": false, "errcode": station_errcode(e), "error": e.explain(ctx.lang)}),
         ),
     };
     if json {
@@ -282,7 +295,7 @@ async fn couriers(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// The sender for new waybills: from settings, or the sandbox's warehouse in demo mode.
-fn sender(ctx: &Context) -> anyhow::Result<WaybillParty> {
+pub(super) fn sender(ctx: &Context) -> anyhow::Result<WaybillParty> {
     if let Some(s) = &ctx.settings.sender {
         return Ok(s.clone());
     }

@@ -1,7 +1,9 @@
 //! The command line: resolves where to talk to (WeChat, a given sandbox, or an embedded one),
 //! runs one command, prints one line per item, and maps the outcome to an exit status.
 
+mod account_cmd;
 pub mod args;
+mod batch_cmd;
 mod commands;
 
 use std::path::PathBuf;
@@ -75,38 +77,85 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(&data_dir)?;
     let lang = cli.lang.map(Lang::from).unwrap_or(settings.lang);
     let shop = cli.shop.map(ShopKind::from).unwrap_or(settings.shop);
-    let (client, embedded) = connect(&cli.api_base, cli.appid.as_deref(), lang).await?;
-    let ctx = Context {
-        client,
-        shop,
-        lang,
-        settings,
-        data_dir,
-        embedded,
-    };
-    commands::dispatch(&ctx, command).await
+    // Commands that need no connection (or make their own).
+    match command {
+        args::Command::Login {
+            token_url,
+            no_verify,
+        } => {
+            account_cmd::login(
+                &data_dir,
+                cli.appid.as_deref(),
+                token_url.as_deref(),
+                cli.api_base.as_ref(),
+                no_verify,
+                lang,
+            )
+            .await
+        }
+        args::Command::Logout => account_cmd::logout(&data_dir, lang).await,
+        args::Command::Whoami { json } => {
+            account_cmd::whoami(&data_dir, cli.appid.as_deref(), json, lang).await
+        }
+        args::Command::Journal { action } => batch_cmd::journal(&data_dir, action, lang),
+        command => {
+            let (client, embedded) =
+                connect(&cli.api_base, cli.appid.as_deref(), &data_dir, lang).await?;
+            let ctx = Context {
+                client,
+                shop,
+                lang,
+                settings,
+                data_dir,
+                embedded,
+            };
+            commands::dispatch(&ctx, command).await
+        }
+    }
 }
 
-/// Picks the API: with credentials, the given base (default WeChat); with none and no base,
-/// an embedded sandbox (demo mode, said on stderr).
+/// Picks the API: credentials from --appid/WAYBILL_DESK_APPID with WAYBILL_DESK_APPSECRET win;
+/// otherwise those stored in the OS keychain by `login`; with none at all and no base, an
+/// embedded sandbox (demo mode, said on stderr).
 async fn connect(
     api_base: &Option<url::Url>,
     appid: Option<&str>,
+    data_dir: &std::path::Path,
     lang: Lang,
 ) -> anyhow::Result<(WechatClient, Option<Sandbox>)> {
     let secret = std::env::var(APPSECRET_ENV).ok().filter(|s| !s.is_empty());
-    match (appid, secret, api_base) {
-        (Some(appid), Some(secret), base) => {
-            let base = match base {
-                Some(b) => b.clone(),
-                None => url::Url::parse(DEFAULT_API_BASE)?,
-            };
-            let source = TokenSource::AppSecret {
-                appid: appid.to_string(),
-                secret: Secret::new(secret),
-            };
-            Ok((WechatClient::new(ClientConfig::new(base, source))?, None))
+    let base = || -> anyhow::Result<url::Url> {
+        Ok(match api_base {
+            Some(b) => b.clone(),
+            None => url::Url::parse(DEFAULT_API_BASE)?,
+        })
+    };
+    if let (Some(appid), Some(secret)) = (appid, secret.as_ref()) {
+        let source = TokenSource::AppSecret {
+            appid: appid.to_string(),
+            secret: Secret::new(secret.clone()),
+        };
+        return Ok((WechatClient::new(ClientConfig::new(base()?, source))?, None));
+    }
+    if secret.is_none() {
+        let dir = data_dir.to_path_buf();
+        let stored =
+            tokio::task::spawn_blocking(move || crate::credentials::stored_token_source(&dir))
+                .await
+                .context("reading the keychain")??;
+        if let Some((account, source)) = stored {
+            if appid.is_some_and(|a| a != account.appid) {
+                anyhow::bail!(
+                    "AppID {} was given but this station is logged in as {}; set the secret in {APPSECRET_ENV} or run `waybill-desk login --appid ...`",
+                    appid.unwrap_or_default(),
+                    account.appid
+                );
+            }
+            tracing::debug!(appid = %account.appid, "using credentials from the keychain");
+            return Ok((WechatClient::new(ClientConfig::new(base()?, source))?, None));
         }
+    }
+    match (appid, secret, api_base) {
         (None, None, None) => {
             let sandbox = Sandbox::start(([127, 0, 0, 1], 0).into(), SandboxConfig::default())
                 .await
@@ -127,10 +176,10 @@ async fn connect(
             Ok((client, Some(sandbox)))
         }
         (None, _, _) => anyhow::bail!(
-            "no AppID: pass --appid or set WAYBILL_DESK_APPID (and the secret in {APPSECRET_ENV})"
+            "no AppID: run `waybill-desk login --appid ID`, or pass --appid / set WAYBILL_DESK_APPID (and the secret in {APPSECRET_ENV})"
         ),
-        (Some(_), None, _) => {
-            anyhow::bail!("no AppSecret: set it in the environment variable {APPSECRET_ENV}")
-        }
+        (Some(_), _, _) => anyhow::bail!(
+            "no AppSecret: run `waybill-desk login --appid ID` to store it in the OS keychain, or set it in the environment variable {APPSECRET_ENV}"
+        ),
     }
 }

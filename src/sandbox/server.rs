@@ -74,6 +74,14 @@ impl Sandbox {
         &self.url
     }
 
+    /// The sandbox's stand-in for a company token service (`GET` answers
+    /// `{access_token, expires_in}`), for `TokenSource::TokenService`.
+    pub fn token_service_url(&self) -> Url {
+        let mut url = self.url.clone();
+        url.set_path("/sandbox/token-service");
+        url
+    }
+
     /// Replaces the faults in force.
     pub fn set_faults(&self, faults: Faults) {
         *self.shared.faults() = faults;
@@ -142,11 +150,31 @@ fn envelope(result: Result<Value, (i64, String)>) -> Response {
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
+/// Like a real server, a request that has arrived is carried out even if the client hangs up
+/// (a client timeout does not undo a call), so each one runs as its own task.
 async fn dispatch(
     State(shared): State<Arc<Shared>>,
     method: Method,
     uri: Uri,
     Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    let task = tokio::spawn(handle(shared, method, uri, query, body));
+    match task.await {
+        Ok(response) => response,
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("sandbox handler failed: {e}"),
+        )
+            .into_response(),
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    method: Method,
+    uri: Uri,
+    query: HashMap<String, String>,
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
@@ -267,13 +295,26 @@ fn control(shared: &Shared, method: &Method, rest: &str, body: &[u8]) -> Respons
             }
             Err(e) => (StatusCode::BAD_REQUEST, format!("faults JSON: {e}")).into_response(),
         },
+        (&Method::GET, "token-service") => {
+            let mut world = shared.world();
+            world
+                .stats
+                .calls
+                .entry("/sandbox/token-service".into())
+                .and_modify(|n| *n += 1)
+                .or_insert(1);
+            match world.token_service() {
+                Ok(v) => axum::Json(v).into_response(),
+                Err((code, msg)) => axum::Json(json!({"errcode": code, "errmsg": msg})).into_response(),
+            }
+        }
         (&Method::POST, "expire-tokens") => {
             shared.world().expire_tokens();
             StatusCode::NO_CONTENT.into_response()
         }
         _ => (
             StatusCode::NOT_FOUND,
-            "sandbox endpoints: GET events, GET stats, GET|POST faults, POST expire-tokens",
+            "sandbox endpoints: GET events, GET stats, GET|POST faults, POST expire-tokens, GET token-service",
         )
             .into_response(),
     }

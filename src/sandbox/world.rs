@@ -55,8 +55,14 @@ pub struct OrderEvent {
 pub struct Stats {
     /// Calls per path, including failed ones.
     pub calls: BTreeMap<String, u64>,
-    /// Access tokens minted by `stable_token`.
+    /// Access tokens minted by `stable_token` (and the token service).
     pub tokens_issued: u64,
+    /// Per logistics order id: labels returned (`getOrder` and `batchGetOrder` items).
+    #[serde(default)]
+    pub labels_served: BTreeMap<String, u64>,
+    /// Per logistics order id: `order/add` calls that reached the world.
+    #[serde(default)]
+    pub add_calls: BTreeMap<String, u64>,
 }
 
 impl Stats {
@@ -163,6 +169,17 @@ impl World {
                 "invalid credential, access_token is invalid or not latest",
             )),
         }
+    }
+
+    /// `GET /sandbox/token-service`: a company token service, which holds the AppSecret itself
+    /// and hands out the shop's current access_token as `{access_token, expires_in}`.
+    pub fn token_service(&mut self) -> ApiResult {
+        let body = json!({
+            "grant_type": "client_credential",
+            "appid": self.appid,
+            "secret": self.secret,
+        });
+        self.stable_token(&body)
     }
 
     /// `POST /cgi-bin/stable_token`.
@@ -508,6 +525,11 @@ impl World {
             cargo: Cargo,
         }
         let req: Req = parse(body)?;
+        *self
+            .stats
+            .add_calls
+            .entry(req.order_id.clone())
+            .or_default() += 1;
         if !COURIERS.iter().any(|(d, _)| *d == req.delivery_id) {
             return Err(err(
                 9300501,
@@ -621,7 +643,7 @@ impl World {
 
     /// `POST /cgi-bin/express/business/order/get` (seed 000).
     pub fn get_waybill(
-        &self,
+        &mut self,
         body: &Value,
         bad_base64: &std::collections::BTreeSet<String>,
     ) -> ApiResult {
@@ -637,13 +659,15 @@ impl World {
         let w = self
             .find_waybill(&req.order_id, &req.delivery_id, req.waybill_id.as_deref())
             .ok_or_else(|| err(40199, "waybill not found"))?;
-        Ok(waybill_json(w, req.print_type == 1, bad_base64))
+        let answer = waybill_json(w, req.print_type == 1, bad_base64);
+        *self.stats.labels_served.entry(req.order_id).or_default() += 1;
+        Ok(answer)
     }
 
     /// `POST /cgi-bin/express/business/order/batchget` (seed 001): two-part labels, an errcode
     /// per item.
     pub fn batch_get(
-        &self,
+        &mut self,
         body: &Value,
         bad_base64: &std::collections::BTreeSet<String>,
     ) -> ApiResult {
@@ -661,6 +685,7 @@ impl World {
         if req.order_list.is_empty() || req.order_list.len() > 100 {
             return Err(err(40097, "order_list must hold 1 to 100 orders"));
         }
+        let mut served = Vec::new();
         let list: Vec<Value> = req
             .order_list
             .iter()
@@ -670,7 +695,10 @@ impl World {
                     &item.delivery_id,
                     item.waybill_id.as_deref(),
                 ) {
-                    Some(w) => waybill_json(w, false, bad_base64),
+                    Some(w) => {
+                        served.push(item.order_id.clone());
+                        waybill_json(w, false, bad_base64)
+                    }
                     None => json!({
                         "errcode": 40199, "errmsg": "waybill not found",
                         "order_id": item.order_id, "delivery_id": item.delivery_id,
@@ -679,6 +707,9 @@ impl World {
                 }
             })
             .collect();
+        for order_id in served {
+            *self.stats.labels_served.entry(order_id).or_default() += 1;
+        }
         Ok(json!({ "order_list": list }))
     }
 

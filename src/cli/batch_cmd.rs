@@ -1,0 +1,378 @@
+//! `batch labels|resume|status|abandon` and `journal history|label`: large label batches that
+//! survive a crash, and what the journal knows (readable without network).
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde_json::json;
+
+use super::args::{BatchAction, JournalAction, PrintTypeArg};
+use super::Context;
+use crate::station::{BatchEvent, BatchReport, CancelToken, LabelBatchPlan, Station};
+use crate::store::{Actor, BatchId, BatchInfo, HistoryEntry, Journal};
+use crate::wechat::order::format_china_time;
+use crate::wechat::shop::OrderQuery;
+use crate::wechat::{DeliveryId, Lang, PrintType};
+
+fn say(line: &str) -> std::io::Result<()> {
+    writeln!(std::io::stdout().lock(), "{line}")
+}
+
+/// The station for a command: the connected client and the data directory's journal.
+pub(super) fn station(ctx: &Context) -> anyhow::Result<Station> {
+    let journal = Journal::open(&ctx.data_dir)?;
+    Ok(Station::new(
+        ctx.client.clone(),
+        ctx.shop,
+        journal,
+        Actor::from_env(),
+    ))
+}
+
+pub(super) async fn batch(ctx: &Context, action: BatchAction) -> anyhow::Result<ExitCode> {
+    match action {
+        BatchAction::Labels {
+            status,
+            days,
+            limit,
+            print_type,
+            delivery_id,
+            biz_id,
+            out,
+            json,
+        } => {
+            let station = station(ctx)?;
+            let plan = plan(ctx, print_type, delivery_id, biz_id)?;
+            let now = chrono::Utc::now().timestamp();
+            let mut orders = ctx
+                .client
+                .shop(ctx.shop)
+                .list_orders(OrderQuery {
+                    created_from: now - i64::from(days) * 24 * 3600,
+                    created_to: now,
+                    status: (status != 0).then_some(status),
+                })
+                .await?;
+            if let Some(limit) = limit {
+                orders.truncate(limit);
+            }
+            if orders.is_empty() {
+                eprintln!("no orders to fetch labels for");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let id = station.plan_label_batch(&orders, &plan)?;
+            eprintln!(
+                "batch {id}: {} orders (resume with `waybill-desk batch resume {id}` if interrupted)",
+                orders.len()
+            );
+            run(ctx, &station, id, out.as_deref(), json).await
+        }
+        BatchAction::Resume { batch, out, json } => {
+            let station = station(ctx)?;
+            let id = match batch {
+                Some(id) => BatchId(id),
+                None => match station.journal().unfinished_batches()?.last() {
+                    Some(b) => b.id,
+                    None => {
+                        eprintln!("no unfinished batch to resume");
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                },
+            };
+            run(ctx, &station, id, out.as_deref(), json).await
+        }
+        BatchAction::Status { batch, json } => {
+            let journal = Journal::open(&ctx.data_dir)?;
+            let list = match batch {
+                Some(id) => vec![journal
+                    .batch(BatchId(id))?
+                    .with_context(|| format!("batch {id} is not in the journal"))?],
+                None => journal.unfinished_batches()?,
+            };
+            for b in &list {
+                if json {
+                    say(&serde_json::to_string(b)?)?;
+                } else {
+                    say(&batch_line(b))?;
+                }
+            }
+            if list.is_empty() && !json {
+                eprintln!("no unfinished batches");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BatchAction::Abandon { batch } => {
+            let journal = Journal::open(&ctx.data_dir)?;
+            journal
+                .batch(BatchId(batch))?
+                .with_context(|| format!("batch {batch} is not in the journal"))?;
+            journal.abandon_batch(BatchId(batch))?;
+            say(&format!("ok    batch {batch} abandoned"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn batch_line(b: &BatchInfo) -> String {
+    format!(
+        "batch {}  {:?}  {}/{} done  {} failed  {} {}  started {} at {} by {}",
+        b.id,
+        b.state,
+        b.done,
+        b.total,
+        b.failed,
+        b.delivery_id,
+        match b.print_type {
+            PrintType::OnePart => "one-part",
+            PrintType::TwoPart => "two-part",
+        },
+        format_china_time(b.created_at_ms / 1000),
+        b.station,
+        b.operator
+    )
+}
+
+/// Courier, account, sender and label kind: flags first, then settings, then (demo mode only)
+/// the sandbox's own.
+fn plan(
+    ctx: &Context,
+    print_type: Option<PrintTypeArg>,
+    delivery_id: Option<String>,
+    biz_id: Option<String>,
+) -> anyhow::Result<LabelBatchPlan> {
+    let demo = ctx.embedded.is_some();
+    let pick = |flag: Option<String>, setting: &str, demo_value: &str| {
+        flag.filter(|v| !v.trim().is_empty())
+            .or_else(|| (!setting.trim().is_empty()).then(|| setting.to_string()))
+            .or_else(|| demo.then(|| demo_value.to_string()))
+    };
+    let settings_file = ctx.data_dir.join(crate::settings::SETTINGS_FILE);
+    let delivery_id = pick(delivery_id, &ctx.settings.delivery_id, "SF").with_context(|| {
+        format!(
+            "no courier: pass --delivery-id or set \"delivery_id\" in {}",
+            settings_file.display()
+        )
+    })?;
+    let biz_id = pick(biz_id, &ctx.settings.biz_id, "SF_CASH").with_context(|| {
+        format!(
+            "no courier account: pass --biz-id or set \"biz_id\" in {}",
+            settings_file.display()
+        )
+    })?;
+    Ok(LabelBatchPlan {
+        print_type: match print_type {
+            Some(PrintTypeArg::One) => PrintType::OnePart,
+            Some(PrintTypeArg::Two) => PrintType::TwoPart,
+            None => ctx.settings.print_type,
+        },
+        delivery_id: DeliveryId(delivery_id),
+        biz_id,
+        sender: super::commands::sender(ctx)?,
+    })
+}
+
+/// Runs a batch, printing one line per order as it is recorded; Ctrl-C stops it cleanly.
+async fn run(
+    ctx: &Context,
+    station: &Station,
+    id: BatchId,
+    out: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let cancel = CancelToken::new();
+    let lang = ctx.lang;
+    let printer = tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            if print_event(&event, json, lang).is_err() {
+                break; // stdout closed (`| head`): keep working, stop printing
+            }
+        }
+    });
+    let ctrl_c = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("stopping after the calls on their way; nothing is lost");
+                cancel.cancel();
+            }
+        })
+    };
+    let result = station.run_label_batch(id, Some(&tx), &cancel).await;
+    drop(tx);
+    ctrl_c.abort();
+    let _ = printer.await;
+    let report = result?;
+    if let Some(dir) = out {
+        write_batch_files(station.journal(), id, dir)?;
+    }
+    summary(&report, lang);
+    Ok(if report.finished {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn print_event(event: &BatchEvent, json: bool, lang: Lang) -> std::io::Result<()> {
+    match event {
+        BatchEvent::Labelled {
+            order_id,
+            waybill_id,
+            label_id,
+            done,
+            total,
+        } => {
+            if json {
+                say(
+                    &json!({"order_id": order_id.to_string(), "ok": true, "waybill_id": waybill_id,
+                            "label_id": label_id, "done": done, "total": total})
+                    .to_string(),
+                )
+            } else {
+                say(&format!("ok    {order_id}  {waybill_id}  ({done}/{total})"))
+            }
+        }
+        BatchEvent::Failed { order_id, error } => {
+            if json {
+                say(&json!({"order_id": order_id.to_string(), "ok": false, "errcode": error.errcode(),
+                            "error": error.explain(lang)})
+                .to_string())
+            } else {
+                say(&format!("FAIL  {order_id}  {}", error.explain(lang)))
+            }
+        }
+        BatchEvent::Started { batch, total, done } if *done > 0 => {
+            eprintln!("batch {batch}: {done} of {total} already done; fetching the rest");
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn summary(report: &BatchReport, lang: Lang) {
+    let zh = lang == Lang::ZhCn;
+    let left = report.total - report.done;
+    if report.finished {
+        eprintln!(
+            "{}",
+            if zh {
+                format!("批次 {} 完成:{} 张面单", report.batch, report.total)
+            } else {
+                format!("batch {} finished: {} labels", report.batch, report.total)
+            }
+        );
+    } else {
+        eprintln!(
+            "{}",
+            if zh {
+                format!(
+                    "批次 {} 未完成:{} 已完成,{} 未完成({} 个失败)。用 `waybill-desk batch resume {}` 继续",
+                    report.batch, report.done, left, report.failed, report.batch
+                )
+            } else {
+                format!(
+                    "batch {} not finished: {} done, {} left ({} failed). Continue with `waybill-desk batch resume {}`",
+                    report.batch, report.done, left, report.failed, report.batch
+                )
+            }
+        );
+    }
+}
+
+fn write_batch_files(journal: &Journal, id: BatchId, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for item in journal.batch_items(id, false)? {
+        if let Some(label_id) = item.label_id {
+            if let Some(label) = journal.label(label_id)? {
+                let path = dir.join(format!("{}.html", item.order_id));
+                super::commands::write_atomically(&path, label.html.as_bytes())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn journal(
+    data_dir: &Path,
+    action: JournalAction,
+    lang: Lang,
+) -> anyhow::Result<ExitCode> {
+    let journal = Journal::open(data_dir)?;
+    match action {
+        JournalAction::History { order_id, json } => {
+            let history = journal.order_history(order_id)?;
+            for entry in &history {
+                if json {
+                    say(&serde_json::to_string(entry)?)?;
+                } else {
+                    say(&history_line(entry))?;
+                }
+            }
+            if history.is_empty() && !json {
+                eprintln!(
+                    "{}",
+                    if lang == Lang::ZhCn {
+                        format!("记录中没有订单 {order_id}")
+                    } else {
+                        format!("the journal has nothing about order {order_id}")
+                    }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JournalAction::Label { order_id, out } => {
+            let Some(label) = journal.latest_label(order_id)? else {
+                anyhow::bail!("the journal has no label for order {order_id}; fetch it with `waybill-desk labels`");
+            };
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let path = out.join(format!("{order_id}.html"));
+            super::commands::write_atomically(&path, label.html.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            say(&format!(
+                "ok    {order_id}  {} {}  -> {}  (fetched {})",
+                label.delivery_id,
+                label.waybill_id,
+                path.display(),
+                format_china_time(label.fetched_at_ms / 1000)
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn history_line(entry: &HistoryEntry) -> String {
+    let when = format_china_time(entry.at_ms() / 1000);
+    match entry {
+        HistoryEntry::Label(l) => format!(
+            "{when}  label     {} {}  ({}, {})",
+            l.delivery_id, l.waybill_id, l.station, l.operator
+        ),
+        HistoryEntry::Print(p) => format!(
+            "{when}  print     {} x{} on {}  {}  ({}, {})",
+            p.waybill_id,
+            p.copies,
+            p.printer,
+            if p.ok {
+                "ok"
+            } else {
+                p.error.as_deref().unwrap_or("failed")
+            },
+            p.station,
+            p.operator
+        ),
+        HistoryEntry::Shipment(s) => format!(
+            "{when}  shipment  {:?}{}  ({}, {})",
+            s.state,
+            s.errcode
+                .map(|c| format!(" errcode {c}"))
+                .unwrap_or_default(),
+            s.station,
+            s.operator
+        ),
+    }
+}

@@ -1,0 +1,413 @@
+//! Label batches: plan (every order written to the journal first), then run in chunks of 100:
+//! create missing waybills, fetch labels, record each as it completes. A run can be cancelled or
+//! killed at any point; running the batch again finishes exactly the orders that are not done.
+
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt};
+
+use super::{
+    BatchEvent, BatchReport, CancelToken, LabelBatchPlan, Progress, Station, StationError,
+};
+use crate::store::{BatchId, BatchInfo, BatchItem, BatchState, ItemStage, NewBatch, NewBatchItem};
+use crate::wechat::logistics::{AddOrderRequest, Label, LabelRequest, BATCH_LIMIT};
+use crate::wechat::order::Order;
+use crate::wechat::token::STABLE_TOKEN_PATH;
+use crate::wechat::{OrderId, PrintType, Refusal, WaybillId, WechatError};
+
+/// WeChat's "waybill not found" (an order without a waybill for this courier).
+const WAYBILL_NOT_FOUND: i64 = 40199;
+
+fn send(progress: Option<&Progress>, event: BatchEvent) {
+    if let Some(p) = progress {
+        // A closed receiver (the window went away) must not stop the batch.
+        let _ = p.send(event);
+    }
+}
+
+/// True when the error came from getting the access_token, so the call itself was never sent.
+fn failed_before_sending(e: &WechatError) -> bool {
+    match e {
+        WechatError::Api { endpoint, .. }
+        | WechatError::Transport { endpoint, .. }
+        | WechatError::Http { endpoint, .. }
+        | WechatError::Decode { endpoint, .. } => *endpoint == STABLE_TOKEN_PATH,
+        _ => false,
+    }
+}
+
+/// One order while a chunk is worked on.
+struct Work {
+    item: BatchItem,
+    /// Worth another pass in this run (the last failure may pass).
+    retry: bool,
+    last_error: Option<WechatError>,
+}
+
+impl Station {
+    /// Writes a new label batch for `orders` to the journal and returns its id; nothing is
+    /// fetched yet. Orders whose waybill with this courier the journal already knows reuse it;
+    /// the others get the `order/add` request that will create theirs.
+    pub fn plan_label_batch(
+        &self,
+        orders: &[Order],
+        plan: &LabelBatchPlan,
+    ) -> Result<BatchId, StationError> {
+        let mut items = Vec::with_capacity(orders.len());
+        for order in orders {
+            let known = self.journal.known_waybill(order.id, &plan.delivery_id)?;
+            let add_request = match known {
+                Some(_) => None,
+                None => {
+                    let request = AddOrderRequest::for_shop_order(
+                        order,
+                        plan.sender.clone(),
+                        plan.delivery_id.clone(),
+                        plan.biz_id.clone(),
+                    );
+                    Some(serde_json::to_value(&request).map_err(|e| {
+                        WechatError::Refused(Refusal::InvalidArgument(e.to_string()))
+                    })?)
+                }
+            };
+            items.push(NewBatchItem {
+                order_id: order.id,
+                waybill_id: known,
+                add_request,
+            });
+        }
+        let id = self.journal.create_batch(
+            &self.actor,
+            &NewBatch {
+                print_type: plan.print_type,
+                delivery_id: plan.delivery_id.clone(),
+                biz_id: plan.biz_id.clone(),
+                items,
+            },
+        )?;
+        tracing::info!(batch = %id, orders = orders.len(), "label batch planned");
+        Ok(id)
+    }
+
+    /// Runs (or resumes) a label batch until every order is done, the retry passes are used up,
+    /// or `cancel` is set. Orders already done are never fetched again; an order whose waybill
+    /// creation was interrupted is looked up before anything is created again.
+    pub async fn run_label_batch(
+        &self,
+        batch: BatchId,
+        progress: Option<&Progress>,
+        cancel: &CancelToken,
+    ) -> Result<BatchReport, StationError> {
+        let info = self
+            .journal
+            .batch(batch)?
+            .ok_or(StationError::NoSuchBatch(batch))?;
+        if info.state == BatchState::Abandoned {
+            return Err(StationError::BatchAbandoned(batch));
+        }
+        let items = self.journal.batch_items(batch, true)?;
+        let mut done = info.done;
+        send(
+            progress,
+            BatchEvent::Started {
+                batch,
+                total: info.total,
+                done,
+            },
+        );
+        let mut cancelled = false;
+        for chunk in items.chunks(BATCH_LIMIT) {
+            if cancel.is_cancelled() {
+                cancelled = true;
+                break;
+            }
+            self.run_chunk(&info, chunk, progress, cancel, &mut done)
+                .await?;
+        }
+        cancelled |= cancel.is_cancelled();
+        let finished = self.journal.finish_batch_if_done(batch)?;
+        let after = self
+            .journal
+            .batch(batch)?
+            .ok_or(StationError::NoSuchBatch(batch))?;
+        let report = BatchReport {
+            batch,
+            total: after.total,
+            done: after.done,
+            failed: after.failed,
+            cancelled,
+            finished,
+        };
+        tracing::info!(batch = %batch, done = report.done, failed = report.failed, total = report.total, cancelled, "label batch run ended");
+        send(progress, BatchEvent::Finished(report.clone()));
+        Ok(report)
+    }
+
+    async fn run_chunk(
+        &self,
+        info: &BatchInfo,
+        chunk: &[BatchItem],
+        progress: Option<&Progress>,
+        cancel: &CancelToken,
+        done: &mut u32,
+    ) -> Result<(), StationError> {
+        let mut work: Vec<Work> = chunk
+            .iter()
+            .map(|item| Work {
+                item: item.clone(),
+                retry: true,
+                last_error: None,
+            })
+            .collect();
+        for round in 0..self.options.max_rounds.max(1) {
+            if round > 0 {
+                if !work
+                    .iter()
+                    .any(|w| w.retry && w.item.stage != ItemStage::Done)
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(self.options.retry_delay_ms)).await;
+            }
+            if cancel.is_cancelled() {
+                break;
+            }
+            self.add_waybills(info, &mut work, progress).await?;
+            if cancel.is_cancelled() {
+                break;
+            }
+            self.fetch_chunk_labels(info, &mut work, progress, done)
+                .await?;
+        }
+        for w in &work {
+            if w.item.stage != ItemStage::Done {
+                if let Some(error) = &w.last_error {
+                    send(
+                        progress,
+                        BatchEvent::Failed {
+                            order_id: w.item.order_id,
+                            error: error.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends `order/add` for the pending orders that may be retried, recording each answer.
+    async fn add_waybills(
+        &self,
+        info: &BatchInfo,
+        work: &mut [Work],
+        progress: Option<&Progress>,
+    ) -> Result<(), StationError> {
+        let pending: Vec<usize> = work
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.retry && w.item.stage == ItemStage::Pending)
+            .map(|(i, _)| i)
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<OrderId> = pending.iter().map(|&i| work[i].item.order_id).collect();
+        // Recorded before sending: if the process dies now, a resume looks these up first.
+        self.journal.mark_adding(info.id, &ids)?;
+        for &i in &pending {
+            work[i].item.stage = ItemStage::Adding;
+        }
+        let client = &self.client;
+        let jobs: Vec<(usize, Option<serde_json::Value>)> = pending
+            .iter()
+            .map(|&i| (i, work[i].item.add_request.clone()))
+            .collect();
+        let mut answers = stream::iter(jobs.into_iter().map(|(i, request)| async move {
+            let result = match request.map(serde_json::from_value::<AddOrderRequest>) {
+                Some(Ok(request)) => client.logistics().add_order(&request).await,
+                Some(Err(e)) => Err(WechatError::Refused(Refusal::InvalidArgument(format!(
+                    "the recorded order/add request does not decode: {e}"
+                )))),
+                None => Err(WechatError::Refused(Refusal::InvalidArgument(
+                    "no order/add request was recorded for this order".into(),
+                ))),
+            };
+            (i, result)
+        }))
+        .buffer_unordered(self.client.max_concurrent_calls());
+        while let Some((i, result)) = answers.next().await {
+            let w = &mut work[i];
+            match result {
+                Ok(answer) => {
+                    self.journal
+                        .set_item_waybill(info.id, w.item.order_id, &answer.waybill_id)?;
+                    w.item.stage = ItemStage::Waybill;
+                    w.item.waybill_id = Some(answer.waybill_id.clone());
+                    w.last_error = None;
+                    send(
+                        progress,
+                        BatchEvent::Waybill {
+                            order_id: w.item.order_id,
+                            waybill_id: answer.waybill_id,
+                        },
+                    );
+                }
+                Err(e) => {
+                    // A definite "no" leaves the order pending; a lost answer leaves it
+                    // `adding`, to be looked up before any second `order/add`.
+                    let stage = if e.outcome_unknown() && !failed_before_sending(&e) {
+                        ItemStage::Adding
+                    } else {
+                        ItemStage::Pending
+                    };
+                    tracing::warn!(order_id = %w.item.order_id, error = %e, "order/add failed");
+                    self.journal.set_item_failed(
+                        info.id,
+                        w.item.order_id,
+                        stage,
+                        e.errcode(),
+                        &e.to_string(),
+                    )?;
+                    w.item.stage = stage;
+                    w.retry = e.is_transient() || e.outcome_unknown();
+                    w.last_error = Some(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fetches the labels of orders with a waybill, and looks up the waybill of orders whose
+    /// creation is uncertain (a label request without a waybill id finds it by order and courier).
+    async fn fetch_chunk_labels(
+        &self,
+        info: &BatchInfo,
+        work: &mut [Work],
+        progress: Option<&Progress>,
+        done: &mut u32,
+    ) -> Result<(), StationError> {
+        let wanted: Vec<usize> = work
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| {
+                w.retry && matches!(w.item.stage, ItemStage::Waybill | ItemStage::Adding)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let requests: Vec<LabelRequest> = wanted
+            .iter()
+            .map(|&i| LabelRequest {
+                order_id: work[i].item.order_id.logistics_id(),
+                delivery_id: info.delivery_id.clone(),
+                waybill_id: match work[i].item.stage {
+                    ItemStage::Waybill => work[i].item.waybill_id.clone(),
+                    _ => None,
+                },
+            })
+            .collect();
+        match info.print_type {
+            PrintType::TwoPart => {
+                let results = self.client.logistics().batch_get_chunk(&requests).await;
+                self.record_labels(info, work, &wanted, results, progress, done)?;
+            }
+            PrintType::OnePart => {
+                // Owned items: the future stays `Send` for any lifetime (the GUI spawns it).
+                let jobs: Vec<(usize, LabelRequest)> =
+                    wanted.iter().copied().zip(requests).collect();
+                let client = &self.client;
+                let mut answers = stream::iter(jobs)
+                    .map(|(i, r)| async move {
+                        (
+                            i,
+                            client.logistics().get_label(&r, PrintType::OnePart).await,
+                        )
+                    })
+                    .buffer_unordered(self.client.max_concurrent_calls() * 2);
+                while let Some((i, result)) = answers.next().await {
+                    self.record_labels(info, work, &[i], vec![result], progress, done)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the outcome of label requests for `indices` (one result each): labels and their
+    /// orders' completion in one transaction, failures each with the stage they leave.
+    fn record_labels(
+        &self,
+        info: &BatchInfo,
+        work: &mut [Work],
+        indices: &[usize],
+        results: Vec<Result<Label, WechatError>>,
+        progress: Option<&Progress>,
+        done: &mut u32,
+    ) -> Result<(), StationError> {
+        let mut labelled: Vec<(usize, Label)> = Vec::new();
+        for (&i, result) in indices.iter().zip(results) {
+            let w = &mut work[i];
+            match result {
+                Ok(label) => labelled.push((i, label)),
+                Err(e)
+                    if w.item.stage == ItemStage::Adding
+                        && e.errcode() == Some(WAYBILL_NOT_FOUND) =>
+                {
+                    // The interrupted order/add never created a waybill: safe to add now.
+                    self.journal.set_item_failed(
+                        info.id,
+                        w.item.order_id,
+                        ItemStage::Pending,
+                        e.errcode(),
+                        &e.to_string(),
+                    )?;
+                    w.item.stage = ItemStage::Pending;
+                    w.retry = true;
+                    w.last_error = Some(e);
+                }
+                Err(e) => {
+                    tracing::warn!(order_id = %w.item.order_id, error = %e, "label fetch failed");
+                    self.journal.set_item_failed(
+                        info.id,
+                        w.item.order_id,
+                        w.item.stage,
+                        e.errcode(),
+                        &e.to_string(),
+                    )?;
+                    // A garbled answer to a read is worth another try, like a busy server.
+                    w.retry = e.is_transient() || matches!(e, WechatError::Decode { .. });
+                    w.last_error = Some(e);
+                }
+            }
+        }
+        if labelled.is_empty() {
+            return Ok(());
+        }
+        let pairs: Vec<(OrderId, &Label)> = labelled
+            .iter()
+            .map(|(i, label)| (work[*i].item.order_id, label))
+            .collect();
+        let ids = self.journal.complete_items(&self.actor, info.id, &pairs)?;
+        for ((i, label), id) in labelled.iter().zip(ids) {
+            let w = &mut work[*i];
+            w.item.stage = ItemStage::Done;
+            w.item.waybill_id = Some(label.waybill_id.clone());
+            w.last_error = None;
+            if let Some(label_id) = id {
+                *done += 1;
+                send(
+                    progress,
+                    BatchEvent::Labelled {
+                        order_id: w.item.order_id,
+                        waybill_id: WaybillId(label.waybill_id.0.clone()),
+                        label_id,
+                        done: *done,
+                        total: info.total,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+}

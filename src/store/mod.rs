@@ -1,0 +1,315 @@
+//! The journal: one SQLite file (`journal.sqlite3` in the data directory, WAL mode) that records
+//! every label fetched, every print job and every shipment attempt, with the station and the
+//! operator, and the progress of label batches so that a crash loses nothing.
+//!
+//! Nothing secret is written here: no AppSecret, no access_token. Label pages do hold the
+//! receiver's name and address (that is what makes an offline reprint possible).
+//!
+//! Every call is a short synchronous SQLite transaction; the handle is cheap to clone and may be
+//! shared between tasks and threads.
+
+mod batches;
+mod records;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+pub use batches::{BatchId, BatchInfo, BatchItem, BatchState, ItemStage, NewBatch, NewBatchItem};
+pub use records::{
+    HistoryEntry, LabelSummary, PrintJob, PrintRecord, ShipClaim, ShipState, ShipmentRecord,
+    StoredLabel,
+};
+
+/// File name of the journal inside the data directory.
+pub const JOURNAL_FILE: &str = "journal.sqlite3";
+
+/// `PRAGMA application_id` of a waybill-desk journal ("WBDJ"), so that another program's
+/// SQLite file is never mistaken for one and written into.
+const APPLICATION_ID: i32 = 0x5742_444A;
+
+/// Who did something: recorded with every label, print job and shipment attempt.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Actor {
+    /// The packing station's name (settings, or the host name).
+    pub station: String,
+    /// The person working at it.
+    pub operator: String,
+}
+
+impl Actor {
+    /// `WAYBILL_DESK_STATION` or the host name, and `WAYBILL_DESK_OPERATOR` or the login name.
+    pub fn from_env() -> Actor {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let station = env("WAYBILL_DESK_STATION")
+            .or_else(|| {
+                std::fs::read_to_string("/proc/sys/kernel/hostname")
+                    .ok()
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
+            })
+            .or_else(|| env("COMPUTERNAME"))
+            .or_else(|| env("HOSTNAME"))
+            .unwrap_or_else(|| "station".into());
+        let operator = env("WAYBILL_DESK_OPERATOR")
+            .or_else(|| env("USER"))
+            .or_else(|| env("USERNAME"))
+            .unwrap_or_else(|| "operator".into());
+        Actor { station, operator }
+    }
+}
+
+/// What went wrong with the journal. Each message says what to do; none loses data: a failed
+/// write is rolled back whole.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The data directory or the journal file cannot be written.
+    #[error("the journal {path} cannot be written: the data directory is read-only or not yours. Make it writable (or choose another with --data-dir / WAYBILL_DESK_DATA_DIR); nothing was changed")]
+    ReadOnly { path: PathBuf },
+    /// The disk is full.
+    #[error("the disk holding the journal {path} is full ({detail}). Free some space and try again; nothing was lost, the last step was not recorded and will be redone")]
+    DiskFull { path: PathBuf, detail: String },
+    /// The file is not a journal of this app.
+    #[error("{path} is not a waybill-desk journal ({detail}). Move it out of the way; it was not changed")]
+    NotAJournal { path: PathBuf, detail: String },
+    /// Written by a newer version of the app.
+    #[error("the journal {path} was written by a newer waybill-desk (schema {found}; this one knows up to {known}). Update waybill-desk; the journal was not changed")]
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        known: u32,
+    },
+    /// The operating system refused a write (a failing disk, or a file size limit).
+    #[error("the journal {path} could not be written ({detail}): the disk may be full or failing. Free some space or check the disk, then try again; nothing was lost, the last step was not recorded and will be redone")]
+    WriteFailed { path: PathBuf, detail: String },
+    /// Another process held the journal locked too long.
+    #[error("the journal {path} is busy (another waybill-desk is writing to it); try again")]
+    Busy { path: PathBuf },
+    /// The data directory could not be created.
+    #[error("cannot create the data directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A stored value does not decode (a bug or a hand-edited file).
+    #[error("the journal {path} holds a record this version cannot read: {detail}")]
+    BadRecord { path: PathBuf, detail: String },
+    /// Any other SQLite failure.
+    #[error("journal {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+}
+
+/// The journal of one data directory.
+#[derive(Clone)]
+pub struct Journal {
+    conn: Arc<Mutex<Connection>>,
+    path: Arc<PathBuf>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("path", &self.path).finish()
+    }
+}
+
+impl Journal {
+    /// Opens (creating if needed) `data_dir/journal.sqlite3` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Journal, JournalError> {
+        if let Err(source) = std::fs::create_dir_all(data_dir) {
+            return Err(if is_read_only_io(&source) {
+                JournalError::ReadOnly {
+                    path: data_dir.join(JOURNAL_FILE),
+                }
+            } else {
+                JournalError::CreateDir {
+                    path: data_dir.to_path_buf(),
+                    source,
+                }
+            });
+        }
+        Journal::open_file(&data_dir.join(JOURNAL_FILE))
+    }
+
+    /// Opens a journal file at an explicit path.
+    pub fn open_file(path: &Path) -> Result<Journal, JournalError> {
+        let map = |e: rusqlite::Error| map_error(path, e);
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(ErrorCode::CannotOpen) if !dir_is_writable(path) => JournalError::ReadOnly {
+                path: path.to_path_buf(),
+            },
+            _ => map_error(path, e),
+        })?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(map)?;
+        // SQLite silently opens a write-protected file read-only; the journal must record.
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(map)? {
+            return Err(JournalError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
+        let app_id: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(map)?;
+        let version = schema::current_version(&conn).map_err(map)?;
+        if app_id != 0 && app_id != APPLICATION_ID {
+            return Err(JournalError::NotAJournal {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "it is another program's SQLite database (application id {app_id:#x})"
+                ),
+            });
+        }
+        if version == 0 {
+            let tables: i64 = conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(map)?;
+            if tables > 0 {
+                return Err(JournalError::NotAJournal {
+                    path: path.to_path_buf(),
+                    detail: "it is an SQLite database with other tables".into(),
+                });
+            }
+        }
+        if version > schema::latest_version() {
+            return Err(JournalError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known: schema::latest_version(),
+            });
+        }
+        // WAL: readers (the GUI's history view, a second process) never block the writer, and
+        // a commit is one append. NORMAL sync in WAL mode survives any process crash (kill -9);
+        // a power cut may lose the last commits, which the station redoes (it re-reads the
+        // order before shipping, and refetches labels that were not recorded).
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(map)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(%mode, path = %path.display(), "journal is not in WAL mode");
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(map)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(map)?;
+        if version == 0 {
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(map)?;
+        }
+        schema::migrate(&mut conn).map_err(map)?;
+        Ok(Journal {
+            conn: Arc::new(Mutex::new(conn)),
+            path: Arc::new(path.to_path_buf()),
+        })
+    }
+
+    /// The journal file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the file (equals the latest this build knows once opened).
+    pub fn schema_version(&self) -> Result<u32, JournalError> {
+        self.read(schema::current_version)
+    }
+
+    /// Runs `f` on the connection, mapping its errors. Never held across an `.await`.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, JournalError> {
+        let conn = self.lock();
+        f(&conn).map_err(|e| self.error(e))
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction: all of it is recorded, or none of it.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, JournalError> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
+        let value = f(&tx).map_err(|e| self.error(e))?;
+        tx.commit().map_err(|e| self.error(e))?;
+        Ok(value)
+    }
+
+    pub(crate) fn error(&self, e: rusqlite::Error) -> JournalError {
+        map_error(&self.path, e)
+    }
+
+    pub(crate) fn bad_record(&self, detail: impl Into<String>) -> JournalError {
+        JournalError::BadRecord {
+            path: self.path.to_path_buf(),
+            detail: detail.into(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half transaction behind (it rolls
+        // back on drop), so a poisoned lock is safe to keep using.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Milliseconds since the Unix epoch, the journal's clock.
+pub(crate) fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn is_read_only_io(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
+}
+
+/// Whether a file can be created next to `path` (SQLite also needs its -wal and -shm files).
+fn dir_is_writable(path: &Path) -> bool {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".waybill-desk-probe-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            true
+        }
+        Err(e) => !is_read_only_io(&e),
+    }
+}
+
+fn map_error(path: &Path, e: rusqlite::Error) -> JournalError {
+    let path = path.to_path_buf();
+    match e.sqlite_error_code() {
+        Some(ErrorCode::ReadOnly) => JournalError::ReadOnly { path },
+        Some(ErrorCode::CannotOpen) if !dir_is_writable(&path) => JournalError::ReadOnly { path },
+        Some(ErrorCode::DiskFull) => JournalError::DiskFull {
+            path,
+            detail: e.to_string(),
+        },
+        // EFBIG (a size limit) and failing disks arrive as a plain I/O error.
+        Some(ErrorCode::SystemIoFailure) => JournalError::WriteFailed {
+            path,
+            detail: e.to_string(),
+        },
+        Some(ErrorCode::NotADatabase) => JournalError::NotAJournal {
+            path,
+            detail: "it is not an SQLite database".into(),
+        },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => JournalError::Busy { path },
+        _ => JournalError::Sqlite { path, source: e },
+    }
+}

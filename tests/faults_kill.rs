@@ -1,0 +1,251 @@
+//! `kill -9` in the middle of a 1,000-label batch, then a restart: the real binary against a
+//! `waybill-desk sandbox` running as its own process (so its state survives the kill).
+
+#![allow(clippy::unwrap_used)] // test helpers may panic: a panic is a failed test
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Stdio;
+
+use tokio::io::AsyncBufReadExt as _;
+use waybill_desk::sandbox::{OrderEvent, Stats, DEMO_APPID, DEMO_SECRET};
+use waybill_desk::store::{ItemStage, Journal};
+
+const BIN: &str = env!("CARGO_BIN_EXE_waybill-desk");
+const ORDERS: usize = 1_000;
+
+/// Kills the child when the test ends, however it ends.
+struct Reaper(tokio::process::Child);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = self.0.start_kill();
+    }
+}
+
+async fn start_sandbox(latency_ms: u64) -> (Reaper, url::Url) {
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["sandbox", "--addr", "127.0.0.1:0", "--orders", "1300"])
+        .args(["--latency-ms", &latency_ms.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let first = lines
+        .next_line()
+        .await
+        .unwrap()
+        .expect("sandbox prints its URL");
+    // Keep draining its stdout so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (Reaper(child), url::Url::parse(first.trim()).unwrap())
+}
+
+fn cli(base: &url::Url, data: &Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.args([
+        "--api-base",
+        base.as_str(),
+        "--appid",
+        DEMO_APPID,
+        "--lang",
+        "en",
+    ])
+    .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+    .env("WAYBILL_DESK_DATA_DIR", data)
+    .env("WAYBILL_DESK_STATION", "kill-test")
+    .env_remove("WAYBILL_DESK_LOG");
+    cmd
+}
+
+async fn stats(base: &url::Url) -> Stats {
+    reqwest::get(base.join("sandbox/stats").unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn events(base: &url::Url) -> Vec<OrderEvent> {
+    reqwest::get(base.join("sandbox/events").unwrap())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_batch_then_resume_finishes_without_refetching_or_losing_anything() {
+    // Latency paces the batch so that the kill lands in the middle of it.
+    let (_sandbox, base) = start_sandbox(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("settings.json"),
+        serde_json::json!({
+            "delivery_id": "SF", "biz_id": "SF_CASH",
+            "sender": {"name": "仓库小李", "mobile": "13800138000", "province": "广东省",
+                       "city": "深圳市", "area": "南山区", "address": "科技园南路88号"}
+        })
+        .to_string(),
+    )
+    .unwrap();
+
+    let mut batch = cli(&base, &data)
+        .args([
+            "batch",
+            "labels",
+            "--status",
+            "20",
+            "--limit",
+            &ORDERS.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+
+    // Watch the journal (a second reader; WAL lets it read while the batch writes) and kill
+    // the process once part of the batch is recorded.
+    let journal_file = data.join("journal.sqlite3");
+    let mut done_at_kill = 0;
+    for _ in 0..6_000 {
+        if journal_file.exists() {
+            if let Ok(journal) = Journal::open(&data) {
+                if let Some(b) = journal.unfinished_batches().unwrap().first() {
+                    if b.done >= 300 {
+                        batch.start_kill().unwrap(); // SIGKILL
+                        done_at_kill = b.done;
+                        break;
+                    }
+                }
+            }
+        }
+        if let Ok(Some(status)) = batch.try_wait() {
+            panic!("the batch ended before it could be killed: {status}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let status = batch.wait().await.unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9),
+        "killed by SIGKILL"
+    );
+    assert!(done_at_kill >= 300, "the kill happened");
+
+    // What the journal says after the crash.
+    let journal = Journal::open(&data).unwrap();
+    let unfinished = journal.unfinished_batches().unwrap();
+    assert_eq!(unfinished.len(), 1, "the batch is there to resume");
+    let id = unfinished[0].id;
+    assert_eq!(
+        unfinished[0].total as usize, ORDERS,
+        "every order was recorded up front"
+    );
+    let items = journal.batch_items(id, false).unwrap();
+    let mut stages: BTreeMap<String, usize> = BTreeMap::new();
+    for i in &items {
+        *stages.entry(format!("{:?}", i.stage)).or_default() += 1;
+    }
+    eprintln!("at the kill: {stages:?}");
+    let done_before: BTreeSet<String> = items
+        .iter()
+        .filter(|i| i.stage == ItemStage::Done)
+        .map(|i| i.order_id.to_string())
+        .collect();
+    assert!(
+        !done_before.is_empty() && done_before.len() < ORDERS,
+        "killed mid-batch: {} done",
+        done_before.len()
+    );
+    let served_before = stats(&base).await.labels_served;
+
+    // `batch status` shows it; `batch resume` finishes it.
+    let status = cli(&base, &data)
+        .args(["batch", "status"])
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains(&format!("batch {id}")) && text.contains("Open"),
+        "{text}"
+    );
+
+    let resume = cli(&base, &data)
+        .args(["batch", "resume", "--json"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        resume.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resume.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&resume.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines.iter().all(|l| l["ok"] == true),
+        "no failure on resume"
+    );
+    let resumed: BTreeSet<String> = lines
+        .iter()
+        .map(|l| l["order_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        resumed.len(),
+        ORDERS - done_before.len(),
+        "the rest, each once"
+    );
+    assert!(
+        resumed.is_disjoint(&done_before),
+        "no finished order fetched again"
+    );
+
+    // Nothing lost: every order labelled once in the journal.
+    let journal = Journal::open(&data).unwrap();
+    assert!(journal.unfinished_batches().unwrap().is_empty());
+    let info = journal.batch(id).unwrap().unwrap();
+    assert_eq!((info.done as usize, info.total as usize), (ORDERS, ORDERS));
+    let items = journal.batch_items(id, false).unwrap();
+    for item in &items {
+        assert_eq!(item.stage, ItemStage::Done);
+        assert_eq!(
+            journal.label_count(item.order_id).unwrap(),
+            1,
+            "{}",
+            item.order_id
+        );
+    }
+
+    // Nothing done twice at WeChat: one waybill and one order/add per order; the labels of
+    // orders done before the kill were not served again.
+    let after = stats(&base).await;
+    let events = events(&base).await;
+    let mut per_order: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &events {
+        *per_order.entry(e.order_id.as_str()).or_default() += 1;
+    }
+    for item in &items {
+        let id = item.order_id.to_string();
+        assert_eq!(per_order.get(id.as_str()), Some(&1), "one waybill for {id}");
+        assert_eq!(after.add_calls.get(&id), Some(&1), "one order/add for {id}");
+    }
+    for id in &done_before {
+        assert_eq!(
+            after.labels_served.get(id),
+            served_before.get(id),
+            "order {id} was done before the kill and not fetched again"
+        );
+    }
+}
