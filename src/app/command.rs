@@ -15,6 +15,11 @@ pub enum Command {
         mods: ClickMods,
     },
     SelectAll,
+    /// Arrow keys in the table: move the focus (shift extends the selection).
+    MoveFocus {
+        delta: isize,
+        mods: ClickMods,
+    },
     /// The filter changed; rebuild the view.
     FilterChanged,
     /// Create missing waybills and fetch labels for the selection.

@@ -84,6 +84,8 @@ pub struct WaybillApp {
     toasts: Option<mpsc::Receiver<(Level, String)>>,
     frames: u64,
     fonts_installed: bool,
+    /// Bring the focused row into view on the next frame.
+    scroll_to_focus: bool,
 }
 
 impl WaybillApp {
@@ -133,6 +135,7 @@ impl WaybillApp {
             toasts: config.toasts,
             frames: 0,
             fonts_installed: false,
+            scroll_to_focus: false,
         };
         app.handle(Command::Refresh);
         app
@@ -192,6 +195,10 @@ impl WaybillApp {
             Command::SortBy(key) => self.book.sort_by(key),
             Command::RowClicked { pos, mods } => self.book.click(pos, mods),
             Command::SelectAll => self.book.select_all(),
+            Command::MoveFocus { delta, mods } => {
+                self.book.move_focus(delta, mods);
+                self.scroll_to_focus = true;
+            }
             Command::FilterChanged => {
                 let now = chrono::Utc::now().timestamp();
                 self.book.filter.created_from = now - i64::from(self.days) * 86_400;
@@ -439,6 +446,7 @@ impl WaybillApp {
         };
         self.book.select_only([id]);
         self.book.focused = Some(id);
+        self.scroll_to_focus = true;
         let Some(row) = self.book.row(id) else { return };
         if row.ship_state == ShipState::Shipped {
             self.last_scan = Some(ScanResult {
@@ -775,7 +783,12 @@ impl WaybillApp {
             if select_all && ui.ctx().memory(|m| m.focused().is_none()) {
                 out.push(Command::SelectAll);
             }
-            ui::orders_ui::orders_table_ui(ui, lang, &self.book, &mut out);
+            let scroll_to = if std::mem::take(&mut self.scroll_to_focus) {
+                self.book.focused.and_then(|id| self.book.view_position(id))
+            } else {
+                None
+            };
+            ui::orders_ui::orders_table_ui(ui, lang, &self.book, scroll_to, &mut out);
         });
 
         if let Some(targets) = &self.ship_confirm {

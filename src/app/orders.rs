@@ -296,6 +296,26 @@ impl OrderBook {
         self.focused = Some(id);
     }
 
+    /// Moves the focus `delta` rows up or down in the view (like a click there; with shift the
+    /// selection extends from the anchor).
+    pub fn move_focus(&mut self, delta: isize, mods: ClickMods) {
+        if self.view.is_empty() {
+            return;
+        }
+        let current = self.focused.and_then(|id| self.view_position(id));
+        let target = match current {
+            None => 0,
+            Some(p) => p.saturating_add_signed(delta).min(self.view.len() - 1),
+        };
+        self.click(
+            target,
+            ClickMods {
+                ctrl: false,
+                shift: mods.shift,
+            },
+        );
+    }
+
     /// Selects every shown row.
     pub fn select_all(&mut self) {
         for &i in &self.view {
@@ -492,6 +512,31 @@ mod tests {
         b.select_all();
         assert_eq!(b.selected_count(), 3);
         assert_eq!(b.focused, Some(OrderId(3)));
+    }
+
+    #[test]
+    fn arrow_keys_move_the_focus_and_shift_extends() {
+        let mut b = book();
+        b.move_focus(1, ClickMods::default());
+        assert_eq!(
+            b.focused,
+            Some(OrderId(2)),
+            "first press focuses the top row"
+        );
+        b.move_focus(1, ClickMods::default());
+        assert_eq!(b.focused, Some(OrderId(3)));
+        b.move_focus(
+            1,
+            ClickMods {
+                shift: true,
+                ctrl: false,
+            },
+        );
+        assert_eq!(b.selected_in_view_order(), vec![OrderId(3), OrderId(1)]);
+        b.move_focus(5, ClickMods::default());
+        assert_eq!(b.focused, Some(OrderId(1)), "stops at the last row");
+        b.move_focus(-9, ClickMods::default());
+        assert_eq!(b.focused, Some(OrderId(2)));
     }
 
     #[test]

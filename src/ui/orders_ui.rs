@@ -111,19 +111,17 @@ const COLUMNS: &[(SortKey, &str, &str)] = &[
 ];
 
 /// The table. Only visible rows are laid out, so 50,000 orders scroll smoothly.
-pub fn orders_table_ui(ui: &mut egui::Ui, lang: Lang, book: &OrderBook, out: &mut Vec<Command>) {
+/// `scroll_to` brings a view row into sight (after keyboard moves or a scan).
+pub fn orders_table_ui(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    book: &OrderBook,
+    scroll_to: Option<usize>,
+    out: &mut Vec<Command>,
+) {
     let (sort_key, ascending) = book.sort();
     // Cell text must not take the click (selectable text would): the whole row is the target.
     ui.style_mut().interaction.selectable_labels = false;
-    let mut scroll_to = None;
-    if let Some(pos) = book.focused.and_then(|id| book.view_position(id)) {
-        if ui
-            .ctx()
-            .input(|i| i.key_pressed(egui::Key::ArrowDown) || i.key_pressed(egui::Key::ArrowUp))
-        {
-            scroll_to = Some(pos);
-        }
-    }
     let mut table = TableBuilder::new(ui)
         .striped(true)
         .resizable(true)
