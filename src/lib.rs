@@ -1,10 +1,12 @@
 //! waybill-desk: the packing station of a WeChat shop. Lists orders, fetches and prints
 //! e-waybill labels, and ships orders.
 
+pub mod app;
 pub mod cli;
 pub mod credentials;
 pub mod sandbox;
 pub mod settings;
 pub mod station;
 pub mod store;
+pub mod ui;
 pub mod wechat;
