@@ -31,103 +31,100 @@ fn shortcut_text(ui: &egui::Ui, s: &egui::KeyboardShortcut) -> String {
     ui.ctx().format_shortcut(s)
 }
 
+/// A toolbar button whose tooltip names its shortcut; true when clicked.
+fn action(
+    ui: &mut egui::Ui,
+    enabled: bool,
+    text: &str,
+    hint: &str,
+    shortcut: Option<&egui::KeyboardShortcut>,
+) -> bool {
+    let hint = match shortcut {
+        Some(s) => format!("{hint} ({})", shortcut_text(ui, s)),
+        None => hint.to_string(),
+    };
+    ui.add_enabled(enabled, egui::Button::new(text))
+        .on_hover_text(hint)
+        .clicked()
+}
+
 /// Draws the toolbar.
 pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
     let lang = v.lang;
     ui.horizontal_wrapped(|ui| {
-        let b = ui
-            .add_enabled(
-                !v.refreshing,
-                egui::Button::new(tr(lang, "刷新订单", "Refresh")),
-            )
-            .on_hover_text(format!(
-                "{} ({})",
-                tr(
-                    lang,
-                    "拉取新订单,保留当前选择",
-                    "Pull new orders, keeping the selection"
-                ),
-                shortcut_text(ui, &keys::REFRESH)
-            ));
-        if b.clicked() {
+        let t = |zh, en| tr(lang, zh, en);
+        if action(
+            ui,
+            !v.refreshing,
+            t("刷新订单", "Refresh"),
+            t(
+                "拉取新订单,保留当前选择",
+                "Pull new orders, keeping the selection",
+            ),
+            Some(&keys::REFRESH),
+        ) {
             out.push(Command::Refresh);
         }
         ui.separator();
         let can_act = v.selected > 0 && !v.batch_running;
-        if ui
-            .add_enabled(
-                can_act,
-                egui::Button::new(tr(lang, "获取面单", "Get labels")),
-            )
-            .on_hover_text(format!(
-                "{} ({})",
-                tr(
-                    lang,
-                    "为选中的订单取号并获取面单",
-                    "Create waybills and fetch labels for the selection"
-                ),
-                shortcut_text(ui, &keys::GET_LABELS)
-            ))
-            .clicked()
-        {
+        if action(
+            ui,
+            can_act,
+            t("获取面单", "Get labels"),
+            t(
+                "为选中的订单取号并获取面单",
+                "Create waybills and fetch labels for the selection",
+            ),
+            Some(&keys::GET_LABELS),
+        ) {
             out.push(Command::GetLabels);
         }
-        if v.failed_last_batch > 0
-            && ui
-                .add_enabled(
-                    !v.batch_running,
-                    egui::Button::new(format!(
-                        "{} ({})",
-                        tr(lang, "重试失败", "Retry failed"),
-                        v.failed_last_batch
-                    )),
-                )
-                .on_hover_text(tr(
-                    lang,
-                    "只重试上次失败的订单",
-                    "Retry only the orders that failed",
-                ))
-                .clicked()
-        {
-            out.push(Command::RetryFailed);
-        }
-        if ui
-            .add_enabled(can_act, egui::Button::new(tr(lang, "打印", "Print")))
-            .on_hover_text(format!(
+        if v.failed_last_batch > 0 {
+            let text = format!(
                 "{} ({})",
-                tr(
-                    lang,
-                    "按表格顺序打印选中订单的面单",
-                    "Print the selection's labels in table order"
-                ),
-                shortcut_text(ui, &keys::PRINT)
-            ))
-            .clicked()
-        {
+                t("重试失败", "Retry failed"),
+                v.failed_last_batch
+            );
+            if action(
+                ui,
+                !v.batch_running,
+                &text,
+                t("只重试上次失败的订单", "Retry only the orders that failed"),
+                None,
+            ) {
+                out.push(Command::RetryFailed);
+            }
+        }
+        if action(
+            ui,
+            can_act,
+            t("打印", "Print"),
+            t(
+                "按表格顺序打印选中订单的面单",
+                "Print the selection's labels in table order",
+            ),
+            Some(&keys::PRINT),
+        ) {
             out.push(Command::Print);
         }
-        if ui
-            .add_enabled(v.selected > 0, egui::Button::new(tr(lang, "发货", "Ship")))
-            .on_hover_text(format!(
-                "{} ({})",
-                tr(
-                    lang,
-                    "用运单号为选中的订单发货",
-                    "Ship the selection with its waybills"
-                ),
-                shortcut_text(ui, &keys::SHIP)
-            ))
-            .clicked()
-        {
+        if action(
+            ui,
+            v.selected > 0,
+            t("发货", "Ship"),
+            t(
+                "用运单号为选中的订单发货",
+                "Ship the selection with its waybills",
+            ),
+            Some(&keys::SHIP),
+        ) {
             out.push(Command::Ship);
         }
         ui.separator();
         if ui
-            .selectable_label(v.scanner_on, tr(lang, "扫码模式", "Scanner mode"))
+            .selectable_label(v.scanner_on, t("扫码模式", "Scanner mode"))
             .on_hover_text(format!(
                 "{} ({})",
-                tr(
-                    lang,
+                t(
                     "扫订单号或运单号:取面单、打印、发货",
                     "Scan an order or waybill id: label, print, ship"
                 ),
@@ -137,11 +134,16 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
         {
             out.push(Command::ToggleScanner);
         }
-        if ui
-            .button(tr(lang, "设置", "Settings"))
-            .on_hover_text(shortcut_text(ui, &keys::SETTINGS))
-            .clicked()
-        {
+        if action(
+            ui,
+            true,
+            t("设置", "Settings"),
+            t(
+                "店铺、快递、打印机、语言",
+                "Shop, courier, printer, language",
+            ),
+            Some(&keys::SETTINGS),
+        ) {
             out.push(Command::OpenSettings);
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -149,14 +151,16 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
                 Lang::ZhCn => (Lang::En, "English"),
                 Lang::En => (Lang::ZhCn, "中文"),
             };
-            if ui
-                .button(other.1)
-                .on_hover_text(tr(lang, "切换界面语言", "Switch the interface language"))
-                .clicked()
-            {
+            if action(
+                ui,
+                true,
+                other.1,
+                t("切换界面语言", "Switch the interface language"),
+                None,
+            ) {
                 out.push(Command::SetLang(other.0));
             }
-            ui.label(format!("{} {}", tr(lang, "已选", "Selected"), v.selected));
+            ui.label(format!("{} {}", t("已选", "Selected"), v.selected));
         });
     });
     if v.demo {
