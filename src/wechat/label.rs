@@ -37,10 +37,12 @@ pub fn decode_print_html(print_html: &str) -> Result<String, LabelDecodeError> {
         .decode(compact.as_bytes())
         .map_err(|e| LabelDecodeError::Base64(e.to_string()))?;
     let html = String::from_utf8(bytes).map_err(|_| LabelDecodeError::NotUtf8)?;
-    let head = html
-        .trim_start()
-        .get(..512.min(html.trim_start().len()))
-        .unwrap_or("");
+    // The first 512 characters (not bytes: a byte cut could fall inside a Chinese character).
+    let trimmed = html.trim_start();
+    let head = match trimmed.char_indices().nth(512) {
+        Some((end, _)) => &trimmed[..end],
+        None => trimmed,
+    };
     if !head.contains('<') {
         return Err(LabelDecodeError::NotHtml);
     }
@@ -86,6 +88,16 @@ mod tests {
             decode_print_html(&encode_print_html("just text")),
             Err(LabelDecodeError::NotHtml)
         );
+    }
+
+    #[test]
+    fn a_long_chinese_page_is_html_wherever_byte_512_falls() {
+        // Found by tests/decoders.rs: cutting the head at byte 512 inside a multi-byte
+        // character used to make a real page "not HTML".
+        for pad in 0..3 {
+            let html = format!("<html>{}{}</html>", "a".repeat(pad), "收件人".repeat(300));
+            assert_eq!(decode_print_html(&encode_print_html(&html)).unwrap(), html);
+        }
     }
 
     #[test]

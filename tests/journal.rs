@@ -1,0 +1,701 @@
+//! The journal on a real SQLite file: schema versions, the queries the GUI needs, offline
+//! reprint through the CLI, and bad files, read-only directories and a full disk (clear error,
+//! nothing corrupted, nothing lost).
+
+#![allow(clippy::unwrap_used)] // test helpers may panic: a panic is a failed test
+
+mod common;
+mod faults_support;
+
+use std::path::Path;
+use std::process::Output;
+
+use waybill_desk::sandbox::{DEMO_APPID, DEMO_SECRET};
+use waybill_desk::store::{
+    Actor, HistoryEntry, ItemStage, Journal, JournalError, NewBatch, NewBatchItem, PrintJob,
+    ShipClaim, ShipState, JOURNAL_FILE,
+};
+use waybill_desk::wechat::delivery::WaybillRef;
+use waybill_desk::wechat::logistics::Label;
+use waybill_desk::wechat::types::KeyValue;
+use waybill_desk::wechat::{DeliveryId, OrderId, PrintType, WaybillId};
+
+const BIN: &str = env!("CARGO_BIN_EXE_waybill-desk");
+const BIG_ID: u64 = 3_704_612_354_559_498_753; // above 2^53
+
+fn actor() -> Actor {
+    Actor {
+        station: "packing-1".into(),
+        operator: "王芳".into(),
+    }
+}
+
+fn label(order: u64, waybill: &str) -> Label {
+    Label {
+        order_id: order.to_string(),
+        delivery_id: DeliveryId("SF".into()),
+        waybill_id: WaybillId(waybill.into()),
+        html: format!("<html><body>收件人 {order} {waybill}</body></html>"),
+        waybill_data: vec![KeyValue {
+            key: "SF_bagAddr".into(),
+            value: "广州".into(),
+        }],
+        order_status: 0,
+        print_type: PrintType::TwoPart,
+    }
+}
+
+fn sha(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn a_new_journal_is_versioned_in_wal_mode_and_reopens_with_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("data")).unwrap();
+    assert_eq!(journal.schema_version().unwrap(), 1);
+    journal
+        .record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF100"))
+        .unwrap();
+    let path = journal.path().to_path_buf();
+    assert_eq!(path, dir.path().join("data").join(JOURNAL_FILE));
+    // What SQLite itself says about the file.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+    let stored: String = conn
+        .query_row("SELECT order_id FROM labels", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        stored,
+        BIG_ID.to_string(),
+        "ids above 2^53 are kept exactly"
+    );
+    drop(conn);
+    drop(journal);
+    let again = Journal::open(&dir.path().join("data")).unwrap();
+    assert_eq!(again.schema_version().unwrap(), 1);
+    let l = again.latest_label(OrderId(BIG_ID)).unwrap().unwrap();
+    assert_eq!(l.waybill_id.0, "SF100");
+    assert_eq!(l.station, "packing-1");
+    assert_eq!(l.operator, "王芳");
+    assert_eq!(l.waybill_data[0].value, "广州");
+}
+
+#[test]
+fn history_shipped_latest_label_and_unfinished_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = Journal::open(dir.path()).unwrap();
+    let a = actor();
+    let order = OrderId(BIG_ID);
+    let wb: Vec<WaybillRef> = vec!["SF:SF200".parse().unwrap()];
+
+    let first = j.record_label(&a, order, &label(BIG_ID, "SF100")).unwrap();
+    let second = j.record_label(&a, order, &label(BIG_ID, "SF200")).unwrap();
+    assert!(second > first);
+    assert_eq!(j.latest_label(order).unwrap().unwrap().id, second);
+    assert_eq!(
+        j.known_waybill(order, &DeliveryId("SF".into())).unwrap(),
+        Some(WaybillId("SF200".into()))
+    );
+    assert_eq!(
+        j.known_waybill(order, &DeliveryId("ZTO".into())).unwrap(),
+        None
+    );
+    j.record_print(
+        &a,
+        &PrintJob {
+            order_id: order,
+            waybill_id: WaybillId("SF200".into()),
+            label_id: Some(second),
+            printer: "Zebra-ZD421".into(),
+            copies: 1,
+            result: Err("out of paper".into()),
+        },
+    )
+    .unwrap();
+    j.record_print(
+        &a,
+        &PrintJob {
+            order_id: order,
+            waybill_id: WaybillId("SF200".into()),
+            label_id: Some(second),
+            printer: "Zebra-ZD421".into(),
+            copies: 2,
+            result: Ok(()),
+        },
+    )
+    .unwrap();
+
+    // Shipping: claim, finish, and the journal then answers "already shipped".
+    assert!(j.shipped(order).unwrap().is_none());
+    let ShipClaim::Go { attempt_id } = j.claim_shipment(&a, order, &wb).unwrap() else {
+        panic!("first claim goes ahead");
+    };
+    // While it is on its way, another claim (same station, live process) is refused.
+    assert!(matches!(
+        j.claim_shipment(&a, order, &wb).unwrap(),
+        ShipClaim::InFlight(_)
+    ));
+    j.set_shipment_request(attempt_id, &serde_json::json!({"order_id": BIG_ID}))
+        .unwrap();
+    j.finish_shipment(attempt_id, ShipState::Shipped, None, None)
+        .unwrap();
+    assert_eq!(j.shipped(order).unwrap().unwrap().id, attempt_id);
+    assert!(matches!(
+        j.claim_shipment(&a, order, &wb).unwrap(),
+        ShipClaim::AlreadyShipped(r) if r.id == attempt_id
+    ));
+
+    let history = j.order_history(order).unwrap();
+    let kinds: Vec<&str> = history
+        .iter()
+        .map(|h| match h {
+            HistoryEntry::Label(_) => "label",
+            HistoryEntry::Print(_) => "print",
+            HistoryEntry::Shipment(_) => "shipment",
+        })
+        .collect();
+    assert_eq!(kinds, ["label", "label", "print", "print", "shipment"]);
+    assert!(history.windows(2).all(|w| w[0].at_ms() <= w[1].at_ms()));
+    match &history[2] {
+        HistoryEntry::Print(p) => {
+            assert!(!p.ok);
+            assert_eq!(p.error.as_deref(), Some("out of paper"));
+        }
+        other => panic!("{other:?}"),
+    }
+    match &history[4] {
+        HistoryEntry::Shipment(s) => {
+            assert_eq!(s.state, ShipState::Shipped);
+            assert_eq!(s.request.as_ref().unwrap()["order_id"], BIG_ID);
+            assert_eq!(s.waybills, wb);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(j.order_history(OrderId(1)).unwrap().is_empty());
+
+    // Batches: planned, partly done, abandoned.
+    let batch = j
+        .create_batch(
+            &a,
+            &NewBatch {
+                print_type: PrintType::TwoPart,
+                delivery_id: DeliveryId("SF".into()),
+                biz_id: "SF_CASH".into(),
+                items: vec![
+                    NewBatchItem {
+                        order_id: OrderId(11),
+                        waybill_id: Some(WaybillId("SF11".into())),
+                        add_request: None,
+                    },
+                    NewBatchItem {
+                        order_id: OrderId(12),
+                        waybill_id: None,
+                        add_request: Some(serde_json::json!({"order_id": "12"})),
+                    },
+                    NewBatchItem {
+                        order_id: OrderId(12),
+                        waybill_id: None,
+                        add_request: None,
+                    },
+                ],
+            },
+        )
+        .unwrap();
+    let items = j.batch_items(batch, false).unwrap();
+    assert_eq!(items.len(), 2, "an order listed twice is kept once");
+    assert_eq!(items[0].stage, ItemStage::Waybill);
+    assert_eq!(items[1].stage, ItemStage::Pending);
+    let l11 = label(11, "SF11");
+    j.complete_items(&a, batch, &[(OrderId(11), &l11)]).unwrap();
+    // Completing twice records nothing more.
+    assert_eq!(
+        j.complete_items(&a, batch, &[(OrderId(11), &l11)]).unwrap(),
+        [None]
+    );
+    assert_eq!(j.label_count(OrderId(11)).unwrap(), 1);
+    j.set_item_failed(batch, OrderId(12), ItemStage::Pending, Some(45011), "quota")
+        .unwrap();
+    let open = j.unfinished_batches().unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!((open[0].done, open[0].failed, open[0].total), (1, 1, 2));
+    assert!(!j.finish_batch_if_done(batch).unwrap());
+    j.abandon_batch(batch).unwrap();
+    assert!(j.unfinished_batches().unwrap().is_empty());
+    assert_eq!(j.recent_batches(5).unwrap()[0].id, batch);
+}
+
+#[test]
+fn a_shipment_left_sending_by_a_dead_process_is_taken_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(JOURNAL_FILE);
+    let j = Journal::open(dir.path()).unwrap();
+    let order = OrderId(77);
+    let ShipClaim::Go { attempt_id } = j.claim_shipment(&actor(), order, &[]).unwrap() else {
+        panic!()
+    };
+    // Pretend a process that no longer exists made that claim (the process was killed).
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE shipments SET owner_pid = ?1 WHERE id = ?2",
+        rusqlite::params![i64::from(u32::MAX), attempt_id],
+    )
+    .unwrap();
+    let ShipClaim::Go { attempt_id: next } = j.claim_shipment(&actor(), order, &[]).unwrap() else {
+        panic!("a dead claim does not block shipping forever")
+    };
+    assert_ne!(next, attempt_id);
+    let states: Vec<ShipState> = j
+        .shipments(order)
+        .unwrap()
+        .iter()
+        .map(|s| s.state)
+        .collect();
+    assert_eq!(states, [ShipState::Interrupted, ShipState::Sending]);
+}
+
+#[test]
+fn a_file_from_a_newer_version_or_another_program_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    // Newer schema.
+    let newer = dir.path().join("newer");
+    Journal::open(&newer).unwrap();
+    let path = newer.join(JOURNAL_FILE);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let before = sha(&path);
+    let err = Journal::open(&newer).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            JournalError::TooNew {
+                found: 99,
+                known: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("Update waybill-desk"), "{err}");
+    assert_eq!(sha(&path), before);
+
+    // Not SQLite at all.
+    let garbage = dir.path().join("garbage");
+    std::fs::create_dir_all(&garbage).unwrap();
+    let path = garbage.join(JOURNAL_FILE);
+    let bytes: Vec<u8> = (0..8192u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Journal::open(&garbage).unwrap_err();
+    assert!(matches!(err, JournalError::NotAJournal { .. }), "{err:?}");
+    assert!(err.to_string().contains("Move it out of the way"), "{err}");
+    assert_eq!(sha(&path), bytes);
+
+    // Another program's SQLite database.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let path = other.join(JOURNAL_FILE);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine');")
+        .unwrap();
+    let before = sha(&path);
+    let err = Journal::open(&other).unwrap_err();
+    assert!(matches!(err, JournalError::NotAJournal { .. }), "{err:?}");
+    assert_eq!(sha(&path), before);
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+}
+
+/// Runs the binary as an unprivileged user (root ignores file permissions, so a read-only
+/// directory only means something to someone else).
+fn as_unprivileged(args: &[&str], data: &Path) -> Output {
+    let mut cmd = if is_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+        c
+    } else {
+        std::process::Command::new(BIN)
+    };
+    cmd.args(["--lang", "en"])
+        .args(args)
+        .env("WAYBILL_DESK_DATA_DIR", data)
+        .env_remove("WAYBILL_DESK_APPSECRET")
+        .output()
+        .unwrap()
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_read_only_data_directory_is_a_clear_error_and_the_journal_is_not_touched() {
+    let root = tempfile::tempdir().unwrap();
+    // Others may enter the temporary directory; an empty read-only data directory in it
+    // cannot hold anything new.
+    chmod(root.path(), 0o755);
+    let empty = root.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    chmod(&empty, 0o555);
+    let out = as_unprivileged(&["batch", "status"], &empty);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("read-only"), "{err}");
+    assert!(
+        std::fs::read_dir(&empty).unwrap().next().is_none(),
+        "nothing created"
+    );
+
+    // A journal with history, then made read-only: refused before anything is written.
+    let data = root.path().join("data");
+    let j = Journal::open(&data).unwrap();
+    j.record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF300"))
+        .unwrap();
+    drop(j);
+    let file = data.join(JOURNAL_FILE);
+    let before = sha(&file);
+    chmod(&file, 0o444);
+    chmod(&data, 0o555);
+    for args in [
+        &["journal", "history", "3704612354559498753"][..],
+        &["ship", "3704612354559498753", "--waybill", "SF:SF300"][..],
+    ] {
+        let out = as_unprivileged(args, &data);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("cannot be written") && err.contains("read-only"),
+            "{err}"
+        );
+        assert!(err.contains("nothing was changed"), "{err}");
+    }
+    assert_eq!(sha(&file), before, "the journal is byte for byte the same");
+    chmod(&data, 0o755);
+    chmod(&file, 0o644);
+    let j = Journal::open(&data).unwrap();
+    assert_eq!(
+        j.latest_label(OrderId(BIG_ID))
+            .unwrap()
+            .unwrap()
+            .waybill_id
+            .0,
+        "SF300"
+    );
+}
+
+// Blocking child processes beside the in-process sandbox: it needs its own thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_mid_batch_is_a_clear_error_loses_nothing_and_the_batch_resumes() {
+    let sb = common::sandbox(120).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("settings.json"),
+        serde_json::json!({"delivery_id": "SF", "biz_id": "SF_CASH", "sender": common::sender()})
+            .to_string(),
+    )
+    .unwrap();
+    let run = |limit_kb: Option<u32>, args: &[&str]| {
+        // `ulimit -f` caps the size of every file the process writes: the journal's WAL hits
+        // it like a full disk. SIGXFSZ is ignored so the write fails with an error instead.
+        let limit = limit_kb.map_or(String::new(), |kb| format!("ulimit -f {kb}; "));
+        let mut cmd = std::process::Command::new("bash");
+        cmd.args([
+            "-c",
+            &format!("trap '' XFSZ; {limit}exec \"$0\" \"$@\""),
+            BIN,
+            "--lang",
+            "en",
+            "--api-base",
+            sb.url().as_str(),
+            "--appid",
+            DEMO_APPID,
+        ])
+        .args(args)
+        .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+        .env("WAYBILL_DESK_DATA_DIR", &data);
+        cmd.output().unwrap()
+    };
+    let full = run(
+        Some(400),
+        &[
+            "batch",
+            "labels",
+            "--limit",
+            "40",
+            "--print-type",
+            "one",
+            "--json",
+        ],
+    );
+    let err = String::from_utf8_lossy(&full.stderr);
+    assert_eq!(full.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("could not be written") || err.contains("is full"),
+        "a clear message: {err}"
+    );
+    assert!(err.contains("nothing was lost"), "{err}");
+    let printed = String::from_utf8_lossy(&full.stdout).lines().count();
+
+    // The file is intact and what was recorded is still there.
+    let conn = rusqlite::Connection::open(data.join(JOURNAL_FILE)).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(conn);
+    let j = Journal::open(&data).unwrap();
+    let batch = j.unfinished_batches().unwrap();
+    assert_eq!(
+        batch.len(),
+        1,
+        "the batch was recorded before the disk filled"
+    );
+    let done_before = batch[0].done;
+    assert!(
+        done_before < 40,
+        "the disk filled mid-batch ({done_before} done)"
+    );
+    assert_eq!(
+        done_before as usize, printed,
+        "every label reported ok is in the journal"
+    );
+    drop(j);
+
+    // Space again: the batch resumes and finishes, each order labelled once.
+    let resumed = run(None, &["batch", "resume"]);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let j = Journal::open(&data).unwrap();
+    let info = j.batch(batch[0].id).unwrap().unwrap();
+    assert_eq!((info.done, info.total), (40, 40));
+    for item in j.batch_items(info.id, false).unwrap() {
+        assert_eq!(j.label_count(item.order_id).unwrap(), 1);
+    }
+    let events = sb.events();
+    for item in j.batch_items(info.id, false).unwrap() {
+        let id = item.order_id.to_string();
+        assert_eq!(
+            events.iter().filter(|e| e.order_id == id).count(),
+            1,
+            "{id}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn reprint_and_history_work_offline_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let j = Journal::open(&data).unwrap();
+    j.record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF400"))
+        .unwrap();
+    drop(j);
+    // No credentials, no API base, and an unreachable proxy: nothing may try the network.
+    let out = std::process::Command::new(BIN)
+        .args([
+            "--lang",
+            "en",
+            "journal",
+            "label",
+            "3704612354559498753",
+            "--out",
+        ])
+        .arg(dir.path().join("reprint"))
+        .env("WAYBILL_DESK_DATA_DIR", &data)
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env_remove("WAYBILL_DESK_APPSECRET")
+        .env_remove("WAYBILL_DESK_APPID")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("Demo mode"),
+        "no sandbox, no network: {stderr}"
+    );
+    assert!(stdout.contains("SF400"), "{stdout}");
+    let html = std::fs::read_to_string(dir.path().join("reprint").join("3704612354559498753.html"))
+        .unwrap();
+    assert!(html.contains("收件人 3704612354559498753 SF400"));
+
+    let history = std::process::Command::new(BIN)
+        .args([
+            "--lang",
+            "en",
+            "journal",
+            "history",
+            "3704612354559498753",
+            "--json",
+        ])
+        .env("WAYBILL_DESK_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&history.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["kind"], "label");
+    assert_eq!(lines[0]["waybill_id"], "SF400");
+
+    let missing = std::process::Command::new(BIN)
+        .args(["--lang", "en", "journal", "label", "42", "--out"])
+        .arg(dir.path().join("reprint"))
+        .env("WAYBILL_DESK_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no label for order 42"));
+}
+
+// Blocking child processes beside the in-process sandbox: it needs its own thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_records_labels_and_ship_attempts_in_the_journal() {
+    let rig = faults_support::rig(2).await;
+    let client = common::client(&rig.sb);
+    let ids: Vec<u64> = rig.orders.iter().map(|o| o.id.0).collect();
+    let made = common::waybills_for(&client, &ids, "SF").await;
+    let data = rig.dir.path();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(BIN)
+            .args([
+                "--lang",
+                "en",
+                "--api-base",
+                rig.sb.url().as_str(),
+                "--appid",
+                DEMO_APPID,
+            ])
+            .args(args)
+            .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+            .env("WAYBILL_DESK_DATA_DIR", data)
+            .env("WAYBILL_DESK_STATION", "cli-station")
+            .env("WAYBILL_DESK_OPERATOR", "李雷")
+            .output()
+            .unwrap()
+    };
+    let order = format!("{}:SF:{}", ids[0], made[0].1.waybill_id);
+    let out_dir = rig.dir.path().join("labels");
+    let out = std::process::Command::new(BIN)
+        .args([
+            "--lang",
+            "en",
+            "--api-base",
+            rig.sb.url().as_str(),
+            "--appid",
+            DEMO_APPID,
+        ])
+        .args(["labels", &order, "--json", "--out"])
+        .arg(&out_dir)
+        .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+        .env("WAYBILL_DESK_DATA_DIR", data)
+        .env("WAYBILL_DESK_STATION", "cli-station")
+        .env("WAYBILL_DESK_OPERATOR", "李雷")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    let label_id = line["label_id"].as_i64().unwrap();
+    let j = Journal::open(data).unwrap();
+    let stored = j.label(label_id).unwrap().unwrap();
+    assert_eq!(stored.order_id, OrderId(ids[0]));
+    assert_eq!(
+        (stored.station.as_str(), stored.operator.as_str()),
+        ("cli-station", "李雷")
+    );
+
+    let waybill = format!("SF:{}", made[0].1.waybill_id);
+    let id = ids[0].to_string();
+    let first = cli(&["ship", &id, "--waybill", &waybill, "--json"]);
+    assert!(first.status.success());
+    let second = cli(&["ship", &id, "--waybill", &waybill, "--json"]);
+    let v: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&second.stdout).trim()).unwrap();
+    assert_eq!(v["outcome"], "already_shipped");
+    assert_eq!(v["from_journal"], true);
+    assert_eq!(rig.sb.stats().calls_to(faults_support::SEND), 1);
+    let attempts = j.shipments(OrderId(ids[0])).unwrap();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].state, ShipState::Shipped);
+    assert_eq!(attempts[0].operator, "李雷");
+}
+
+#[tokio::test]
+async fn two_ship_processes_at_once_send_once() {
+    let rig = faults_support::rig(1).await;
+    let client = common::client(&rig.sb);
+    let made = common::waybills_for(&client, &[rig.orders[0].id.0], "SF").await;
+    // Slow answers so that both processes are in flight together.
+    rig.sb.update_faults(|f| f.latency_ms = 200);
+    let id = rig.orders[0].id.to_string();
+    let waybill = format!("SF:{}", made[0].1.waybill_id);
+    let spawn = || {
+        tokio::process::Command::new(BIN)
+            .args([
+                "--lang",
+                "en",
+                "--api-base",
+                rig.sb.url().as_str(),
+                "--appid",
+                DEMO_APPID,
+            ])
+            .args(["ship", &id, "--waybill", &waybill])
+            .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+            .env("WAYBILL_DESK_DATA_DIR", rig.dir.path())
+            .output()
+    };
+    let (a, b) = tokio::join!(spawn(), spawn());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let texts = [
+        String::from_utf8_lossy(&a.stdout).into_owned() + &String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stdout).into_owned() + &String::from_utf8_lossy(&b.stderr),
+    ];
+    assert_eq!(
+        rig.sb.stats().calls_to(faults_support::SEND),
+        1,
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("ok    ") && t.contains("shipped")),
+        "{texts:?}"
+    );
+    // The other one either waited its turn and found it shipped, or was told it is in flight.
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("already shipped") || t.contains("being shipped right now")),
+        "{texts:?}"
+    );
+    assert_eq!(rig.sb.order_status(rig.orders[0].id.0), Some(30));
+}
