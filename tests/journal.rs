@@ -632,6 +632,40 @@ async fn the_cli_records_labels_and_ship_attempts_in_the_journal() {
         (stored.station.as_str(), stored.operator.as_str()),
         ("cli-station", "李雷")
     );
+    // Without the environment overrides, the station and operator come from settings.
+    std::fs::write(
+        data.join("settings.json"),
+        serde_json::json!({"station": "二号打包台", "operator": "韩梅梅"}).to_string(),
+    )
+    .unwrap();
+    let out = std::process::Command::new(BIN)
+        .args([
+            "--lang",
+            "en",
+            "--api-base",
+            rig.sb.url().as_str(),
+            "--appid",
+            DEMO_APPID,
+        ])
+        .args(["labels", &order, "--json", "--out"])
+        .arg(&out_dir)
+        .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+        .env("WAYBILL_DESK_DATA_DIR", data)
+        .env_remove("WAYBILL_DESK_STATION")
+        .env_remove("WAYBILL_DESK_OPERATOR")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let latest = j.latest_label(OrderId(ids[0])).unwrap().unwrap();
+    assert_eq!(
+        (latest.station.as_str(), latest.operator.as_str()),
+        ("二号打包台", "韩梅梅")
+    );
+    assert_eq!(
+        j.label_count(OrderId(ids[0])).unwrap(),
+        2,
+        "each fetch is recorded"
+    );
 
     let waybill = format!("SF:{}", made[0].1.waybill_id);
     let id = ids[0].to_string();

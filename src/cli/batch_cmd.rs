@@ -20,14 +20,15 @@ fn say(line: &str) -> std::io::Result<()> {
     writeln!(std::io::stdout().lock(), "{line}")
 }
 
-/// The station for a command: the connected client and the data directory's journal.
+/// The station for a command: the connected client, the data directory's journal, and who is
+/// working (settings, or WAYBILL_DESK_STATION / WAYBILL_DESK_OPERATOR).
 pub(super) fn station(ctx: &Context) -> anyhow::Result<Station> {
     let journal = Journal::open(&ctx.data_dir)?;
     Ok(Station::new(
         ctx.client.clone(),
         ctx.shop,
         journal,
-        Actor::from_env(),
+        Actor::resolve(&ctx.settings.station, &ctx.settings.operator),
     ))
 }
 

@@ -41,6 +41,23 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The station and operator from settings, unless `WAYBILL_DESK_STATION` /
+    /// `WAYBILL_DESK_OPERATOR` say otherwise; empty settings fall back to the host and login
+    /// names.
+    pub fn resolve(station_setting: &str, operator_setting: &str) -> Actor {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let setting = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_string());
+        let fallback = Actor::from_env();
+        Actor {
+            station: env("WAYBILL_DESK_STATION")
+                .or_else(|| setting(station_setting))
+                .unwrap_or(fallback.station),
+            operator: env("WAYBILL_DESK_OPERATOR")
+                .or_else(|| setting(operator_setting))
+                .unwrap_or(fallback.operator),
+        }
+    }
+
     /// `WAYBILL_DESK_STATION` or the host name, and `WAYBILL_DESK_OPERATOR` or the login name.
     pub fn from_env() -> Actor {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
