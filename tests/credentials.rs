@@ -238,18 +238,23 @@ async fn cli_login_whoami_logout_and_stored_credentials_drive_the_commands() {
     assert!(!dir.path().join("account.json").exists());
     assert_eq!(secret_tool_lookup(&svc, DEMO_APPID), None);
 
-    // The right one is checked against the API, then stored.
+    // The right one is checked against the API, then stored; with every log level on, the
+    // secret still appears nowhere in the output.
     let login = cli(
         dir.path(),
         &svc,
         &["--api-base", base, "--appid", DEMO_APPID, "login"],
         Some(&format!("{DEMO_SECRET}\n")),
-        &[],
+        &[("WAYBILL_DESK_LOG", "trace")],
     )
     .await;
     let (out, err) = text(&login);
     assert!(login.status.success(), "{out}{err}");
     assert!(out.contains("stored in the OS keychain"), "{out}");
+    assert!(
+        err.contains("credentials stored in the keychain"),
+        "trace logs were on: {err}"
+    );
     assert!(!out.contains(DEMO_SECRET) && !err.contains(DEMO_SECRET));
     assert!(secret_tool_lookup(&svc, DEMO_APPID)
         .unwrap()

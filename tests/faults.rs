@@ -267,13 +267,14 @@ async fn connection_refused_loses_nothing_and_a_resume_finishes() {
 async fn a_timeout_on_a_label_read_is_retried_and_recorded_once() {
     let rig = rig(40).await;
     let mut config = common::config(&rig.sb);
-    config.timeout_ms = 300;
+    // Generous against a busy CI machine: only the injected delay may exceed it.
+    config.timeout_ms = 1_000;
     let station = rig.station_with(config);
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
         .unwrap();
     rig.sb.set_faults(Faults {
-        rules: vec![FaultRule::new(BATCHGET, Fault::Delay { ms: 1_200 }, 1)],
+        rules: vec![FaultRule::new(BATCHGET, Fault::Delay { ms: 3_000 }, 1)],
         ..Faults::default()
     });
     let report = station
@@ -526,13 +527,13 @@ async fn a_ship_timeout_is_recorded_as_unknown_and_the_next_click_rereads_instea
     let client = common::client(&rig.sb);
     let made = common::waybills_for(&client, &[rig.orders[0].id.0], "SF").await;
     let mut config = common::config(&rig.sb);
-    config.timeout_ms = 300;
+    config.timeout_ms = 1_000;
     let station = rig.station_with(config);
     let id = rig.orders[0].id;
     let wb = [made[0].1.clone()];
-    // The send is applied after 1.5 s; the client gives up after 0.3 s.
+    // The send is applied after 2.5 s; the client gives up after 1 s.
     rig.sb.set_faults(Faults {
-        rules: vec![FaultRule::new(SEND, Fault::Delay { ms: 1_500 }, 1)],
+        rules: vec![FaultRule::new(SEND, Fault::Delay { ms: 2_500 }, 1)],
         ..Faults::default()
     });
     let err = station.ship(id, &wb).await.unwrap_err();

@@ -175,10 +175,22 @@ impl Journal {
                 path: path.to_path_buf(),
             });
         }
-        let app_id: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(map)?;
-        let version = schema::current_version(&conn).map_err(map)?;
+        // Read together under the write lock, so that another process creating the journal at
+        // this moment is seen either not at all or completely.
+        let (app_id, version, tables) = {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(map)?;
+            let app_id: i32 = tx
+                .query_row("PRAGMA application_id", [], |r| r.get(0))
+                .map_err(map)?;
+            let version = schema::current_version(&tx).map_err(map)?;
+            let tables: i64 = tx
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(map)?;
+            tx.commit().map_err(map)?;
+            (app_id, version, tables)
+        };
         if app_id != 0 && app_id != APPLICATION_ID {
             return Err(JournalError::NotAJournal {
                 path: path.to_path_buf(),
@@ -187,16 +199,11 @@ impl Journal {
                 ),
             });
         }
-        if version == 0 {
-            let tables: i64 = conn
-                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-                .map_err(map)?;
-            if tables > 0 {
-                return Err(JournalError::NotAJournal {
-                    path: path.to_path_buf(),
-                    detail: "it is an SQLite database with other tables".into(),
-                });
-            }
+        if version == 0 && tables > 0 {
+            return Err(JournalError::NotAJournal {
+                path: path.to_path_buf(),
+                detail: "it is an SQLite database with other tables".into(),
+            });
         }
         if version > schema::latest_version() {
             return Err(JournalError::TooNew {
