@@ -48,13 +48,23 @@ fn start(latency_ms: u64) -> (World, Harness<'static, WaybillApp>) {
     let data = tempfile::tempdir().unwrap();
     let config = AppConfig {
         runtime: runtime.handle().clone(),
-        client,
+        client: client.clone(),
         shop: Default::default(),
         sandbox: Some(sandbox.clone()),
         settings: Settings::default(),
         data_dir: data.path().to_path_buf(),
         appid: String::new(),
         toasts: None,
+        station: Some(waybill_desk::station::Station::new(
+            client.clone(),
+            Default::default(),
+            waybill_desk::store::Journal::open(data.path()).unwrap(),
+            waybill_desk::store::Actor {
+                station: "test-station".into(),
+                operator: "tester".into(),
+            },
+        )),
+        startup_problem: None,
     };
     let harness = Harness::builder()
         .with_size([1440.0, 900.0])

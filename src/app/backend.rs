@@ -1,20 +1,17 @@
 //! Work the UI asks for, run on the tokio runtime. Each task reports back over a channel and
 //! asks egui for a repaint; the UI thread never waits on the network.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 
-use futures::stream::{self, StreamExt};
-
 use crate::sandbox::Sandbox;
+use crate::station::{BatchEvent, CancelToken, LabelBatchPlan, Station};
+use crate::store::{BatchId, HistoryEntry, StoredLabel};
 use crate::wechat::delivery::{ShipOutcome, WaybillRef};
-use crate::wechat::logistics::{
-    AddOrderRequest, Contact, Courier, Label, LabelRequest, WaybillParty,
-};
+use crate::wechat::logistics::{Contact, Courier, Label};
 use crate::wechat::order::Order;
 use crate::wechat::shop::{OrderQuery, ShopKind};
-use crate::wechat::{DeliveryId, Lang, OrderId, PrintType, WechatClient};
+use crate::wechat::{DeliveryId, Lang, OrderId, WechatClient};
 
 /// What a background task reports.
 #[derive(Debug)]
@@ -45,6 +42,13 @@ pub enum Event {
         order_id: OrderId,
         result: Result<Contact, String>,
     },
+    /// The journal's lines for an order, newest first.
+    History {
+        order_id: OrderId,
+        lines: Vec<String>,
+    },
+    /// Label batches a previous run left unfinished (crash, cancel, failures): (id, done, total).
+    UnfinishedBatches(Vec<(BatchId, u32, u32)>),
 }
 
 /// A failed ship, explained, with WeChat's code when there is one.
@@ -52,22 +56,6 @@ pub enum Event {
 pub struct ShipFailure {
     pub errcode: Option<i64>,
     pub message: String,
-}
-
-/// One order of a label batch.
-#[derive(Debug, Clone)]
-pub struct LabelJob {
-    pub order: Order,
-    /// Known waybill; `None` creates one with `order/add`.
-    pub waybill: Option<WaybillRef>,
-}
-
-/// What new waybills are made with.
-#[derive(Debug, Clone)]
-pub struct WaybillDefaults {
-    pub delivery_id: String,
-    pub biz_id: String,
-    pub sender: WaybillParty,
 }
 
 /// Runs work for the UI.
@@ -80,30 +68,46 @@ pub struct Backend {
     repaint: Arc<dyn Fn() + Send + Sync>,
     /// The embedded sandbox in demo mode (kept alive here).
     sandbox: Option<Arc<Sandbox>>,
-    cancel_batch: Arc<AtomicBool>,
+    /// Journal-backed use cases; `None` when the journal could not be opened.
+    station: Option<Station>,
+    cancel_batch: CancelToken,
+}
+
+/// What the backend works with.
+pub struct Services {
+    pub runtime: tokio::runtime::Handle,
+    pub client: WechatClient,
+    pub shop: ShopKind,
+    /// The embedded sandbox in demo mode.
+    pub sandbox: Option<Arc<Sandbox>>,
+    /// Journal-backed use cases; `None` when the journal could not be opened.
+    pub station: Option<Station>,
 }
 
 impl Backend {
     /// A backend whose tasks report on `tx` and call `repaint` after each report.
     pub fn new(
-        runtime: tokio::runtime::Handle,
-        client: WechatClient,
-        shop: ShopKind,
+        services: Services,
         lang: Lang,
         tx: mpsc::Sender<Event>,
         repaint: Arc<dyn Fn() + Send + Sync>,
-        sandbox: Option<Arc<Sandbox>>,
     ) -> Self {
         Backend {
-            runtime,
-            client,
-            shop,
+            runtime: services.runtime,
+            client: services.client,
+            shop: services.shop,
             lang,
             tx,
             repaint,
-            sandbox,
-            cancel_batch: Arc::new(AtomicBool::new(false)),
+            sandbox: services.sandbox,
+            station: services.station,
+            cancel_batch: CancelToken::new(),
         }
+    }
+
+    /// True when the journal is open (labels and shipping need it).
+    pub fn has_journal(&self) -> bool {
+        self.station.is_some()
     }
 
     /// True in demo mode (embedded sandbox).
@@ -155,90 +159,126 @@ impl Backend {
         });
     }
 
-    /// Creates missing waybills, then fetches labels (two-part through batchget in chunks of
-    /// 100, one-part through getOrder), reporting each order as it completes. Cancel stops
-    /// between calls; what finished stays finished.
-    pub fn fetch_labels(
-        &self,
-        jobs: Vec<LabelJob>,
-        defaults: WaybillDefaults,
-        print_type: PrintType,
-    ) {
-        self.cancel_batch.store(false, Ordering::SeqCst);
-        let (client, lang, report) = (self.client.clone(), self.lang, self.reporter());
-        let cancel = self.cancel_batch.clone();
-        let concurrency = client.max_concurrent_calls();
+    /// Plans a journal batch for these orders and runs it: missing waybills are created
+    /// (`order/add`), labels fetched (batchget in chunks of 100, or getOrder for one-part) and
+    /// recorded as they complete, each order reported. Cancel stops between steps; what
+    /// finished stays finished, and the batch can be resumed.
+    pub fn fetch_labels(&mut self, orders: Vec<Order>, plan: LabelBatchPlan) {
+        let Some(station) = self.station.clone() else {
+            self.no_journal(orders.iter().map(|o| o.id).collect());
+            return;
+        };
+        self.cancel_batch = CancelToken::new();
+        let (lang, report, cancel) = (self.lang, self.reporter(), self.cancel_batch.clone());
         self.runtime.spawn(async move {
-            // 1. Waybills, a few at a time.
-            let with_waybills: Vec<Option<(OrderId, WaybillRef)>> = stream::iter(jobs)
-                .map(|job| {
-                    ensure_waybill(
-                        client.clone(),
-                        report.clone(),
-                        defaults.clone(),
-                        cancel.clone(),
-                        lang,
-                        job,
-                    )
-                })
-                .buffered(concurrency)
-                .collect()
-                .await;
-            let ready: Vec<(OrderId, WaybillRef)> = with_waybills.into_iter().flatten().collect();
-            // 2. Labels, chunk by chunk so progress shows and cancel takes effect.
-            let chunk_size = match print_type {
-                PrintType::TwoPart => crate::wechat::logistics::BATCH_LIMIT,
-                PrintType::OnePart => concurrency * 2,
-            };
-            for chunk in ready.chunks(chunk_size) {
-                if cancel.load(Ordering::SeqCst) {
-                    report.send(Event::LabelBatchEnded { cancelled: true });
+            let batch = match station.plan_label_batch(&orders, &plan) {
+                Ok(b) => b,
+                Err(e) => {
+                    for o in &orders {
+                        report.send(Event::LabelDone {
+                            order_id: o.id,
+                            result: Err(e.explain(lang)),
+                        });
+                    }
+                    report.send(Event::LabelBatchEnded { cancelled: false });
                     return;
                 }
-                let requests: Vec<LabelRequest> = chunk
-                    .iter()
-                    .map(|(id, w)| LabelRequest {
-                        order_id: id.logistics_id(),
-                        delivery_id: w.delivery_id.clone(),
-                        waybill_id: Some(w.waybill_id.clone()),
-                    })
-                    .collect();
-                let results = client.logistics().labels(&requests, print_type).await;
-                for ((order_id, _), result) in chunk.iter().zip(results) {
-                    report.send(Event::LabelDone {
-                        order_id: *order_id,
-                        result: result.map_err(|e| e.explain(lang)),
-                    });
-                }
-            }
-            report.send(Event::LabelBatchEnded {
-                cancelled: cancel.load(Ordering::SeqCst),
-            });
+            };
+            run_batch(station, batch, cancel, lang, report).await;
         });
+    }
+
+    /// Resumes a batch a previous run left unfinished.
+    pub fn resume_batch(&mut self, batch: BatchId) {
+        let Some(station) = self.station.clone() else {
+            return;
+        };
+        self.cancel_batch = CancelToken::new();
+        let (lang, report, cancel) = (self.lang, self.reporter(), self.cancel_batch.clone());
+        self.runtime
+            .spawn(run_batch(station, batch, cancel, lang, report));
     }
 
     /// Asks the running label batch to stop.
     pub fn cancel_labels(&self) {
-        self.cancel_batch.store(true, Ordering::SeqCst);
+        self.cancel_batch.cancel();
     }
 
-    /// Ships orders one after another (each reads the order first and sends at most once).
+    /// Ships orders one after another through the station: never twice, every attempt in the
+    /// journal, an order the journal knows as shipped answered without a call.
     pub fn ship(&self, orders: Vec<(OrderId, WaybillRef)>) {
-        let (client, shop, lang, report) =
-            (self.client.clone(), self.shop, self.lang, self.reporter());
+        let Some(station) = self.station.clone() else {
+            self.no_journal(orders.iter().map(|(id, _)| *id).collect());
+            return;
+        };
+        let (lang, report) = (self.lang, self.reporter());
         self.runtime.spawn(async move {
             for (order_id, waybill) in orders {
-                let result = client
-                    .delivery(shop)
-                    .ship_order(order_id, std::slice::from_ref(&waybill))
+                let result = station
+                    .ship(order_id, std::slice::from_ref(&waybill))
                     .await
+                    .map(|r| r.outcome)
                     .map_err(|e| ShipFailure {
-                        errcode: e.errcode(),
+                        errcode: match &e {
+                            crate::station::StationError::Wechat(w) => w.errcode(),
+                            _ => None,
+                        },
                         message: e.explain(lang),
                     });
                 report.send(Event::Shipped { order_id, result });
             }
         });
+    }
+
+    /// Loads an order's journal history.
+    pub fn load_history(&self, order_id: OrderId) {
+        let Some(station) = self.station.clone() else {
+            return;
+        };
+        let (lang, report) = (self.lang, self.reporter());
+        self.runtime.spawn(async move {
+            let lines = match station.journal().order_history(order_id) {
+                Ok(entries) => entries
+                    .iter()
+                    .rev()
+                    .map(|e| history_line(e, lang))
+                    .collect(),
+                Err(e) => vec![e.to_string()],
+            };
+            report.send(Event::History { order_id, lines });
+        });
+    }
+
+    /// Looks for batches an earlier run left unfinished.
+    pub fn load_unfinished_batches(&self) {
+        let Some(station) = self.station.clone() else {
+            return;
+        };
+        let report = self.reporter();
+        self.runtime.spawn(async move {
+            if let Ok(list) = station.journal().unfinished_batches() {
+                let list = list.into_iter().map(|b| (b.id, b.done, b.total)).collect();
+                report.send(Event::UnfinishedBatches(list));
+            }
+        });
+    }
+
+    fn no_journal(&self, ids: Vec<OrderId>) {
+        let text = if self.lang == Lang::ZhCn {
+            "记录本(数据库)打不开,为防止重复发货,取面单和发货已停用。请检查数据目录是否可写、磁盘是否已满,然后重启软件"
+        } else {
+            "The journal (database) cannot be opened, so labels and shipping are off to avoid doing anything twice. Check that the data directory is writable and the disk is not full, then restart"
+        };
+        let report = self.reporter();
+        for order_id in ids {
+            report.send(Event::Shipped {
+                order_id,
+                result: Err(ShipFailure {
+                    errcode: None,
+                    message: text.into(),
+                }),
+            });
+        }
     }
 
     /// Sender and receiver of a waybill. The token comes from the order-placement event; in
@@ -273,48 +313,134 @@ impl Backend {
     }
 }
 
-/// The job's waybill: the known one, or a new one from `order/add`. A failure is reported as
-/// the order's label result.
-async fn ensure_waybill(
-    client: WechatClient,
-    report: Reporter,
-    defaults: WaybillDefaults,
-    cancel: Arc<AtomicBool>,
+/// Runs a journal batch, turning its events into the UI's.
+async fn run_batch(
+    station: Station,
+    batch: BatchId,
+    cancel: CancelToken,
     lang: Lang,
-    job: LabelJob,
-) -> Option<(OrderId, WaybillRef)> {
-    if cancel.load(Ordering::SeqCst) {
-        return None;
+    report: Reporter,
+) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = {
+        let (station, report) = (station.clone(), report.clone());
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                match event {
+                    BatchEvent::Waybill {
+                        order_id,
+                        waybill_id,
+                    } => {
+                        let delivery_id = station
+                            .journal()
+                            .batch(batch)
+                            .ok()
+                            .flatten()
+                            .map(|b| b.delivery_id)
+                            .unwrap_or_else(|| DeliveryId(String::new()));
+                        report.send(Event::Waybill {
+                            order_id,
+                            waybill: WaybillRef {
+                                delivery_id,
+                                waybill_id,
+                            },
+                        });
+                    }
+                    BatchEvent::Labelled {
+                        order_id, label_id, ..
+                    } => {
+                        let result = match station.journal().label(label_id) {
+                            Ok(Some(stored)) => Ok(label_of(stored)),
+                            Ok(None) => Err(format!("label {label_id} missing from the journal")),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        report.send(Event::LabelDone { order_id, result });
+                    }
+                    BatchEvent::Failed { order_id, error } => {
+                        report.send(Event::LabelDone {
+                            order_id,
+                            result: Err(error.explain(lang)),
+                        });
+                    }
+                    BatchEvent::Started { .. } | BatchEvent::Finished(_) => {}
+                }
+            }
+        })
+    };
+    let outcome = station.run_label_batch(batch, Some(&tx), &cancel).await;
+    drop(tx);
+    let _ = forward.await;
+    if let Err(e) = &outcome {
+        tracing::warn!("label batch stopped: {}", e.explain(lang));
     }
-    if let Some(w) = job.waybill {
-        return Some((job.order.id, w));
+    report.send(Event::LabelBatchEnded {
+        cancelled: cancel.is_cancelled() || outcome.is_err(),
+    });
+}
+
+fn label_of(stored: StoredLabel) -> Label {
+    Label {
+        order_id: stored.order_id.to_string(),
+        delivery_id: stored.delivery_id,
+        waybill_id: stored.waybill_id,
+        html: stored.html,
+        waybill_data: stored.waybill_data,
+        order_status: stored.waybill_status,
+        print_type: stored.print_type,
     }
-    let request = AddOrderRequest::for_shop_order(
-        &job.order,
-        defaults.sender,
-        DeliveryId(defaults.delivery_id),
-        defaults.biz_id,
-    );
-    match client.logistics().add_order(&request).await {
-        Ok(answer) => {
-            let waybill = WaybillRef {
-                delivery_id: request.delivery_id.clone(),
-                waybill_id: answer.waybill_id,
+}
+
+/// One line of history for the detail panel.
+fn history_line(entry: &HistoryEntry, lang: Lang) -> String {
+    let zh = lang == Lang::ZhCn;
+    let when = crate::wechat::order::format_china_time(entry.at_ms() / 1000);
+    let what = match entry {
+        HistoryEntry::Label(l) => format!(
+            "{} {} {}",
+            if zh { "取面单" } else { "label" },
+            l.delivery_id,
+            l.waybill_id
+        ),
+        HistoryEntry::Print(p) => match (&p.error, zh) {
+            (None, true) => format!("打印 {} ×{}", p.printer, p.copies),
+            (None, false) => format!("printed on {} ×{}", p.printer, p.copies),
+            (Some(e), true) => format!("打印失败 {}: {e}", p.printer),
+            (Some(e), false) => format!("print failed on {}: {e}", p.printer),
+        },
+        HistoryEntry::Shipment(s) => {
+            use crate::store::ShipState as S;
+            let state = match (s.state, zh) {
+                (S::Sending, true) => "发送中",
+                (S::Sending, false) => "sending",
+                (S::Shipped, true) => "成功",
+                (S::Shipped, false) => "shipped",
+                (S::AlreadyShipped, true) => "之前已发货",
+                (S::AlreadyShipped, false) => "already shipped",
+                (S::ConfirmedOnReread, true) => "成功(重新查询确认)",
+                (S::ConfirmedOnReread, false) => "shipped (confirmed on re-read)",
+                (S::Refused, true) => "未发送(不满足发货条件)",
+                (S::Refused, false) => "refused before sending",
+                (S::Failed, true) => "失败",
+                (S::Failed, false) => "failed",
+                (S::Unknown, true) => "结果未知(下次会先查询)",
+                (S::Unknown, false) => "outcome unknown (re-read next time)",
+                (S::Interrupted, true) => "中断",
+                (S::Interrupted, false) => "interrupted",
             };
-            report.send(Event::Waybill {
-                order_id: job.order.id,
-                waybill: waybill.clone(),
-            });
-            Some((job.order.id, waybill))
+            let error = s
+                .error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            format!("{} {state}{error}", if zh { "发货" } else { "ship" })
         }
-        Err(e) => {
-            report.send(Event::LabelDone {
-                order_id: job.order.id,
-                result: Err(e.explain(lang)),
-            });
-            None
-        }
-    }
+    };
+    let who = match entry {
+        HistoryEntry::Label(l) => &l.station,
+        HistoryEntry::Print(p) => &p.station,
+        HistoryEntry::Shipment(s) => &s.station,
+    };
+    format!("{when}  {what}  ({who})")
 }
 
 #[derive(Clone)]

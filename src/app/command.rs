@@ -42,5 +42,7 @@ pub enum Command {
     LoadCouriers,
     FetchContact(OrderId),
     DismissToast(usize),
+    /// Continue a label batch an earlier run left unfinished.
+    ResumeBatch(crate::store::BatchId),
     SetLang(Lang),
 }

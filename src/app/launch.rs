@@ -35,29 +35,49 @@ pub fn configure(
         settings.lang = lang;
     }
     let shop = options.shop.unwrap_or(settings.shop);
+    let base_url = |given: Option<url::Url>| -> anyhow::Result<url::Url> {
+        Ok(match given {
+            Some(b) => b,
+            None if !settings.api_base.is_empty() => {
+                url::Url::parse(&settings.api_base).context("the API base URL in settings")?
+            }
+            None => url::Url::parse(DEFAULT_API_BASE)?,
+        })
+    };
+    let zh = settings.lang == crate::wechat::Lang::ZhCn;
+    let mut startup_problem = None;
+    // Environment (headless use) first, then the keychain, else demo mode.
     let secret = std::env::var(crate::cli::APPSECRET_ENV)
         .ok()
         .filter(|s| !s.is_empty());
-    let (client, sandbox, appid) = match (options.appid, secret) {
-        (Some(appid), Some(secret)) => {
-            let base = match options.api_base {
-                Some(b) => b,
-                None if !settings.api_base.is_empty() => {
-                    url::Url::parse(&settings.api_base).context("the API base URL in settings")?
-                }
-                None => url::Url::parse(DEFAULT_API_BASE)?,
-            };
-            let source = TokenSource::AppSecret {
-                appid: appid.clone(),
-                secret: Secret::new(secret),
-            };
-            (
-                WechatClient::new(ClientConfig::new(base, source))?,
-                None,
+    let credentials = match (options.appid.clone(), secret) {
+        (Some(appid), Some(secret)) => Some((
+            appid.clone(),
+            TokenSource::AppSecret {
                 appid,
-            )
-        }
-        _ => {
+                secret: Secret::new(secret),
+            },
+        )),
+        _ => match crate::credentials::stored_token_source(&data_dir) {
+            Ok(found) => found.map(|(account, source)| (account.appid, source)),
+            Err(e) => {
+                startup_problem = Some(if zh {
+                    format!("读取系统钥匙串失败,已进入演示模式:{e}")
+                } else {
+                    format!("The OS keychain could not be read, so the app runs in demo mode: {e}")
+                });
+                None
+            }
+        },
+    };
+    let (client, sandbox, appid, journal_dir) = match credentials {
+        Some((appid, source)) => (
+            WechatClient::new(ClientConfig::new(base_url(options.api_base)?, source))?,
+            None,
+            appid,
+            data_dir.clone(),
+        ),
+        None => {
             let sandbox = runtime
                 .block_on(Sandbox::start(
                     ([127, 0, 0, 1], 0).into(),
@@ -69,7 +89,37 @@ pub fn configure(
                 secret: Secret::new(DEMO_SECRET),
             };
             let client = WechatClient::new(ClientConfig::new(sandbox.url().clone(), source))?;
-            (client, Some(Arc::new(sandbox)), String::new())
+            // Demo data is new every start: its journal is too, apart from the real one.
+            let demo_dir = data_dir.join("demo");
+            let _ = std::fs::remove_dir_all(&demo_dir);
+            (client, Some(Arc::new(sandbox)), String::new(), demo_dir)
+        }
+    };
+    let mut actor = crate::store::Actor::from_env();
+    if !settings.station.trim().is_empty() {
+        actor.station = settings.station.clone();
+    }
+    if !settings.operator.trim().is_empty() {
+        actor.operator = settings.operator.clone();
+    }
+    let station = match crate::store::Journal::open(&journal_dir) {
+        Ok(journal) => Some(crate::station::Station::new(
+            client.clone(),
+            shop,
+            journal,
+            actor,
+        )),
+        Err(e) => {
+            let text = if zh {
+                format!("记录本(数据库)打不开:{e}。取面单和发货已停用")
+            } else {
+                format!("The journal (database) cannot be opened: {e}. Labels and shipping are off")
+            };
+            startup_problem = Some(match startup_problem {
+                Some(p) => format!("{p}\n{text}"),
+                None => text,
+            });
+            None
         }
     };
     Ok(AppConfig {
@@ -81,6 +131,8 @@ pub fn configure(
         data_dir,
         appid,
         toasts,
+        station,
+        startup_problem,
     })
 }
 

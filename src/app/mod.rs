@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 
 use activity::{Activity, Level};
-use backend::{Backend, Event, LabelJob, WaybillDefaults};
+use backend::{Backend, Event};
 use command::Command;
 use orders::{Filter, LabelState, OrderBook, ShipState};
 use request::Request;
@@ -41,6 +41,10 @@ pub struct AppConfig {
     pub appid: String,
     /// WARN/ERROR logs to show as toasts.
     pub toasts: Option<mpsc::Receiver<(Level, String)>>,
+    /// Journal-backed use cases; `None` when the journal could not be opened.
+    pub station: Option<crate::station::Station>,
+    /// Something the user must know from the start (keychain or journal trouble).
+    pub startup_problem: Option<String>,
 }
 
 /// A label batch in progress.
@@ -86,6 +90,10 @@ pub struct WaybillApp {
     fonts_installed: bool,
     /// Bring the focused row into view on the next frame.
     scroll_to_focus: bool,
+    /// Journal lines of the focused order, and which order they belong to.
+    history: (Option<OrderId>, Vec<String>),
+    unfinished_batches: Vec<(crate::store::BatchId, u32, u32)>,
+    startup_problem: Option<String>,
 }
 
 impl WaybillApp {
@@ -95,15 +103,14 @@ impl WaybillApp {
         let repaint_ctx = ctx.clone();
         let repaint: Arc<dyn Fn() + Send + Sync> = Arc::new(move || repaint_ctx.request_repaint());
         let lang = config.settings.lang;
-        let backend = Backend::new(
-            config.runtime,
-            config.client,
-            config.shop,
-            lang,
-            tx,
-            repaint,
-            config.sandbox,
-        );
+        let services = backend::Services {
+            runtime: config.runtime,
+            client: config.client,
+            shop: config.shop,
+            sandbox: config.sandbox,
+            station: config.station,
+        };
+        let backend = Backend::new(services, lang, tx, repaint);
         let now = chrono::Utc::now().timestamp();
         let days = 7;
         let mut app = WaybillApp {
@@ -136,8 +143,15 @@ impl WaybillApp {
             frames: 0,
             fonts_installed: false,
             scroll_to_focus: false,
+            history: (None, Vec::new()),
+            unfinished_batches: Vec::new(),
+            startup_problem: config.startup_problem,
         };
+        if let Some(problem) = &app.startup_problem {
+            app.activity.push(Level::Error, problem.clone());
+        }
         app.handle(Command::Refresh);
+        app.backend.load_unfinished_batches();
         app
     }
 
@@ -297,6 +311,29 @@ impl WaybillApp {
                 }
             }
             Command::DismissToast(i) => self.activity.dismiss_toast(i),
+            Command::ResumeBatch(id) => {
+                if self.batch.is_none() {
+                    if let Some(&(_, done, total)) =
+                        self.unfinished_batches.iter().find(|b| b.0 == id)
+                    {
+                        self.batch = Some(BatchProgress {
+                            total: (total - done) as usize,
+                            ..BatchProgress::default()
+                        });
+                    }
+                    self.unfinished_batches.retain(|b| b.0 != id);
+                    self.failed_last_batch.clear();
+                    self.log(
+                        Level::Info,
+                        format!(
+                            "{} #{}",
+                            tr(lang, "继续面单批次", "Resuming label batch"),
+                            id.0
+                        ),
+                    );
+                    self.backend.resume_batch(id);
+                }
+            }
             Command::SetLang(l) => {
                 self.lang = l;
                 self.settings.lang = l;
@@ -308,14 +345,17 @@ impl WaybillApp {
         }
     }
 
-    fn waybill_defaults(&self) -> Option<WaybillDefaults> {
+    /// Courier, account and sender for new waybills: from settings, or the sandbox's own in
+    /// demo mode.
+    fn batch_plan(&self) -> Option<crate::station::LabelBatchPlan> {
+        let demo = self.backend.is_demo();
         let sender = self
             .settings
             .sender
             .clone()
             .filter(|s| !s.name.is_empty())
             .or_else(|| {
-                self.backend.is_demo().then(|| {
+                demo.then(|| {
                     let (name, mobile, address) = crate::sandbox::fake::shop_sender();
                     WaybillParty {
                         name,
@@ -329,14 +369,13 @@ impl WaybillApp {
             self.settings.delivery_id.as_str(),
             self.settings.biz_id.as_str(),
         ) {
-            ("", _) | (_, "") if self.backend.is_demo() => {
-                ("SF".to_string(), "SF_CASH".to_string())
-            }
+            ("", _) | (_, "") if demo => ("SF".to_string(), "SF_CASH".to_string()),
             ("", _) | (_, "") => return None,
             (d, b) => (d.to_string(), b.to_string()),
         };
-        Some(WaybillDefaults {
-            delivery_id,
+        Some(crate::station::LabelBatchPlan {
+            print_type: self.settings.print_type,
+            delivery_id: crate::wechat::DeliveryId(delivery_id),
             biz_id,
             sender,
         })
@@ -347,26 +386,14 @@ impl WaybillApp {
         if ids.is_empty() || self.batch.is_some() {
             return;
         }
-        let jobs: Vec<LabelJob> = ids
+        let orders: Vec<crate::wechat::order::Order> = ids
             .iter()
             .filter_map(|id| self.book.row(*id))
-            .map(|r| LabelJob {
-                order: r.order.clone(),
-                waybill: r.waybill.clone(),
-            })
+            .map(|r| r.order.clone())
             .collect();
-        let needs_new = jobs.iter().any(|j| j.waybill.is_none());
-        let defaults = match self.waybill_defaults() {
-            Some(d) => d,
-            None if needs_new => {
-                self.log(Level::Error, tr(lang, "取号需要快递公司、biz_id 和发件人地址:请先在“设置”里填写", "New waybills need a courier, biz_id and sender address: fill them in Settings first"));
-                return;
-            }
-            None => WaybillDefaults {
-                delivery_id: String::new(),
-                biz_id: String::new(),
-                sender: WaybillParty::default(),
-            },
+        let Some(plan) = self.batch_plan() else {
+            self.log(Level::Error, tr(lang, "取号需要快递公司、biz_id 和发件人地址:请先在“设置”里填写", "New waybills need a courier, biz_id and sender address: fill them in Settings first"));
+            return;
         };
         for id in &ids {
             if let Some(r) = self.book.row_mut(*id) {
@@ -374,8 +401,9 @@ impl WaybillApp {
                 r.last_error = None;
             }
         }
+        self.failed_last_batch.clear();
         self.batch = Some(BatchProgress {
-            total: jobs.len(),
+            total: orders.len(),
             ..BatchProgress::default()
         });
         self.log(
@@ -383,11 +411,10 @@ impl WaybillApp {
             format!(
                 "{} {}",
                 tr(lang, "开始获取面单:", "Fetching labels:"),
-                jobs.len()
+                orders.len()
             ),
         );
-        self.backend
-            .fetch_labels(jobs, defaults, self.settings.print_type);
+        self.backend.fetch_labels(orders, plan);
     }
 
     fn ship(&mut self, targets: Vec<OrderId>) {
@@ -650,6 +677,28 @@ impl WaybillApp {
             Event::Contact { order_id, result } => {
                 self.contacts.entry(order_id).or_default().finish(result);
             }
+            Event::History { order_id, lines } => {
+                if self.history.0 == Some(order_id) {
+                    self.history.1 = lines;
+                }
+            }
+            Event::UnfinishedBatches(list) => {
+                if !list.is_empty() {
+                    self.log(
+                        Level::Warn,
+                        format!(
+                            "{} {}",
+                            tr(
+                                lang,
+                                "有上次没做完的面单批次:",
+                                "Label batches left unfinished last time:"
+                            ),
+                            list.len()
+                        ),
+                    );
+                }
+                self.unfinished_batches = list;
+            }
         }
     }
 
@@ -663,7 +712,22 @@ impl WaybillApp {
             self.fonts_installed = true;
         }
         while let Ok(event) = self.events.try_recv() {
+            let touched = match &event {
+                Event::LabelDone { order_id, .. } | Event::Shipped { order_id, .. } => {
+                    Some(*order_id)
+                }
+                _ => None,
+            };
             self.apply(event);
+            if touched.is_some() && touched == self.book.focused {
+                self.history.0 = None;
+            }
+        }
+        if self.book.focused != self.history.0 {
+            self.history = (self.book.focused, Vec::new());
+            if let Some(id) = self.book.focused {
+                self.backend.load_history(id);
+            }
         }
         if let Some(rx) = &self.toasts {
             let logs: Vec<(Level, String)> = rx.try_iter().collect();
@@ -690,6 +754,9 @@ impl WaybillApp {
                 },
                 &mut out,
             );
+            if let Some(problem) = &self.startup_problem {
+                ui.colored_label(ui::theme::ERROR, egui::RichText::new(problem).strong());
+            }
             if self.scanner_on {
                 ui.separator();
                 let busy = self.scan_flow.map(|(_, stage)| match stage {
@@ -740,6 +807,23 @@ impl WaybillApp {
                         }
                     });
                 }
+                if self.batch.is_none() {
+                    for (id, done, total) in &self.unfinished_batches {
+                        ui.horizontal(|ui| {
+                            ui.colored_label(
+                                ui::theme::WARN,
+                                format!(
+                                    "{} #{}: {done}/{total}",
+                                    tr(lang, "未完成的面单批次", "Unfinished label batch"),
+                                    id.0
+                                ),
+                            );
+                            if ui.button(tr(lang, "继续", "Resume")).clicked() {
+                                out.push(Command::ResumeBatch(*id));
+                            }
+                        });
+                    }
+                }
                 ui::log_ui::log_ui(ui, lang, &mut self.activity);
             });
 
@@ -751,7 +835,14 @@ impl WaybillApp {
                     match self.book.focused.and_then(|id| self.book.row(id)) {
                         Some(row) => {
                             let contact = self.contacts.get(&row.order.id);
-                            ui::detail_ui::detail_ui(ui, lang, row, contact, &[], &mut out);
+                            ui::detail_ui::detail_ui(
+                                ui,
+                                lang,
+                                row,
+                                contact,
+                                &self.history.1,
+                                &mut out,
+                            );
                         }
                         None => {
                             ui.label(tr(
