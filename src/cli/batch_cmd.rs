@@ -84,8 +84,17 @@ pub(super) async fn batch(ctx: &Context, action: BatchAction) -> anyhow::Result<
             };
             run(ctx, &station, id, out.as_deref(), json).await
         }
+        BatchAction::Status { .. } | BatchAction::Abandon { .. } => {
+            unreachable!("handled without connecting")
+        }
+    }
+}
+
+/// `batch status` and `batch abandon`: the journal alone, no connection.
+pub(super) fn batch_offline(data_dir: &Path, action: BatchAction) -> anyhow::Result<ExitCode> {
+    match action {
         BatchAction::Status { batch, json } => {
-            let journal = Journal::open(&ctx.data_dir)?;
+            let journal = Journal::open(data_dir)?;
             let list = match batch {
                 Some(id) => vec![journal
                     .batch(BatchId(id))?
@@ -105,13 +114,16 @@ pub(super) async fn batch(ctx: &Context, action: BatchAction) -> anyhow::Result<
             Ok(ExitCode::SUCCESS)
         }
         BatchAction::Abandon { batch } => {
-            let journal = Journal::open(&ctx.data_dir)?;
+            let journal = Journal::open(data_dir)?;
             journal
                 .batch(BatchId(batch))?
                 .with_context(|| format!("batch {batch} is not in the journal"))?;
             journal.abandon_batch(BatchId(batch))?;
             say(&format!("ok    batch {batch} abandoned"))?;
             Ok(ExitCode::SUCCESS)
+        }
+        BatchAction::Labels { .. } | BatchAction::Resume { .. } => {
+            unreachable!("needs a connection")
         }
     }
 }

@@ -98,6 +98,9 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
             account_cmd::whoami(&data_dir, cli.appid.as_deref(), json, lang).await
         }
         args::Command::Journal { action } => batch_cmd::journal(&data_dir, action, lang),
+        args::Command::Batch {
+            action: action @ (args::BatchAction::Status { .. } | args::BatchAction::Abandon { .. }),
+        } => batch_cmd::batch_offline(&data_dir, action),
         command => {
             let (client, embedded) =
                 connect(&cli.api_base, cli.appid.as_deref(), &data_dir, lang).await?;
