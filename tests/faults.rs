@@ -112,6 +112,32 @@ async fn quota_45011_and_busy_minus_1_bursts_are_ridden_out_without_duplicates()
 }
 
 #[tokio::test]
+async fn a_lost_answer_to_order_add_is_looked_up_instead_of_adding_again() {
+    let rig = rig(30).await;
+    let station = rig.station();
+    let batch = station
+        .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .unwrap();
+    // The waybill is created, but the answer is lost (HTTP 502) for three orders.
+    rig.sb.set_faults(Faults {
+        rules: vec![FaultRule::new(
+            ADD,
+            Fault::ApplyThenHttpStatus { status: 502 },
+            3,
+        )],
+        ..Faults::default()
+    });
+    let report = station
+        .run_label_batch(batch, None, &CancelToken::new())
+        .await
+        .unwrap();
+    assert!(report.finished, "{report:?}");
+    // Each order/add reached WeChat once: the three lost ones were found by a label lookup.
+    rig.assert_complete_once(batch);
+    assert_eq!(rig.sb.stats().calls_to(ADD), 30);
+}
+
+#[tokio::test]
 async fn http_500_is_retried_and_a_long_outage_leaves_the_batch_to_resume() {
     let rig = rig(130).await;
     let station = rig.station().with_batch_options(BatchOptions {
