@@ -285,3 +285,76 @@ fn english_is_one_click_away() {
     drop(h);
     drop(world.runtime);
 }
+
+/// The settings window stores a typed AppSecret in the real keychain, and nowhere on disk.
+#[test]
+fn settings_store_the_secret_in_the_keychain_not_in_a_file() {
+    let expected = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
+        || std::env::var("WAYBILL_DESK_TEST_KEYRING").is_ok_and(|v| v == "1");
+    if let Err(e) = waybill_desk::credentials::probe_keychain() {
+        assert!(!expected, "a keychain is required here but: {e}");
+        eprintln!("SKIP: no keychain ({e}); run under scripts/test-env/with-services.sh");
+        return;
+    }
+    const SECRET: &str = "gui-test-secret-5Kq9";
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| !a.is_refreshing());
+    h.get_by_label("设置").click();
+    wait_for_node(&mut h, "AppSecret");
+    h.get_by_label("AppID").focus();
+    h.get_by_label("AppID").type_text("wxguitest0000001");
+    h.get_by_label("AppSecret").focus();
+    h.get_by_label("AppSecret").type_text(SECRET);
+    h.run_steps(2);
+    h.get_by_label("保存").click();
+    wait_for(&mut h, "credentials saved", |a| {
+        a.activity
+            .entries()
+            .iter()
+            .any(|e| e.text.contains("AppSecret"))
+    });
+    let log: Vec<String> = h
+        .state()
+        .activity
+        .entries()
+        .iter()
+        .map(|e| e.text.clone())
+        .collect();
+    assert!(log.iter().any(|l| l.contains("已保存到")), "{log:?}");
+    assert!(
+        !log.iter().any(|l| l.contains(SECRET)),
+        "the secret is never shown"
+    );
+
+    let data_dir = world._data.path();
+    let store = waybill_desk::credentials::CredentialStore::new(data_dir);
+    let stored = store.load().unwrap().expect("credentials stored");
+    assert!(matches!(
+        stored.token_source(),
+        waybill_desk::wechat::TokenSource::AppSecret { appid, secret } if appid == "wxguitest0000001" && secret.expose() == SECRET
+    ));
+    // Nothing under the data directory holds the secret.
+    for entry in walk(data_dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+            "{entry:?} holds the secret"
+        );
+    }
+    assert!(store.delete().unwrap());
+    drop(h);
+    drop(world.runtime);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -42,6 +42,8 @@ pub enum Event {
         order_id: OrderId,
         result: Result<Contact, String>,
     },
+    /// Credentials went to the keychain: where (in words), or why not.
+    CredentialsSaved(Result<String, String>),
     /// The journal's lines for an order, newest first.
     History {
         order_id: OrderId,
@@ -227,6 +229,27 @@ impl Backend {
                     });
                 report.send(Event::Shipped { order_id, result });
             }
+        });
+    }
+
+    /// Stores the AppID and AppSecret in the OS keychain (off the UI thread: the keychain may
+    /// take a moment, or ask to be unlocked).
+    pub fn save_credentials(
+        &self,
+        data_dir: std::path::PathBuf,
+        appid: String,
+        secret: crate::wechat::Secret,
+    ) {
+        let (lang, report) = (self.lang, self.reporter());
+        self.runtime.spawn_blocking(move || {
+            let result = crate::credentials::Credentials::app_secret(&appid, secret.expose())
+                .and_then(|c| crate::credentials::CredentialStore::new(&data_dir).save(&c))
+                .map(|account| account.location())
+                .map_err(|e| match lang {
+                    Lang::ZhCn => format!("AppSecret 没有保存:{e}"),
+                    Lang::En => format!("The AppSecret was not saved: {e}"),
+                });
+            report.send(Event::CredentialsSaved(result));
         });
     }
 

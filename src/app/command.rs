@@ -38,7 +38,12 @@ pub enum Command {
     ToggleScanner,
     OpenSettings,
     CloseSettings,
-    SaveSettings(Box<Settings>),
+    /// Save settings; a typed AppSecret goes to the OS keychain (never to a file).
+    SaveSettings {
+        settings: Box<Settings>,
+        appid: String,
+        secret: Option<crate::wechat::Secret>,
+    },
     LoadCouriers,
     FetchContact(OrderId),
     DismissToast(usize),

@@ -284,7 +284,15 @@ impl WaybillApp {
                 });
             }
             Command::CloseSettings => self.settings_draft = None,
-            Command::SaveSettings(settings) => {
+            Command::SaveSettings {
+                settings,
+                appid,
+                secret,
+            } => {
+                if let Some(secret) = secret {
+                    self.backend
+                        .save_credentials(self.data_dir.clone(), appid, secret);
+                }
                 self.settings = *settings;
                 self.lang = self.settings.lang;
                 self.backend.set_lang(self.lang);
@@ -677,6 +685,21 @@ impl WaybillApp {
             Event::Contact { order_id, result } => {
                 self.contacts.entry(order_id).or_default().finish(result);
             }
+            Event::CredentialsSaved(result) => match result {
+                Ok(place) => self.log(
+                    Level::Warn,
+                    format!(
+                        "{} {place}. {}",
+                        tr(lang, "AppSecret 已保存到", "The AppSecret is stored in"),
+                        tr(
+                            lang,
+                            "重启软件后连接真实店铺",
+                            "Restart the app to connect to the shop"
+                        )
+                    ),
+                ),
+                Err(e) => self.log(Level::Error, e),
+            },
             Event::History { order_id, lines } => {
                 if self.history.0 == Some(order_id) {
                     self.history.1 = lines;

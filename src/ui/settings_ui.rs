@@ -9,13 +9,23 @@ use crate::wechat::shop::ShopKind;
 use crate::wechat::{Lang, PrintType};
 
 /// The settings being edited, plus the secret fields that never go into `Settings`.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SettingsDraft {
     pub settings: Settings,
     pub appid: String,
     /// Typed by the user; sent to the keychain on save, then cleared.
     pub secret: String,
     pub printers: Vec<String>,
+}
+
+impl std::fmt::Debug for SettingsDraft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SettingsDraft")
+            .field("settings", &self.settings)
+            .field("appid", &self.appid)
+            .field("secret", &"***")
+            .finish()
+    }
 }
 
 /// Draws the settings window body.
@@ -46,10 +56,11 @@ pub fn settings_ui(
             });
             ui.end_row();
 
-            ui.label("AppID");
-            ui.add(egui::TextEdit::singleline(&mut draft.appid).desired_width(260.0));
+            let appid_caption = ui.label("AppID");
+            ui.add(egui::TextEdit::singleline(&mut draft.appid).desired_width(260.0))
+                .labelled_by(appid_caption.id);
             ui.end_row();
-            ui.label("AppSecret");
+            let secret_caption = ui.label("AppSecret");
             ui.add(
                 egui::TextEdit::singleline(&mut draft.secret)
                     .password(true)
@@ -59,7 +70,8 @@ pub fn settings_ui(
                         "kept in the OS keychain, never in a file",
                     ))
                     .desired_width(260.0),
-            );
+            )
+            .labelled_by(secret_caption.id);
             ui.end_row();
 
             ui.label(tr(lang, "接口地址", "API base URL"));
@@ -186,7 +198,12 @@ pub fn settings_ui(
     ui.separator();
     ui.horizontal(|ui| {
         if ui.button(tr(lang, "保存", "Save")).clicked() {
-            out.push(Command::SaveSettings(Box::new(draft.settings.clone())));
+            let secret = std::mem::take(&mut draft.secret);
+            out.push(Command::SaveSettings {
+                settings: Box::new(draft.settings.clone()),
+                appid: draft.appid.trim().to_string(),
+                secret: (!secret.is_empty()).then(|| crate::wechat::Secret::new(secret)),
+            });
         }
         if ui.button(tr(lang, "取消", "Cancel")).clicked() {
             out.push(Command::CloseSettings);
