@@ -95,13 +95,7 @@ pub fn configure(
             (client, Some(Arc::new(sandbox)), String::new(), demo_dir)
         }
     };
-    let mut actor = crate::store::Actor::from_env();
-    if !settings.station.trim().is_empty() {
-        actor.station = settings.station.clone();
-    }
-    if !settings.operator.trim().is_empty() {
-        actor.operator = settings.operator.clone();
-    }
+    let actor = crate::store::Actor::resolve(&settings.station, &settings.operator);
     let station = match crate::store::Journal::open(&journal_dir) {
         Ok(journal) => Some(crate::station::Station::new(
             client.clone(),
