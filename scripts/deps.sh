@@ -11,6 +11,7 @@ packages=(
   libdbus-1-dev libcups2-dev
   fonts-noto-cjk libgl1-mesa-dri libegl1 libxkbcommon-x11-0
   dbus dbus-x11 gnome-keyring libsecret-tools
+  poppler-utils # pdfunite: several labels in one PDF (print --pdf FILE.pdf)
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(xvfb xauth cups cups-client cups-bsd printer-driver-cups-pdf poppler-utils imagemagick xdotool)

@@ -170,6 +170,57 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print e-waybill labels silently on a printer, or save them as PDF at the label size.
+    Print {
+        /// ORDER_ID:DELIVERY_ID[:WAYBILL_ID]
+        #[arg(required = true, value_name = "ORDER")]
+        orders: Vec<LabelArg>,
+        /// Printer (CUPS queue) to print on; see `waybill-desk printers`.
+        #[arg(long, required_unless_present = "pdf", conflicts_with = "pdf")]
+        printer: Option<String>,
+        /// Save as PDF instead: a directory gets ORDER_ID.pdf per label, a FILE.pdf gets every
+        /// label as one page of that file.
+        #[arg(long, value_name = "FILE_OR_DIR")]
+        pdf: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "two")]
+        print_type: PrintTypeArg,
+        /// Paper size WIDTHxHEIGHT in mm (default: 100x180 two-part, 76x130 one-part).
+        #[arg(long, value_name = "WxHmm")]
+        size: Option<crate::print::LabelSize>,
+        /// Copies of each label.
+        #[arg(long, default_value_t = 1)]
+        copies: u32,
+        /// Seconds one label may take before the print worker is stopped.
+        #[arg(long, default_value_t = 60)]
+        timeout_s: u64,
+        /// Try every label even after one fails (default: stop, so labels stay in order).
+        #[arg(long)]
+        keep_going: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the printers and their state (stopped, offline, out of paper, ...).
+    Printers {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the print worker: JSON print jobs on stdin, one JSON answer per job on stdout.
+    #[command(hide = true)]
+    PrintWorker,
+    /// Show label pages in a preview window. With --stdin it reads JSON commands
+    /// (`{"type":"show","html":...,"size":...}`) line by line (used by the app).
+    #[command(hide = true)]
+    PreviewWindow {
+        /// A label HTML file to show.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// The label's paper size, shown in the title (default 100x180).
+        #[arg(long, value_name = "WxHmm")]
+        size: Option<crate::print::LabelSize>,
+        /// Read commands from stdin.
+        #[arg(long)]
+        stdin: bool,
+    },
 }
 
 /// `batch` sub-actions.

@@ -62,6 +62,32 @@ pub(super) async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<
             token,
             json,
         } => contact(ctx, &waybill_id, &token, json).await,
+        Command::Print {
+            orders,
+            printer,
+            pdf,
+            print_type,
+            size,
+            copies,
+            timeout_s,
+            keep_going,
+            json,
+        } => {
+            let request = super::print_cmd::PrintRequest {
+                printer,
+                pdf,
+                print_type,
+                size,
+                copies,
+                timeout_s,
+                keep_going,
+                json,
+            };
+            super::print_cmd::print(ctx, &orders, request).await
+        }
+        Command::Printers { .. } | Command::PrintWorker | Command::PreviewWindow { .. } => {
+            unreachable!("handled before connecting")
+        }
     }
 }
 

@@ -5,6 +5,7 @@ mod account_cmd;
 pub mod args;
 mod batch_cmd;
 mod commands;
+mod print_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +74,10 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
     {
         return commands::serve_sandbox(addr, latency_ms, orders).await;
     }
+    let command = match print_cmd::run_local(command, cli.lang.map(Lang::from)).await {
+        Ok(outcome) => return outcome,
+        Err(command) => command,
+    };
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let settings = Settings::load(&data_dir)?;
     let lang = cli.lang.map(Lang::from).unwrap_or(settings.lang);

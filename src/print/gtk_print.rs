@@ -1,0 +1,462 @@
+//! Printing label pages with WebKitGTK (Linux). WebKitGTK ignores CSS `@page { size }`, so every
+//! job gets a custom GTK paper size in millimetres with zero margins; printing goes through
+//! `webkit_print_operation_print` (no dialog) to a printer by name or to "Print to File" with an
+//! output URI. GTK is pumped until the operation is over, never one iteration per frame.
+//!
+//! Everything here must run on the thread that initialised GTK.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use gtk::prelude::*;
+use javascriptcore::ValueExt as _;
+use webkit2gtk::{
+    LoadEvent, NavigationPolicyDecision, NavigationPolicyDecisionExt as _,
+    PermissionRequestExt as _, PolicyDecisionExt as _, PolicyDecisionType, PrintOperation,
+    PrintOperationExt as _, PrintOperationResponse, SettingsExt as _, URIRequestExt as _,
+    WebContext, WebView, WebViewExt,
+};
+
+use super::error::PrintError;
+use super::html::harden;
+use super::job::{PrintJob, PrintTarget};
+use super::size::LabelSize;
+
+/// GTK's name of its PDF printer. Translated by GTK: the worker runs with English messages.
+pub const PRINT_TO_FILE: &str = "Print to File";
+/// How long a label page may take to load.
+pub const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
+/// The most a label is shrunk to fit its paper: WebKit shrinks a page by at most a third.
+pub const MIN_SCALE: f64 = 0.67;
+/// How long the print system may take to accept a rendered label.
+pub const PRINT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Initialises GTK on this thread (idempotent).
+pub fn init() -> Result<(), PrintError> {
+    gtk::init().map_err(|e| PrintError::Renderer {
+        message: e.to_string(),
+    })
+}
+
+/// Runs pending GTK events without blocking.
+pub fn pump() {
+    while gtk::events_pending() {
+        gtk::main_iteration_do(false);
+    }
+}
+
+/// Runs GTK until `slot` is filled or `timeout` passes.
+fn pump_until<T>(
+    slot: &Rc<RefCell<Option<T>>>,
+    timeout: Duration,
+    on_timeout: impl FnOnce() -> PrintError,
+) -> Result<T, PrintError> {
+    let expired = Rc::new(Cell::new(false));
+    let flag = expired.clone();
+    let source = gtk::glib::timeout_add_local_once(timeout, move || flag.set(true));
+    loop {
+        if let Some(value) = slot.borrow_mut().take() {
+            if !expired.get() {
+                source.remove();
+            }
+            return Ok(value);
+        }
+        if expired.get() {
+            return Err(on_timeout());
+        }
+        gtk::main_iteration_do(true);
+    }
+}
+
+/// The page setup for a label: custom paper of exactly that size, portrait, no margins.
+pub fn page_setup(size: LabelSize) -> gtk::PageSetup {
+    let paper = paper_size(size);
+    let setup = gtk::PageSetup::new();
+    setup.set_orientation(gtk::PageOrientation::Portrait);
+    setup.set_paper_size(&paper);
+    setup.set_top_margin(0.0, gtk::Unit::Mm);
+    setup.set_bottom_margin(0.0, gtk::Unit::Mm);
+    setup.set_left_margin(0.0, gtk::Unit::Mm);
+    setup.set_right_margin(0.0, gtk::Unit::Mm);
+    setup
+}
+
+/// A custom GTK paper size in millimetres.
+pub fn paper_size(size: LabelSize) -> gtk::PaperSize {
+    gtk::PaperSize::new_custom(
+        &size.paper_name(),
+        &size.to_string(),
+        size.width_mm,
+        size.height_mm,
+        gtk::Unit::Mm,
+    )
+}
+
+/// The paper in CSS pixels (96 per inch), as WebKit lays pages out.
+pub fn css_px(size: LabelSize) -> (i32, i32) {
+    let px = |mm: f64| (mm * 96.0 / 25.4).round() as i32;
+    (px(size.width_mm), px(size.height_mm))
+}
+
+/// The scale (at most 1) that makes `content` fit `paper`, both in CSS pixels. Up to 2 px of
+/// overflow is rounding, not content, and is cut rather than shrunk.
+pub fn fit_scale(paper: (i32, i32), content: (f64, f64)) -> f64 {
+    const SLACK_PX: f64 = 2.0;
+    let (pw, ph) = (f64::from(paper.0), f64::from(paper.1));
+    let sw = if content.0 > pw + SLACK_PX {
+        pw / content.0
+    } else {
+        1.0
+    };
+    let sh = if content.1 > ph + SLACK_PX {
+        ph / content.1
+    } else {
+        1.0
+    };
+    sw.min(sh).clamp(0.1, 1.0)
+}
+
+fn parse_size_px(text: &str) -> Option<(f64, f64)> {
+    let (w, h) = text.split_once(',')?;
+    Some((w.trim().parse().ok()?, h.trim().parse().ok()?))
+}
+
+/// Print settings for a job: printer (or PDF file), copies, paper.
+pub fn print_settings(job: &PrintJob) -> Result<gtk::PrintSettings, PrintError> {
+    let settings = gtk::PrintSettings::new();
+    match &job.target {
+        PrintTarget::Printer(name) => settings.set_printer(name),
+        PrintTarget::PdfFile(path) => {
+            let uri = url::Url::from_file_path(path).map_err(|()| PrintError::Output {
+                path: path.display().to_string(),
+                message: "not an absolute path".into(),
+            })?;
+            settings.set_printer(PRINT_TO_FILE);
+            settings.set(gtk::PRINT_SETTINGS_OUTPUT_URI, Some(uri.as_str()));
+            settings.set(gtk::PRINT_SETTINGS_OUTPUT_FILE_FORMAT, Some("pdf"));
+        }
+    }
+    settings.set_n_copies(i32::try_from(job.copies).unwrap_or(1));
+    settings.set_collate(true);
+    settings.set_orientation(gtk::PageOrientation::Portrait);
+    settings.set_paper_size(&paper_size(job.size));
+    settings.set_scale(100.0);
+    // One label is one page: a sliver of overflow must not start a second, blank label.
+    settings.set_print_pages(gtk::PrintPages::Ranges);
+    settings.set_page_ranges(&[gtk::PageRange::new(0, 0)]);
+    Ok(settings)
+}
+
+/// Blocks everything a label page could use to leave the label: navigation (except the page
+/// itself), new windows, script dialogs and `window.print()`.
+pub fn lock_down(webview: &WebView) {
+    webview.connect_decide_policy(|_, decision, kind| {
+        if kind != PolicyDecisionType::NavigationAction
+            && kind != PolicyDecisionType::NewWindowAction
+        {
+            return false;
+        }
+        let uri = decision
+            .downcast_ref::<NavigationPolicyDecision>()
+            .and_then(|d| d.navigation_action())
+            .and_then(|a| a.request())
+            .and_then(|r| r.uri())
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if kind == PolicyDecisionType::NavigationAction && is_label_document(&uri) {
+            decision.use_();
+        } else {
+            tracing::debug!(uri, "label page navigation blocked");
+            decision.ignore();
+        }
+        true
+    });
+    webview.connect_create(|_, _| None);
+    webview.connect_script_dialog(|_, _| true);
+    webview.connect_print(|_, _| true);
+    webview.connect_permission_request(|_, request| {
+        request.deny();
+        true
+    });
+    if let Some(settings) = WebViewExt::settings(webview) {
+        settings.set_enable_developer_extras(false);
+        settings.set_print_backgrounds(true);
+        settings.set_enable_page_cache(false);
+        settings.set_javascript_can_open_windows_automatically(false);
+    }
+}
+
+/// The only documents a label webview may show: the label itself (loaded as `about:blank`).
+pub fn is_label_document(uri: &str) -> bool {
+    uri == "about:blank" || uri.starts_with("about:blank#")
+}
+
+/// Shows the GTK print dialog for `webview` with the label's paper preset; the person picks the
+/// printer. Returns whether they printed.
+pub fn print_with_dialog(
+    webview: &WebView,
+    size: LabelSize,
+    parent: Option<&gtk::Window>,
+) -> Result<bool, PrintError> {
+    let operation = PrintOperation::new(webview);
+    operation.set_page_setup(&page_setup(size));
+    let settings = gtk::PrintSettings::new();
+    settings.set_paper_size(&paper_size(size));
+    operation.set_print_settings(&settings);
+    let response = operation.run_dialog(parent);
+    Ok(response == PrintOperationResponse::Print)
+}
+
+/// State of the current page load, shared with the webview's signal handlers.
+type LoadSlot = Rc<RefCell<Option<Result<(), String>>>>;
+
+/// An offscreen label webview that prints jobs one after another.
+pub struct LabelPrinter {
+    window: gtk::OffscreenWindow,
+    webview: WebView,
+    load: LoadSlot,
+}
+
+impl LabelPrinter {
+    /// Starts GTK (if needed) and an offscreen webview with its own ephemeral web context.
+    pub fn new() -> Result<Self, PrintError> {
+        init()?;
+        let context = WebContext::new_ephemeral();
+        let webview = WebView::with_context(&context);
+        lock_down(&webview);
+        let load: LoadSlot = Rc::new(RefCell::new(None));
+        let done = load.clone();
+        webview.connect_load_changed(move |_, event| {
+            if event == LoadEvent::Finished {
+                done.borrow_mut().get_or_insert(Ok(()));
+            }
+        });
+        let failed = load.clone();
+        webview.connect_load_failed(move |_, _, uri, error| {
+            *failed.borrow_mut() = Some(Err(format!("{uri}: {error}")));
+            false
+        });
+        let crashed = load.clone();
+        webview.connect_web_process_terminated(move |_, reason| {
+            *crashed.borrow_mut() = Some(Err(format!("the web process ended ({reason:?})")));
+        });
+        let window = gtk::OffscreenWindow::new();
+        // Each job sizes the view to its paper (see `print`); start small so it can shrink.
+        window.set_default_size(64, 64);
+        window.add(&webview);
+        window.show_all();
+        Ok(LabelPrinter {
+            window,
+            webview,
+            load,
+        })
+    }
+
+    /// The webview jobs are rendered in.
+    pub fn webview(&self) -> &WebView {
+        &self.webview
+    }
+
+    /// Loads the label page and waits until it has finished loading.
+    pub fn load(&self, html: &str) -> Result<(), PrintError> {
+        self.load.borrow_mut().take();
+        self.webview.load_html(&harden(html), None);
+        pump_until(&self.load, LOAD_TIMEOUT, || PrintError::Load {
+            message: format!("not loaded within {} s", LOAD_TIMEOUT.as_secs()),
+        })?
+        .map_err(|message| PrintError::Load { message })
+    }
+
+    /// Sizes the view to `width` x `height` CSS pixels and waits (briefly) until GTK has.
+    fn fit_view(&self, width: i32, height: i32) {
+        self.webview.set_size_request(width, height);
+        self.window.set_default_size(width, height);
+        self.window.resize(width, height);
+        for _ in 0..200 {
+            pump();
+            let allocated = (
+                self.webview.allocated_width(),
+                self.webview.allocated_height(),
+            );
+            if allocated == (width, height) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        tracing::warn!(
+            width,
+            height,
+            allocated_width = self.webview.allocated_width(),
+            "the label view did not take the paper's size"
+        );
+    }
+
+    /// The laid-out page's size in CSS pixels (what overflows the view counts).
+    fn content_size_px(&self) -> Result<(f64, f64), PrintError> {
+        let text = self.run_js(
+            "(() => { const e = document.documentElement; \
+             return e.scrollWidth + ',' + e.scrollHeight; })()",
+        )?;
+        parse_size_px(&text).ok_or_else(|| PrintError::Load {
+            message: format!("unexpected page size answer {text:?}"),
+        })
+    }
+
+    /// Runs a script in the label page and returns its value as text.
+    fn run_js(&self, script: &str) -> Result<String, PrintError> {
+        let slot: Rc<RefCell<Option<Result<String, String>>>> = Rc::new(RefCell::new(None));
+        let answer = slot.clone();
+        self.webview.evaluate_javascript(
+            script,
+            None,
+            None,
+            None::<&gtk::gio::Cancellable>,
+            move |result| {
+                *answer.borrow_mut() = Some(
+                    result
+                        .map(|value| value.to_str().to_string())
+                        .map_err(|e| e.to_string()),
+                );
+            },
+        );
+        pump_until(&slot, LOAD_TIMEOUT, || PrintError::Load {
+            message: "the label page did not answer".into(),
+        })?
+        .map_err(|message| PrintError::Load { message })
+    }
+
+    /// Prints one job without a dialog and waits until the print system (or the PDF file) has
+    /// taken it. Does not check the printer's state: see `printers::check_printer`.
+    pub fn print(&self, job: &PrintJob) -> Result<(), PrintError> {
+        job.validate()?;
+        if let PrintTarget::PdfFile(path) = &job.target {
+            prepare_pdf_path(path)?;
+        }
+        // Lay the page out at the paper's width, so content that fits the paper fits the view.
+        let (paper_w, paper_h) = css_px(job.size);
+        self.fit_view(paper_w, paper_h);
+        self.load(&job.html)?;
+        let content = self.content_size_px()?;
+        tracing::debug!(label = %job.label_id, ?content, paper = ?(paper_w, paper_h), "laid out");
+        let scale = fit_scale((paper_w, paper_h), content);
+        if scale < MIN_SCALE {
+            return Err(PrintError::InvalidJob {
+                message: format!(
+                    "label {} ({:.0}x{:.0} mm) does not fit on {} paper: it would have to shrink \
+                     to {:.0}%, and labels are shrunk to {:.0}% at most",
+                    job.label_id,
+                    content.0 * 25.4 / 96.0,
+                    content.1 * 25.4 / 96.0,
+                    job.size,
+                    scale * 100.0,
+                    MIN_SCALE * 100.0
+                ),
+            });
+        }
+        if scale < 1.0 {
+            tracing::info!(label = %job.label_id, size = %job.size, ?content, scale,
+                "label is larger than the paper; scaled to fit");
+        }
+        // WebKit ignores the print settings' scale and draws CSS transforms unscaled; what it
+        // does is shrink the document's width onto the paper's. A document exactly as wide as
+        // the paper prints 1:1 (left alone it prints about 7% too large), one 1/s as wide
+        // prints at s. The label is centred in that width.
+        let width_px = (f64::from(paper_w) / scale).ceil();
+        self.run_js(&format!(
+            "(() => {{ const h = document.documentElement.style; h.minWidth = '{width_px}px'; \
+             const b = document.body && document.body.style; \
+             if (b) {{ b.marginLeft = 'auto'; b.marginRight = 'auto'; }} return 'ok'; }})()"
+        ))?;
+        let settings = print_settings(job)?;
+        let operation = PrintOperation::new(&self.webview);
+        operation.set_page_setup(&page_setup(job.size));
+        operation.set_print_settings(&settings);
+        let outcome: Rc<RefCell<Option<Result<(), String>>>> = Rc::new(RefCell::new(None));
+        let failed = outcome.clone();
+        operation.connect_failed(move |_, error| {
+            *failed.borrow_mut() = Some(Err(error.to_string()));
+        });
+        let finished = outcome.clone();
+        operation.connect_finished(move |_| {
+            finished.borrow_mut().get_or_insert(Ok(()));
+        });
+        tracing::debug!(label = %job.label_id, size = %job.size, target = ?job.target, "printing");
+        operation.print();
+        pump_until(&outcome, PRINT_TIMEOUT, || PrintError::Print {
+            message: format!(
+                "the print system did not take the label within {} s",
+                PRINT_TIMEOUT.as_secs()
+            ),
+        })?
+        .map_err(|message| PrintError::Print { message })?;
+        if let PrintTarget::PdfFile(path) = &job.target {
+            let written = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            if written == 0 {
+                return Err(PrintError::Output {
+                    path: path.display().to_string(),
+                    message: "no PDF was written".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LabelPrinter {
+    fn drop(&mut self) {
+        // SAFETY-free teardown: destroying the window releases the webview and its web process.
+        self.window.close();
+    }
+}
+
+/// Makes sure the PDF can be written: the folder exists and an old file is gone (so a stale
+/// file is never mistaken for the new one).
+fn prepare_pdf_path(path: &std::path::Path) -> Result<(), PrintError> {
+    let output = |message: String| PrintError::Output {
+        path: path.display().to_string(),
+        message,
+    };
+    let parent = path
+        .parent()
+        .ok_or_else(|| output("no parent folder".into()))?;
+    if !parent.is_dir() {
+        return Err(output(format!(
+            "folder {} does not exist",
+            parent.display()
+        )));
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(output(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paper_in_css_pixels() {
+        assert_eq!(css_px(LabelSize::TWO_PART), (378, 680));
+        assert_eq!(css_px(LabelSize::ONE_PART), (287, 491));
+    }
+
+    #[test]
+    fn content_that_fits_is_not_scaled_and_larger_content_shrinks_to_fit() {
+        assert_eq!(fit_scale((378, 567), (378.0, 567.0)), 1.0);
+        assert_eq!(fit_scale((287, 491), (287.0, 492.0)), 1.0);
+        // A 100x180 label on 100x150 paper.
+        let s = fit_scale((378, 567), (378.0, 680.0));
+        assert!((s - 567.0 / 680.0).abs() < 1e-9, "{s}");
+        // Wider than the paper.
+        let s = fit_scale((287, 491), (378.0, 680.0));
+        assert!(
+            (s - (287.0_f64 / 378.0).min(491.0 / 680.0)).abs() < 1e-9,
+            "{s}"
+        );
+        assert_eq!(parse_size_px("378,680"), Some((378.0, 680.0)));
+        assert_eq!(parse_size_px("x"), None);
+    }
+}

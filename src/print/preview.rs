@@ -1,0 +1,267 @@
+//! The label preview: a wry webview showing a label page, locked down (no IPC handler, no
+//! navigation away from the label, no network), with zoom and the label's size shown on it.
+//!
+//! [`LabelPreview::new_child`] puts it inside another window (the eframe window on X11); the GUI
+//! then calls [`pump`] every frame. Where a child webview is not possible (Wayland), use the
+//! separate preview window process ([`super::preview_window`]).
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use raw_window_handle::{HasWindowHandle, RawWindowHandle};
+use wry::dpi::{PhysicalPosition, PhysicalSize};
+use wry::{NewWindowResponse, Rect, WebView, WebViewBuilder};
+
+use super::error::PrintError;
+use super::html::harden;
+use super::size::LabelSize;
+
+/// Smallest and largest zoom factor.
+pub const ZOOM_RANGE: (f64, f64) = (0.25, 4.0);
+
+/// The label page as the preview shows it: the label on a grey desk with its size in a corner.
+/// Preview-only styles; printing uses the page as it is.
+pub fn preview_document(html: &str, size: LabelSize) -> String {
+    let style = format!(
+        "<style id=\"waybill-desk-preview\">\
+         html {{ background: #8a8f98 !important; min-height: 100%; }}\
+         body {{ margin: 28px auto 16px auto !important; box-shadow: 0 1px 6px rgba(0,0,0,.45); \
+         background: #fff; }}\
+         html::before {{ content: \"{size}\"; position: fixed; top: 4px; left: 8px; z-index: 2147483647; \
+         font: 600 13px/18px sans-serif; color: #fff; background: rgba(0,0,0,.55); \
+         padding: 1px 7px; border-radius: 3px; }}\
+         </style>"
+    );
+    let hardened = harden(html);
+    // After everything else in the head, so these rules win over the label's own.
+    match hardened.to_ascii_lowercase().rfind("</head>") {
+        Some(at) => format!("{}{style}{}", &hardened[..at], &hardened[at..]),
+        None => format!("{hardened}{style}"),
+    }
+}
+
+/// Whether a child webview can be put in this window (X11 yes; Wayland and others no).
+pub fn child_supported(window: &impl HasWindowHandle) -> bool {
+    match window.window_handle() {
+        Ok(handle) => matches!(
+            handle.as_raw(),
+            RawWindowHandle::Xlib(_)
+                | RawWindowHandle::Xcb(_)
+                | RawWindowHandle::Win32(_)
+                | RawWindowHandle::AppKit(_)
+        ),
+        Err(_) => false,
+    }
+}
+
+/// Runs pending GTK events (Linux; a no-op elsewhere). Call once per GUI frame while a child
+/// preview exists.
+pub fn pump() {
+    #[cfg(target_os = "linux")]
+    super::gtk_print::pump();
+}
+
+/// Initialises GTK for child webviews (Linux); call on the GUI thread before
+/// [`LabelPreview::new_child`]. Idempotent.
+pub fn init() -> Result<(), PrintError> {
+    #[cfg(target_os = "linux")]
+    super::gtk_print::init()?;
+    Ok(())
+}
+
+/// A preview webview shown inside another window.
+pub struct LabelPreview {
+    webview: WebView,
+    loaded: Rc<Cell<bool>>,
+    size: LabelSize,
+    zoom: f64,
+    html: String,
+}
+
+fn renderer_error(e: wry::Error) -> PrintError {
+    PrintError::Renderer {
+        message: e.to_string(),
+    }
+}
+
+/// A webview builder with the label lockdown: only the label document, no new windows, no
+/// devtools, no IPC handler, ephemeral storage.
+pub(super) fn locked_builder<'a>(document: Option<String>) -> WebViewBuilder<'a> {
+    let builder = match document {
+        Some(html) => WebViewBuilder::new().with_html(html),
+        None => WebViewBuilder::new(),
+    };
+    builder
+        .with_navigation_handler(|uri| {
+            #[cfg(target_os = "linux")]
+            let allowed = super::gtk_print::is_label_document(&uri);
+            #[cfg(not(target_os = "linux"))]
+            let allowed = uri == "about:blank";
+            if !allowed {
+                tracing::debug!(uri, "preview navigation blocked");
+            }
+            allowed
+        })
+        .with_new_window_req_handler(|_, _| NewWindowResponse::Deny)
+        .with_devtools(false)
+        .with_incognito(true)
+        .with_clipboard(false)
+        .with_hotkeys_zoom(false)
+        .with_back_forward_navigation_gestures(false)
+}
+
+/// Applies the WebKit-level lockdown that wry has no builder option for.
+pub(super) fn lock_down(_webview: &WebView) {
+    #[cfg(target_os = "linux")]
+    {
+        use wry::WebViewExtUnix as _;
+        super::gtk_print::lock_down(&_webview.webview());
+    }
+}
+
+impl LabelPreview {
+    /// Creates the preview as a child of `parent` at `bounds` = (x, y, width, height) in
+    /// physical pixels of the parent, showing `html`. Linux: X11 only, after [`init`].
+    pub fn new_child(
+        parent: &impl HasWindowHandle,
+        bounds: (i32, i32, u32, u32),
+        html: &str,
+        size: LabelSize,
+    ) -> Result<Self, PrintError> {
+        init()?;
+        if !child_supported(parent) {
+            return Err(PrintError::Renderer {
+                message: "this window system cannot host a child webview; use the preview window"
+                    .into(),
+            });
+        }
+        let loaded = Rc::new(Cell::new(false));
+        let flag = loaded.clone();
+        let webview = locked_builder(Some(preview_document(html, size)))
+            .with_on_page_load_handler(move |event, _| {
+                flag.set(matches!(event, wry::PageLoadEvent::Finished));
+            })
+            .with_bounds(rect(bounds))
+            .build_as_child(parent)
+            .map_err(renderer_error)?;
+        lock_down(&webview);
+        Ok(LabelPreview {
+            webview,
+            loaded,
+            size,
+            zoom: 1.0,
+            html: html.to_string(),
+        })
+    }
+
+    /// Shows another label page.
+    pub fn set_html(&mut self, html: &str, size: LabelSize) -> Result<(), PrintError> {
+        self.size = size;
+        self.html = html.to_string();
+        self.loaded.set(false);
+        self.webview
+            .load_html(&preview_document(html, size))
+            .map_err(renderer_error)
+    }
+
+    /// Moves and resizes the preview; (x, y, width, height) in the parent's physical pixels.
+    pub fn set_bounds(&self, x: i32, y: i32, width: u32, height: u32) -> Result<(), PrintError> {
+        self.webview
+            .set_bounds(rect((x, y, width, height)))
+            .map_err(renderer_error)
+    }
+
+    /// Sets the zoom factor (1.0 = 96 px per inch), clamped to [`ZOOM_RANGE`].
+    pub fn set_zoom(&mut self, factor: f64) -> Result<(), PrintError> {
+        let factor = factor.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
+        self.zoom = factor;
+        self.webview.zoom(factor).map_err(renderer_error)
+    }
+
+    /// The current zoom factor.
+    pub fn zoom(&self) -> f64 {
+        self.zoom
+    }
+
+    /// Zoom that makes the whole label fit `width` x `height` physical pixels at `scale`
+    /// physical pixels per logical pixel.
+    pub fn fit_zoom(size: LabelSize, width: u32, height: u32, scale: f64) -> f64 {
+        let px_per_mm = 96.0 / 25.4 * scale.max(0.1);
+        // Room for the grey margins around the label.
+        let w = (f64::from(width) - 24.0).max(1.0) / (size.width_mm * px_per_mm);
+        let h = (f64::from(height) - 48.0).max(1.0) / (size.height_mm * px_per_mm);
+        w.min(h).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1)
+    }
+
+    /// Whether the label page has finished loading (false right after [`Self::set_html`]).
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.get()
+    }
+
+    /// The size of the label shown.
+    pub fn size(&self) -> LabelSize {
+        self.size
+    }
+
+    /// Shows or hides the preview.
+    pub fn set_visible(&self, visible: bool) -> Result<(), PrintError> {
+        self.webview.set_visible(visible).map_err(renderer_error)
+    }
+
+    /// Opens the print dialog for the label shown, with its paper size preset. Linux: returns
+    /// whether the person printed; elsewhere the system dialog decides and this returns true.
+    pub fn print_with_dialog(&self) -> Result<bool, PrintError> {
+        #[cfg(target_os = "linux")]
+        {
+            // The dialog must print the label as it is, not with the preview's grey desk.
+            let printer = super::gtk_print::LabelPrinter::new()?;
+            printer.load(&self.html)?;
+            super::gtk_print::print_with_dialog(printer.webview(), self.size, None)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            super::platform_other::print_with_dialog(&self.webview).map(|()| true)
+        }
+    }
+
+    /// The wry webview (for platform extensions).
+    pub fn webview(&self) -> &WebView {
+        &self.webview
+    }
+}
+
+fn rect((x, y, width, height): (i32, i32, u32, u32)) -> Rect {
+    Rect {
+        position: PhysicalPosition::new(x, y).into(),
+        size: PhysicalSize::new(width, height).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preview_document_keeps_the_label_and_adds_policy_and_size() {
+        let page = "<html><head><style>body{width:100mm}</style></head><body>SF100</body></html>";
+        let doc = preview_document(page, LabelSize::TWO_PART);
+        assert!(doc.contains("Content-Security-Policy"));
+        assert!(doc.contains("content: \"100x180mm\""));
+        assert!(doc.contains("<body>SF100</body>"));
+        let style_at = doc.find("waybill-desk-preview").unwrap();
+        assert!(style_at > doc.find("body{width:100mm}").unwrap());
+        assert!(style_at < doc.find("</head>").unwrap());
+    }
+
+    #[test]
+    fn fit_zoom_fits_both_edges() {
+        let z = LabelPreview::fit_zoom(LabelSize::TWO_PART, 400, 800, 1.0);
+        let px_per_mm = 96.0 / 25.4;
+        assert!(100.0 * px_per_mm * z <= 400.0 - 24.0 + 0.01);
+        assert!(180.0 * px_per_mm * z <= 800.0 - 48.0 + 0.01);
+        assert_eq!(
+            LabelPreview::fit_zoom(LabelSize::TWO_PART, 1, 1, 1.0),
+            ZOOM_RANGE.0
+        );
+    }
+}

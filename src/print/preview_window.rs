@@ -1,0 +1,309 @@
+//! The fallback preview: a separate window process (`waybill-desk preview-window --stdin`, tao +
+//! wry) that works wherever a child webview does not (Wayland). The app writes one JSON command
+//! per line to its stdin; the window answers with JSON lines on stdout:
+//!
+//! ```text
+//! app -> window  {"type":"show","html":"<html>...","size":{"width_mm":100.0,"height_mm":180.0}}
+//! app -> window  {"type":"zoom","factor":1.5}
+//! app -> window  {"type":"close"}                      (end of stdin closes it too)
+//! window -> app  {"type":"ready","x11_window":12345}   the window is up (x11_window on X11)
+//! window -> app  {"type":"loaded"}                     a label page finished loading
+//! window -> app  {"type":"error","message":"..."}      a command could not be carried out
+//! ```
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::PrintError;
+use super::preview::{lock_down, locked_builder, preview_document, ZOOM_RANGE};
+use super::size::LabelSize;
+
+/// The hidden subcommand that runs the window.
+pub const PREVIEW_SUBCOMMAND: &str = "preview-window";
+
+/// A line from the app to the preview window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PreviewCommand {
+    /// Show this label page at this size.
+    Show { html: String, size: LabelSize },
+    /// Set the zoom factor.
+    Zoom { factor: f64 },
+    /// Close the window and end the process.
+    Close,
+}
+
+/// A line from the preview window to the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PreviewEvent {
+    /// The window is shown; its X11 window id when on X11.
+    Ready { x11_window: Option<u64> },
+    /// A label page finished loading.
+    Loaded,
+    /// A command failed.
+    Error { message: String },
+}
+
+#[derive(Debug)]
+enum UserEvent {
+    Command(PreviewCommand),
+    InputClosed,
+}
+
+fn emit(event: &PreviewEvent) {
+    if let Ok(line) = serde_json::to_string(event) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    }
+}
+
+fn title(size: LabelSize, zoom: f64) -> String {
+    format!("面单预览 Label preview — {size} — {:.0}%", zoom * 100.0)
+}
+
+/// Logical window size that shows the whole label at `zoom`, plus the grey margins.
+fn window_size(size: LabelSize, zoom: f64) -> (f64, f64) {
+    let px_per_mm = 96.0 / 25.4 * zoom;
+    (
+        (size.width_mm * px_per_mm + 48.0).max(320.0),
+        (size.height_mm * px_per_mm + 64.0).max(240.0),
+    )
+}
+
+/// Runs the preview window on this (main) thread until it is closed or its input ends.
+pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(), PrintError> {
+    use tao::event::{Event, WindowEvent};
+    use tao::event_loop::{ControlFlow, EventLoopBuilder};
+    use tao::platform::run_return::EventLoopExtRunReturn as _;
+    use tao::window::WindowBuilder;
+
+    let renderer = |message: String| PrintError::Renderer { message };
+    let mut event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
+    let (w, h) = window_size(size, 1.0);
+    let window = WindowBuilder::new()
+        .with_title(title(size, 1.0))
+        .with_inner_size(tao::dpi::LogicalSize::new(w, h))
+        .with_position(tao::dpi::LogicalPosition::new(0.0, 0.0))
+        .build(&event_loop)
+        .map_err(|e| renderer(e.to_string()))?;
+    let builder = locked_builder(first.as_deref().map(|html| preview_document(html, size)))
+        .with_on_page_load_handler(|event, _| {
+            if matches!(event, wry::PageLoadEvent::Finished) {
+                emit(&PreviewEvent::Loaded);
+            }
+        });
+    #[cfg(target_os = "linux")]
+    let webview = {
+        use tao::platform::unix::WindowExtUnix as _;
+        use wry::WebViewBuilderExtUnix as _;
+        let vbox = window
+            .default_vbox()
+            .ok_or_else(|| renderer("the window has no GTK box".into()))?;
+        builder.build_gtk(vbox)
+    };
+    #[cfg(not(target_os = "linux"))]
+    let webview = builder.build(&window);
+    let webview = webview.map_err(|e| renderer(e.to_string()))?;
+    lock_down(&webview);
+
+    emit(&PreviewEvent::Ready {
+        x11_window: x11_window_id(&window),
+    });
+    if read_stdin {
+        let proxy = event_loop.create_proxy();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<PreviewCommand>(&line) {
+                    Ok(command) => {
+                        if proxy.send_event(UserEvent::Command(command)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => emit(&PreviewEvent::Error {
+                        message: format!("not a command: {e}"),
+                    }),
+                }
+            }
+            let _ = proxy.send_event(UserEvent::InputClosed);
+        });
+    }
+
+    let mut size = size;
+    let mut zoom = 1.0;
+    event_loop.run_return(|event, _, control_flow| {
+        *control_flow = ControlFlow::Wait;
+        match event {
+            Event::WindowEvent {
+                event: WindowEvent::CloseRequested,
+                ..
+            }
+            | Event::UserEvent(UserEvent::Command(PreviewCommand::Close))
+            | Event::UserEvent(UserEvent::InputClosed) => *control_flow = ControlFlow::Exit,
+            Event::UserEvent(UserEvent::Command(PreviewCommand::Show { html, size: s })) => {
+                size = s;
+                window.set_title(&title(size, zoom));
+                if let Err(e) = webview.load_html(&preview_document(&html, size)) {
+                    emit(&PreviewEvent::Error {
+                        message: e.to_string(),
+                    });
+                }
+            }
+            Event::UserEvent(UserEvent::Command(PreviewCommand::Zoom { factor })) => {
+                zoom = factor.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
+                window.set_title(&title(size, zoom));
+                if let Err(e) = webview.zoom(zoom) {
+                    emit(&PreviewEvent::Error {
+                        message: e.to_string(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    });
+    Ok(())
+}
+
+fn x11_window_id(window: &tao::window::Window) -> Option<u64> {
+    use raw_window_handle::{HasWindowHandle as _, RawWindowHandle};
+    match window.window_handle().ok()?.as_raw() {
+        RawWindowHandle::Xlib(h) => Some(h.window),
+        RawWindowHandle::Xcb(h) => Some(u64::from(h.window.get())),
+        _ => None,
+    }
+}
+
+/// A preview window process, seen from the app.
+pub struct PreviewWindowProcess {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Option<ChildStdout>,
+}
+
+impl PreviewWindowProcess {
+    /// Starts `program preview-window --stdin` (normally this executable).
+    pub fn spawn(program: impl Into<PathBuf>) -> Result<Self, PrintError> {
+        let program = program.into();
+        let mut child = Command::new(&program)
+            .args([PREVIEW_SUBCOMMAND, "--stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| PrintError::Renderer {
+                message: format!("cannot start {}: {e}", program.display()),
+            })?;
+        let (Some(stdin), stdout) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(PrintError::Renderer {
+                message: "preview window has no input pipe".into(),
+            });
+        };
+        Ok(PreviewWindowProcess {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    /// Starts it from this very executable.
+    pub fn spawn_current_exe() -> Result<Self, PrintError> {
+        let exe = std::env::current_exe().map_err(|e| PrintError::Renderer {
+            message: format!("cannot find this program's path: {e}"),
+        })?;
+        Self::spawn(exe)
+    }
+
+    /// Sends a command; fails when the window has gone (closed by the person, or crashed).
+    pub fn send(&mut self, command: &PreviewCommand) -> Result<(), PrintError> {
+        let gone = |e: std::io::Error| PrintError::Renderer {
+            message: format!("the preview window is gone: {e}"),
+        };
+        let line = serde_json::to_string(command).map_err(|e| PrintError::Renderer {
+            message: e.to_string(),
+        })?;
+        writeln!(self.stdin, "{line}").map_err(gone)?;
+        self.stdin.flush().map_err(gone)
+    }
+
+    /// Shows a label page.
+    pub fn show(&mut self, html: &str, size: LabelSize) -> Result<(), PrintError> {
+        self.send(&PreviewCommand::Show {
+            html: html.to_string(),
+            size,
+        })
+    }
+
+    /// Sets the zoom factor.
+    pub fn set_zoom(&mut self, factor: f64) -> Result<(), PrintError> {
+        self.send(&PreviewCommand::Zoom { factor })
+    }
+
+    /// The window's event lines (ready, loaded, error), once; `None` after the first call.
+    pub fn take_events(&mut self) -> Option<ChildStdout> {
+        self.stdout.take()
+    }
+
+    /// Whether the window process still runs.
+    pub fn is_alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Closes the window and reaps the process.
+    pub fn close(mut self) {
+        let _ = self.send(&PreviewCommand::Close);
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for PreviewWindowProcess {
+    fn drop(&mut self) {
+        if self.is_alive() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_and_events_are_tagged_json() {
+        let show = PreviewCommand::Show {
+            html: "<p>x</p>".into(),
+            size: LabelSize::ONE_PART,
+        };
+        let line = serde_json::to_string(&show).unwrap();
+        assert_eq!(
+            line,
+            r#"{"type":"show","html":"<p>x</p>","size":{"width_mm":76.0,"height_mm":130.0}}"#
+        );
+        assert_eq!(serde_json::from_str::<PreviewCommand>(&line).unwrap(), show);
+        assert_eq!(
+            serde_json::from_str::<PreviewCommand>(r#"{"type":"zoom","factor":2}"#).unwrap(),
+            PreviewCommand::Zoom { factor: 2.0 }
+        );
+        assert_eq!(
+            serde_json::to_string(&PreviewEvent::Ready {
+                x11_window: Some(5)
+            })
+            .unwrap(),
+            r#"{"type":"ready","x11_window":5}"#
+        );
+    }
+
+    #[test]
+    fn window_fits_the_label() {
+        let (w, h) = window_size(LabelSize::TWO_PART, 1.0);
+        assert!(w > 100.0 * 96.0 / 25.4 && h > 180.0 * 96.0 / 25.4);
+        assert!(title(LabelSize::ONE_PART, 1.5).contains("76x130mm — 150%"));
+    }
+}

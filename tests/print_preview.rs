@@ -1,0 +1,237 @@
+//! The label preview under Xvfb, looked at the way a person would: screenshots of the real
+//! windows, whose label area must show the label (ink and a barcode), at the zoom asked for.
+
+#![allow(clippy::unwrap_used)] // a panic is a failed test
+
+mod common;
+mod print_support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use print_support as ps;
+use waybill_desk::print::preview_window::{PreviewEvent, PreviewWindowProcess};
+use waybill_desk::print::LabelSize;
+use waybill_desk::wechat::PrintType;
+
+/// Left and right edge of the white label on row `y` of a screenshot (the desk around it is
+/// grey), or None when the row has no white run.
+fn white_span(png: &Path, y: u32) -> Option<(u32, u32)> {
+    let img = image::open(png).unwrap().to_rgb8();
+    let white = |x: u32| img.get_pixel(x, y).0.iter().all(|&c| c > 235);
+    let xs: Vec<u32> = (0..img.width()).filter(|&x| white(x)).collect();
+    Some((*xs.first()?, *xs.last()?))
+}
+
+/// Polls `check` on fresh screenshots until it passes or 30 s go by; returns the last shot.
+fn screenshot_until(window: u64, path: &Path, check: impl Fn(&Path) -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        ps::screenshot_window(window, path);
+        if check(path) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Label ink at the label's spot: some dark, mostly not, and a row with many bar edges.
+fn shows_label(png: &Path, x: u32, y: u32, w: u32, h: u32) -> bool {
+    let (dark, edges) = ps::ink(png, x, y, w, h);
+    (0.015..0.6).contains(&dark) && edges >= 40
+}
+
+#[tokio::test]
+async fn the_preview_window_shows_the_label_its_size_and_zooms() {
+    if !ps::display() {
+        return;
+    }
+    let (_sb, labels) = ps::sandbox_labels(1, PrintType::TwoPart).await;
+    let html = labels[0].html.clone();
+    let shots = ps::artifacts_dir();
+
+    tokio::task::spawn_blocking(move || {
+        let mut window = PreviewWindowProcess::spawn(ps::exe()).unwrap();
+        let events = window.take_events().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(events).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(serde_json::from_str::<PreviewEvent>(&line).unwrap());
+            }
+        });
+        let next = || rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        let x11 = match next() {
+            PreviewEvent::Ready { x11_window } => x11_window.expect("an X11 window id"),
+            other => panic!("{other:?}"),
+        };
+        window.show(&html, LabelSize::TWO_PART).unwrap();
+        assert_eq!(next(), PreviewEvent::Loaded);
+
+        // The label sits on the grey desk, 28 px from the top, centred, 378 x 680 px at 100%.
+        let shot = shots.join("preview-window.png");
+        let ok = screenshot_until(x11, &shot, |png| {
+            let Ok((w, _)) = image::image_dimensions(png) else {
+                return false;
+            };
+            let left = (w.saturating_sub(378)) / 2;
+            shows_label(png, left, 28, 378, 680)
+        });
+        assert!(ok, "no label in the preview window; see {}", shot.display());
+        let (l, r) = white_span(&shot, 400).expect("label row");
+        let full_width = r - l + 1;
+        assert!(
+            (370..=386).contains(&full_width),
+            "label is {full_width} px wide at 100%"
+        );
+        let title = std::process::Command::new("xdotool")
+            .args(["getwindowname", &x11.to_string()])
+            .output()
+            .unwrap();
+        let title = String::from_utf8_lossy(&title.stdout);
+        assert!(
+            title.contains("100x180mm") && title.contains("100%"),
+            "{title}"
+        );
+
+        // Zoom to 50%: the label is drawn half as wide.
+        window.set_zoom(0.5).unwrap();
+        let zoomed = shots.join("preview-window-50.png");
+        let ok = screenshot_until(x11, &zoomed, |png| {
+            white_span(png, 150).is_some_and(|(l, r)| {
+                let w = r - l + 1;
+                w * 10 < full_width * 6 && w * 10 > full_width * 4
+            })
+        });
+        assert!(
+            ok,
+            "zoom 0.5 did not halve the label; see {}",
+            zoomed.display()
+        );
+        window.close();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_child_preview_shows_the_label_inside_another_window() {
+    if !ps::display() {
+        return;
+    }
+    let (_sb, labels) = ps::sandbox_labels(1, PrintType::OnePart).await;
+    let html = labels[0].html.clone();
+    let shots = ps::artifacts_dir();
+    // GTK belongs to one thread: everything from here on runs on this one. WebKit deadlocks
+    // tearing down the run loop of a GTK thread that exits (the app's GTK thread is its main
+    // thread, which never does), so this thread reports its outcome and then stays parked.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            child_preview(&html, &shots)
+        }));
+        let _ = tx.send(outcome.map_err(|panic| {
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panicked".into())
+        }));
+        loop {
+            std::thread::park();
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(240)) {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => panic!("{message}"),
+        Err(e) => panic!("the child preview did not finish: {e}"),
+    }
+}
+
+fn child_preview(html: &str, shots: &Path) {
+    use raw_window_handle::{HasWindowHandle as _, RawWindowHandle};
+    use tao::event_loop::EventLoopBuilder;
+    use tao::platform::unix::EventLoopBuilderExtUnix as _;
+    use tao::window::WindowBuilder;
+    use waybill_desk::print::preview::{pump, LabelPreview};
+
+    // A plain window that nobody else pumps, like the eframe window the app hosts it in.
+    let event_loop = EventLoopBuilder::new().with_any_thread(true).build();
+    let window = WindowBuilder::new()
+        .with_title("host")
+        .with_inner_size(tao::dpi::PhysicalSize::new(760u32, 700u32))
+        .with_position(tao::dpi::PhysicalPosition::new(820, 0))
+        .build(&event_loop)
+        .unwrap();
+    let xid = match window.window_handle().unwrap().as_raw() {
+        RawWindowHandle::Xlib(h) => h.window,
+        other => panic!("not X11: {other:?}"),
+    };
+    let preview =
+        LabelPreview::new_child(&window, (20, 10, 340, 600), html, LabelSize::ONE_PART).unwrap();
+    let pump_until = |done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done() && Instant::now() < deadline {
+            pump();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    pump_until(&|| preview.is_loaded());
+    assert!(preview.is_loaded(), "the label page loaded");
+    assert_eq!(preview.size(), LabelSize::ONE_PART);
+
+    // 76 x 130 mm is 287 x 491 px at 100%, centred in the 340 px wide child at x 20.
+    let shot = shots.join("preview-child.png");
+    let label_x = 20 + (340 - 287) / 2;
+    let shows = |png: &Path| shows_label(png, label_x, 10 + 28, 287, 491);
+    let seen = screenshot_until_pumped(xid, &shot, &shows);
+    assert!(
+        seen,
+        "no label in the child preview; see {}",
+        shot.display()
+    );
+    // Nothing of it outside its bounds.
+    let (_, right_edges) = ps::ink(&shot, 380, 0, 370, 700);
+    assert!(right_edges < 4, "ink outside the child's bounds");
+
+    // Move it right: the label follows.
+    preview.set_bounds(400, 10, 340, 600).unwrap();
+    let moved = shots.join("preview-child-moved.png");
+    let seen = screenshot_until_pumped(xid, &moved, &|png: &Path| {
+        shows_label(png, 400 + (340 - 287) / 2, 38, 287, 491)
+    });
+    assert!(seen, "the preview did not move; see {}", moved.display());
+
+    // Hidden: no label left in the window.
+    preview.set_visible(false).unwrap();
+    let hidden = shots.join("preview-child-hidden.png");
+    let seen = screenshot_until_pumped(xid, &hidden, &|png: &Path| {
+        ps::ink(png, 0, 0, 760, 700).1 < 4
+    });
+    assert!(seen, "the preview did not hide; see {}", hidden.display());
+    drop(preview);
+    drop(window);
+}
+
+/// Like `screenshot_until`, pumping GTK between shots (nobody else does in this window).
+fn screenshot_until_pumped(xid: u64, path: &Path, check: &dyn Fn(&Path) -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        for _ in 0..20 {
+            waybill_desk::print::preview::pump();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        ps::screenshot_window(xid, path);
+        if check(path) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+    }
+}
