@@ -235,3 +235,68 @@ fn screenshot_until_pumped(xid: u64, path: &Path, check: &dyn Fn(&Path) -> bool)
         }
     }
 }
+
+#[tokio::test]
+async fn print_with_dialog_shows_the_gtk_dialog_and_prints_at_the_label_size() {
+    if !ps::display() {
+        return;
+    }
+    let (_sb, labels) = ps::sandbox_labels(1, PrintType::TwoPart).await;
+    let label = labels[0].clone();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("dialog.pdf");
+    let shots = ps::artifacts_dir();
+
+    let target = pdf.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut window = PreviewWindowProcess::spawn(ps::exe()).unwrap();
+        let events = window.take_events().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(events).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(serde_json::from_str::<PreviewEvent>(&line).unwrap());
+            }
+        });
+        let next = || rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        assert!(matches!(next(), PreviewEvent::Ready { .. }));
+        window.show(&label.html, LabelSize::TWO_PART).unwrap();
+        assert_eq!(next(), PreviewEvent::Loaded);
+        window
+            .print_with_dialog(
+                &label.order_id,
+                Some(waybill_desk::print::PrintTarget::PdfFile(target.clone())),
+            )
+            .unwrap();
+
+        // A person sees GTK's print dialog with "Print to File" preselected and presses Enter.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let dialog = loop {
+            let found = std::process::Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--name", "^Print$"])
+                .output()
+                .unwrap();
+            let ids = String::from_utf8_lossy(&found.stdout).trim().to_string();
+            if let Some(id) = ids.lines().last() {
+                break id.to_string();
+            }
+            assert!(Instant::now() < deadline, "no print dialog appeared");
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        std::thread::sleep(Duration::from_millis(500));
+        ps::screenshot_window(dialog.parse().unwrap(), &shots.join("print-dialog.png"));
+        let status = std::process::Command::new("xdotool")
+            .args(["windowfocus", "--sync", &dialog, "key", "Return"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(next(), PreviewEvent::PrintDialogClosed { printed: true });
+        window.close();
+    })
+    .await
+    .unwrap();
+
+    let info = ps::pdfinfo(&pdf);
+    assert_eq!((info.pages, info.rounded()), (1, (283, 510)), "{info:?}");
+    assert!(ps::pdftotext(&pdf).contains(&labels[0].waybill_id.to_string()));
+}

@@ -192,22 +192,6 @@ pub fn is_label_document(uri: &str) -> bool {
     uri == "about:blank" || uri.starts_with("about:blank#")
 }
 
-/// Shows the GTK print dialog for `webview` with the label's paper preset; the person picks the
-/// printer. Returns whether they printed.
-pub fn print_with_dialog(
-    webview: &WebView,
-    size: LabelSize,
-    parent: Option<&gtk::Window>,
-) -> Result<bool, PrintError> {
-    let operation = PrintOperation::new(webview);
-    operation.set_page_setup(&page_setup(size));
-    let settings = gtk::PrintSettings::new();
-    settings.set_paper_size(&paper_size(size));
-    operation.set_print_settings(&settings);
-    let response = operation.run_dialog(parent);
-    Ok(response == PrintOperationResponse::Print)
-}
-
 /// State of the current page load, shared with the webview's signal handlers.
 type LoadSlot = Rc<RefCell<Option<Result<(), String>>>>;
 
@@ -326,36 +310,32 @@ impl LabelPrinter {
         .map_err(|message| PrintError::Load { message })
     }
 
-    /// Prints one job without a dialog and waits until the print system (or the PDF file) has
-    /// taken it. Does not check the printer's state: see `printers::check_printer`.
-    pub fn print(&self, job: &PrintJob) -> Result<(), PrintError> {
-        job.validate()?;
-        if let PrintTarget::PdfFile(path) = &job.target {
-            prepare_pdf_path(path)?;
-        }
+    /// Lays the label out for `size`: the view at the paper's width, the document pinned so it
+    /// prints 1:1, or shrunk to fit; refuses a label that would have to shrink too far.
+    fn prepare(&self, label_id: &str, html: &str, size: LabelSize) -> Result<(), PrintError> {
         // Lay the page out at the paper's width, so content that fits the paper fits the view.
-        let (paper_w, paper_h) = css_px(job.size);
+        let (paper_w, paper_h) = css_px(size);
         self.fit_view(paper_w, paper_h);
-        self.load(&job.html)?;
+        self.load(html)?;
         let content = self.content_size_px()?;
-        tracing::debug!(label = %job.label_id, ?content, paper = ?(paper_w, paper_h), "laid out");
+        tracing::debug!(label = %label_id, ?content, paper = ?(paper_w, paper_h), "laid out");
         let scale = fit_scale((paper_w, paper_h), content);
         if scale < MIN_SCALE {
             return Err(PrintError::InvalidJob {
                 message: format!(
                     "label {} ({:.0}x{:.0} mm) does not fit on {} paper: it would have to shrink \
                      to {:.0}%, and labels are shrunk to {:.0}% at most",
-                    job.label_id,
+                    label_id,
                     content.0 * 25.4 / 96.0,
                     content.1 * 25.4 / 96.0,
-                    job.size,
+                    size,
                     scale * 100.0,
                     MIN_SCALE * 100.0
                 ),
             });
         }
         if scale < 1.0 {
-            tracing::info!(label = %job.label_id, size = %job.size, ?content, scale,
+            tracing::info!(label = %label_id, size = %size, ?content, scale,
                 "label is larger than the paper; scaled to fit");
         }
         // WebKit ignores the print settings' scale and draws CSS transforms unscaled; what it
@@ -368,28 +348,64 @@ impl LabelPrinter {
              const b = document.body && document.body.style; \
              if (b) {{ b.marginLeft = 'auto'; b.marginRight = 'auto'; }} return 'ok'; }})()"
         ))?;
+        Ok(())
+    }
+
+    /// Shows the GTK print dialog for a label, with its paper preset (and the printer or PDF
+    /// file of `preset` preselected); the person may change anything. Returns whether it was
+    /// printed, after the print system has taken it.
+    pub fn print_with_dialog(
+        &self,
+        label_id: &str,
+        html: &str,
+        size: LabelSize,
+        preset: Option<&PrintTarget>,
+        parent: Option<&gtk::Window>,
+    ) -> Result<bool, PrintError> {
+        self.prepare(label_id, html, size)?;
+        let settings = match preset {
+            Some(target) => print_settings(&PrintJob {
+                label_id: label_id.to_string(),
+                html: String::new(),
+                size,
+                target: target.clone(),
+                copies: 1,
+            })?,
+            None => {
+                let settings = gtk::PrintSettings::new();
+                settings.set_paper_size(&paper_size(size));
+                settings.set_print_pages(gtk::PrintPages::Ranges);
+                settings.set_page_ranges(&[gtk::PageRange::new(0, 0)]);
+                settings
+            }
+        };
+        let operation = PrintOperation::new(&self.webview);
+        operation.set_page_setup(&page_setup(size));
+        operation.set_print_settings(&settings);
+        let outcome = watch(&operation);
+        if operation.run_dialog(parent) != PrintOperationResponse::Print {
+            return Ok(false);
+        }
+        wait_printed(&outcome)?;
+        Ok(true)
+    }
+
+    /// Prints one job without a dialog and waits until the print system (or the PDF file) has
+    /// taken it. Does not check the printer's state: see `printers::check_printer`.
+    pub fn print(&self, job: &PrintJob) -> Result<(), PrintError> {
+        job.validate()?;
+        if let PrintTarget::PdfFile(path) = &job.target {
+            prepare_pdf_path(path)?;
+        }
+        self.prepare(&job.label_id, &job.html, job.size)?;
         let settings = print_settings(job)?;
         let operation = PrintOperation::new(&self.webview);
         operation.set_page_setup(&page_setup(job.size));
         operation.set_print_settings(&settings);
-        let outcome: Rc<RefCell<Option<Result<(), String>>>> = Rc::new(RefCell::new(None));
-        let failed = outcome.clone();
-        operation.connect_failed(move |_, error| {
-            *failed.borrow_mut() = Some(Err(error.to_string()));
-        });
-        let finished = outcome.clone();
-        operation.connect_finished(move |_| {
-            finished.borrow_mut().get_or_insert(Ok(()));
-        });
+        let outcome = watch(&operation);
         tracing::debug!(label = %job.label_id, size = %job.size, target = ?job.target, "printing");
         operation.print();
-        pump_until(&outcome, PRINT_TIMEOUT, || PrintError::Print {
-            message: format!(
-                "the print system did not take the label within {} s",
-                PRINT_TIMEOUT.as_secs()
-            ),
-        })?
-        .map_err(|message| PrintError::Print { message })?;
+        wait_printed(&outcome)?;
         if let PrintTarget::PdfFile(path) = &job.target {
             let written = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             if written == 0 {
@@ -408,6 +424,33 @@ impl Drop for LabelPrinter {
         // SAFETY-free teardown: destroying the window releases the webview and its web process.
         self.window.close();
     }
+}
+
+/// How a print operation ended, filled in by its signals.
+type Outcome = Rc<RefCell<Option<Result<(), String>>>>;
+
+fn watch(operation: &PrintOperation) -> Outcome {
+    let outcome: Outcome = Rc::new(RefCell::new(None));
+    let failed = outcome.clone();
+    operation.connect_failed(move |_, error| {
+        *failed.borrow_mut() = Some(Err(error.to_string()));
+    });
+    let finished = outcome.clone();
+    operation.connect_finished(move |_| {
+        finished.borrow_mut().get_or_insert(Ok(()));
+    });
+    outcome
+}
+
+/// Runs GTK until the operation has finished or failed.
+fn wait_printed(outcome: &Outcome) -> Result<(), PrintError> {
+    pump_until(outcome, PRINT_TIMEOUT, || PrintError::Print {
+        message: format!(
+            "the print system did not take the label within {} s",
+            PRINT_TIMEOUT.as_secs()
+        ),
+    })?
+    .map_err(|message| PrintError::Print { message })
 }
 
 /// Makes sure the PDF can be written: the folder exists and an old file is gone (so a stale

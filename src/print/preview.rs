@@ -208,18 +208,24 @@ impl LabelPreview {
         self.webview.set_visible(visible).map_err(renderer_error)
     }
 
-    /// Opens the print dialog for the label shown, with its paper size preset. Linux: returns
-    /// whether the person printed; elsewhere the system dialog decides and this returns true.
-    pub fn print_with_dialog(&self) -> Result<bool, PrintError> {
+    /// Opens the print dialog for the label shown, with its paper size preset (and `preset`'s
+    /// printer or PDF file preselected). Linux: runs a nested GTK loop until the dialog closes
+    /// and the print system has the label; returns whether it was printed. Elsewhere the system
+    /// dialog decides and this returns true.
+    pub fn print_with_dialog(
+        &self,
+        label_id: &str,
+        preset: Option<&super::job::PrintTarget>,
+    ) -> Result<bool, PrintError> {
         #[cfg(target_os = "linux")]
         {
-            // The dialog must print the label as it is, not with the preview's grey desk.
+            // The label as it is, not the preview's grey desk: an offscreen view prints it.
             let printer = super::gtk_print::LabelPrinter::new()?;
-            printer.load(&self.html)?;
-            super::gtk_print::print_with_dialog(printer.webview(), self.size, None)
+            printer.print_with_dialog(label_id, &self.html, self.size, preset, None)
         }
         #[cfg(not(target_os = "linux"))]
         {
+            let _ = (label_id, preset);
             super::platform_other::print_with_dialog(&self.webview).map(|()| true)
         }
     }

@@ -5,9 +5,11 @@
 //! ```text
 //! app -> window  {"type":"show","html":"<html>...","size":{"width_mm":100.0,"height_mm":180.0}}
 //! app -> window  {"type":"zoom","factor":1.5}
+//! app -> window  {"type":"print","label_id":"3704...","preset":{"printer":"zebra"}}  dialog
 //! app -> window  {"type":"close"}                      (end of stdin closes it too)
 //! window -> app  {"type":"ready","x11_window":12345}   the window is up (x11_window on X11)
 //! window -> app  {"type":"loaded"}                     a label page finished loading
+//! window -> app  {"type":"print_dialog_closed","printed":true}
 //! window -> app  {"type":"error","message":"..."}      a command could not be carried out
 //! ```
 
@@ -32,6 +34,12 @@ pub enum PreviewCommand {
     Show { html: String, size: LabelSize },
     /// Set the zoom factor.
     Zoom { factor: f64 },
+    /// Open the print dialog for the label shown (its paper preset, `preset` preselected).
+    Print {
+        label_id: String,
+        #[serde(default)]
+        preset: Option<super::job::PrintTarget>,
+    },
     /// Close the window and end the process.
     Close,
 }
@@ -44,6 +52,8 @@ pub enum PreviewEvent {
     Ready { x11_window: Option<u64> },
     /// A label page finished loading.
     Loaded,
+    /// The print dialog closed: `printed` says whether the label went to the printer.
+    PrintDialogClosed { printed: bool },
     /// A command failed.
     Error { message: String },
 }
@@ -138,6 +148,7 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
 
     let mut size = size;
     let mut zoom = 1.0;
+    let mut shown = first;
     event_loop.run_return(|event, _, control_flow| {
         *control_flow = ControlFlow::Wait;
         match event {
@@ -155,6 +166,15 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
                         message: e.to_string(),
                     });
                 }
+                shown = Some(html);
+            }
+            Event::UserEvent(UserEvent::Command(PreviewCommand::Print { label_id, preset })) => {
+                match print_dialog(shown.as_deref(), &label_id, size, preset.as_ref()) {
+                    Ok(printed) => emit(&PreviewEvent::PrintDialogClosed { printed }),
+                    Err(e) => emit(&PreviewEvent::Error {
+                        message: e.to_string(),
+                    }),
+                }
             }
             Event::UserEvent(UserEvent::Command(PreviewCommand::Zoom { factor })) => {
                 zoom = factor.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
@@ -169,6 +189,29 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
         }
     });
     Ok(())
+}
+
+/// The print dialog for the label shown (the label itself, not the preview's desk).
+fn print_dialog(
+    html: Option<&str>,
+    label_id: &str,
+    size: LabelSize,
+    preset: Option<&super::job::PrintTarget>,
+) -> Result<bool, PrintError> {
+    let Some(html) = html else {
+        return Err(PrintError::InvalidJob {
+            message: "no label is shown".into(),
+        });
+    };
+    #[cfg(target_os = "linux")]
+    {
+        super::gtk_print::LabelPrinter::new()?.print_with_dialog(label_id, html, size, preset, None)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (html, label_id, size, preset);
+        Err(super::platform_other::silent_printing_unsupported())
+    }
 }
 
 fn x11_window_id(window: &tao::window::Window) -> Option<u64> {
@@ -243,6 +286,19 @@ impl PreviewWindowProcess {
     /// Sets the zoom factor.
     pub fn set_zoom(&mut self, factor: f64) -> Result<(), PrintError> {
         self.send(&PreviewCommand::Zoom { factor })
+    }
+
+    /// Opens the print dialog in the window for the label shown; the answer arrives as a
+    /// `print_dialog_closed` event.
+    pub fn print_with_dialog(
+        &mut self,
+        label_id: &str,
+        preset: Option<super::job::PrintTarget>,
+    ) -> Result<(), PrintError> {
+        self.send(&PreviewCommand::Print {
+            label_id: label_id.to_string(),
+            preset,
+        })
     }
 
     /// The window's event lines (ready, loaded, error), once; `None` after the first call.
