@@ -14,7 +14,7 @@ packages=(
   poppler-utils # pdfunite: several labels in one PDF (print --pdf FILE.pdf)
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(xvfb xauth cups cups-client cups-bsd printer-driver-cups-pdf poppler-utils imagemagick xdotool)
+  packages+=(xvfb xauth cups cups-client cups-bsd printer-driver-cups-pdf poppler-utils imagemagick xdotool zbar-tools)
 fi
 
 missing=()

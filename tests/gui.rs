@@ -20,6 +20,10 @@ struct World {
 }
 
 fn start(latency_ms: u64) -> (World, Harness<'static, WaybillApp>) {
+    start_with(latency_ms, Settings::default())
+}
+
+fn start_with(latency_ms: u64, settings: Settings) -> (World, Harness<'static, WaybillApp>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -51,7 +55,7 @@ fn start(latency_ms: u64) -> (World, Harness<'static, WaybillApp>) {
         client: client.clone(),
         shop: Default::default(),
         sandbox: Some(sandbox.clone()),
-        settings: Settings::default(),
+        settings,
         data_dir: data.path().to_path_buf(),
         appid: String::new(),
         toasts: None,
@@ -65,6 +69,7 @@ fn start(latency_ms: u64) -> (World, Harness<'static, WaybillApp>) {
             },
         )),
         startup_problem: None,
+        print_worker: waybill_desk::print::WorkerConfig::new(env!("CARGO_BIN_EXE_waybill-desk")),
     };
     let harness = Harness::builder()
         .with_size([1440.0, 900.0])
@@ -208,9 +213,13 @@ fn scanner_mode_finds_the_order_and_fetches_its_label() {
     h.run_steps(1);
     h.key_press(egui::Key::Enter);
     wait_for(&mut h, "scan result", |a| a.last_scan.is_some());
+    // No printer chosen yet: the label is fetched, and the red result says what is missing.
     let result = h.state().last_scan.clone().unwrap();
-    assert!(result.ok, "{result:?}");
-    assert!(result.text.contains(&id.to_string()));
+    assert!(!result.ok, "{result:?}");
+    assert!(
+        result.text.contains(&id.to_string()) && result.text.contains("打印机"),
+        "{result:?}"
+    );
     assert_eq!(
         h.state().book.row(id).unwrap().label_state,
         LabelState::Fetched
@@ -357,4 +366,178 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// Print from the window to a real CUPS queue (cups-pdf): labels in table order, each PDF
+/// holding its waybill id, rows marked printed, the journal recording each job.
+#[test]
+fn print_from_the_window_to_the_cups_pdf_queue() {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+    let (Ok(queue), Ok(pdf_dir)) = (
+        std::env::var("WAYBILL_DESK_TEST_PRINTER"),
+        std::env::var("WAYBILL_DESK_TEST_PDF_DIR"),
+    ) else {
+        assert!(!ci, "CI needs the CUPS queue from scripts/test-env/cups.sh");
+        eprintln!("SKIP: no test CUPS queue; run under scripts/test-env/with-services.sh");
+        return;
+    };
+    let pdf_dir = std::path::PathBuf::from(pdf_dir);
+    let before: Vec<_> = std::fs::read_dir(&pdf_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    let settings = Settings {
+        printer: queue.clone(),
+        ..Settings::default()
+    };
+    let (world, mut h) = start_with(0, settings);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let ids = clean_shown_ids(h.state(), 2);
+    h.get_by_label(&ids[0].to_string()).click();
+    h.run_steps(1);
+    h.get_by_label(&ids[1].to_string())
+        .click_modifiers(egui::Modifiers::COMMAND);
+    h.run_steps(1);
+    h.get_by_label("获取面单").click();
+    h.run_steps(1);
+    wait_for(&mut h, "labels", |a| a.batch.is_none());
+    h.get_by_label("打印").click();
+    h.run_steps(1);
+    assert!(h.state().printing.is_some());
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while h.state().printing.is_some() {
+        assert!(Instant::now() < deadline, "printing did not finish");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for id in &ids {
+        let row = h.state().book.row(*id).unwrap();
+        assert_eq!(row.label_state, LabelState::Printed, "{:?}", row.last_error);
+    }
+    // cups-pdf writes the files after the job is accepted: wait for both.
+    let waybills: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            h.state()
+                .book
+                .row(*id)
+                .unwrap()
+                .waybill
+                .clone()
+                .unwrap()
+                .waybill_id
+                .0
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let new_pdfs = loop {
+        let now: Vec<_> = std::fs::read_dir(&pdf_dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| !before.contains(p) && p.extension().is_some_and(|e| e == "pdf"))
+            .collect();
+        if now.len() >= 2 || Instant::now() > deadline {
+            break now;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(new_pdfs.len(), 2, "{new_pdfs:?}");
+    // cups-pdf turns text into Type 3 glyphs, so read what a scanner reads: the barcodes.
+    let mut scanned = Vec::new();
+    for (i, pdf) in new_pdfs.iter().enumerate() {
+        let info = std::process::Command::new("pdfinfo")
+            .arg(pdf)
+            .output()
+            .unwrap();
+        let info = String::from_utf8_lossy(&info.stdout).into_owned();
+        assert!(
+            info.contains("283.46 x 510.24 pts"),
+            "two-part labels are 100x180 mm: {info}"
+        );
+        // zbar misses a code now and then at one resolution; a hand scanner would retry too.
+        let mut read = String::new();
+        for dpi in ["300", "400", "250", "500"] {
+            let png =
+                std::env::temp_dir().join(format!("gui-print-{}-{i}-{dpi}", std::process::id()));
+            let status = std::process::Command::new("pdftoppm")
+                .args(["-png", "-r", dpi, "-singlefile"])
+                .arg(pdf)
+                .arg(&png)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let codes = std::process::Command::new("zbarimg")
+                .args(["--raw", "-q"])
+                .arg(png.with_extension("png"))
+                .output()
+                .unwrap();
+            read = String::from_utf8_lossy(&codes.stdout).into_owned();
+            if !read.trim().is_empty() {
+                break;
+            }
+        }
+        scanned.push(read);
+    }
+    for waybill in &waybills {
+        assert!(
+            scanned.iter().any(|s| s.contains(waybill.as_str())),
+            "a printed barcode reads {waybill}: {scanned:?}"
+        );
+    }
+    let history = waybill_desk::store::Journal::open(world._data.path())
+        .unwrap()
+        .order_history(ids[0])
+        .unwrap();
+    assert!(history.iter().any(
+        |e| matches!(e, waybill_desk::store::HistoryEntry::Print(p) if p.ok && p.printer == queue)
+    ));
+    drop(h);
+    drop(world.runtime);
+}
+
+/// Scanner mode with "ship right after printing": one scan fetches, prints and ships.
+#[test]
+fn a_scan_fetches_prints_and_ships() {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+    let Ok(queue) = std::env::var("WAYBILL_DESK_TEST_PRINTER") else {
+        assert!(!ci, "CI needs the CUPS queue from scripts/test-env/cups.sh");
+        eprintln!("SKIP: no test CUPS queue; run under scripts/test-env/with-services.sh");
+        return;
+    };
+    let settings = Settings {
+        printer: queue,
+        print_then_ship: true,
+        ..Settings::default()
+    };
+    let (world, mut h) = start_with(0, settings);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let id = clean_shown_ids(h.state(), 1)[0];
+    h.get_by_label("扫码模式").click();
+    h.run_steps(2);
+    let input = h.get_by_label("扫码");
+    input.focus();
+    input.type_text(&id.to_string());
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while h.state().last_scan.is_none() {
+        assert!(Instant::now() < deadline, "the scan never finished");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let result = h.state().last_scan.clone().unwrap();
+    assert!(result.ok && result.text.contains("已发货"), "{result:?}");
+    let row = h.state().book.row(id).unwrap();
+    assert_eq!(row.label_state, LabelState::Printed);
+    assert_eq!(row.ship_state, ShipState::Shipped);
+    assert_eq!(world.sandbox.order_status(id.0), Some(30));
+    drop(h);
+    drop(world.runtime);
 }

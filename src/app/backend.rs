@@ -42,6 +42,15 @@ pub enum Event {
         order_id: OrderId,
         result: Result<Contact, String>,
     },
+    /// One label of a print batch finished (or was not attempted).
+    Printed {
+        order_id: OrderId,
+        result: Result<(), String>,
+    },
+    /// The print batch ended.
+    PrintBatchEnded,
+    /// The system's printers with their state.
+    Printers(Vec<crate::print::PrinterInfo>),
     /// Credentials went to the keychain: where (in words), or why not.
     CredentialsSaved(Result<String, String>),
     /// The journal's lines for an order, newest first.
@@ -73,10 +82,14 @@ pub struct Backend {
     /// Journal-backed use cases; `None` when the journal could not be opened.
     station: Option<Station>,
     cancel_batch: CancelToken,
+    print_worker: crate::print::WorkerConfig,
+    cancel_print: crate::print::CancelToken,
 }
 
 /// What the backend works with.
 pub struct Services {
+    /// How print workers are started (normally this executable's `print-worker`).
+    pub print_worker: crate::print::WorkerConfig,
     pub runtime: tokio::runtime::Handle,
     pub client: WechatClient,
     pub shop: ShopKind,
@@ -104,6 +117,8 @@ impl Backend {
             sandbox: services.sandbox,
             station: services.station,
             cancel_batch: CancelToken::new(),
+            print_worker: services.print_worker,
+            cancel_print: crate::print::CancelToken::new(),
         }
     }
 
@@ -250,6 +265,79 @@ impl Backend {
                     Lang::En => format!("The AppSecret was not saved: {e}"),
                 });
             report.send(Event::CredentialsSaved(result));
+        });
+    }
+
+    /// Prints labels in the given order, one job per label, each result reported and recorded
+    /// in the journal. Stops at the first failure so labels never come out of order.
+    pub fn print(
+        &mut self,
+        jobs: Vec<(OrderId, crate::wechat::WaybillId, crate::print::PrintJob)>,
+    ) {
+        self.cancel_print = crate::print::CancelToken::new();
+        let (lang, report, cancel) = (self.lang, self.reporter(), self.cancel_print.clone());
+        let options = crate::print::BatchOptions::new(self.print_worker.clone());
+        let station = self.station.clone();
+        self.runtime.spawn(async move {
+            let ids: Vec<(OrderId, crate::wechat::WaybillId, String, u32)> = jobs
+                .iter()
+                .map(|(id, w, job)| {
+                    let printer = match &job.target {
+                        crate::print::PrintTarget::Printer(p) => p.clone(),
+                        crate::print::PrintTarget::PdfFile(f) => f.display().to_string(),
+                    };
+                    (*id, w.clone(), printer, job.copies)
+                })
+                .collect();
+            let progress = |p: &crate::print::BatchProgress| {
+                let Some((order_id, waybill_id, printer, copies)) =
+                    ids.get(p.result.index).cloned()
+                else {
+                    return;
+                };
+                let result = match &p.result.outcome {
+                    crate::print::JobOutcome::Printed => Ok(()),
+                    crate::print::JobOutcome::Failed { error } => Err(error.explain(lang)),
+                    crate::print::JobOutcome::NotAttempted { reason } => Err(match lang {
+                        Lang::ZhCn => format!("未打印({reason})"),
+                        Lang::En => format!("not printed ({reason})"),
+                    }),
+                };
+                let attempted = !matches!(
+                    p.result.outcome,
+                    crate::print::JobOutcome::NotAttempted { .. }
+                );
+                if let (Some(station), true) = (&station, attempted) {
+                    let job = crate::store::PrintJob {
+                        order_id,
+                        waybill_id,
+                        label_id: None,
+                        printer,
+                        copies,
+                        result: result.clone(),
+                    };
+                    if let Err(e) = station.journal().record_print(station.actor(), &job) {
+                        tracing::warn!("print not recorded in the journal: {e}");
+                    }
+                }
+                report.send(Event::Printed { order_id, result });
+            };
+            let jobs = jobs.into_iter().map(|(_, _, job)| job).collect();
+            crate::print::print_batch(jobs, &options, progress, &cancel).await;
+            report.send(Event::PrintBatchEnded);
+        });
+    }
+
+    /// Asks the running print batch to stop before its next label.
+    pub fn cancel_print(&self) {
+        self.cancel_print.cancel();
+    }
+
+    /// Lists printers (off the UI thread: CUPS may take a moment).
+    pub fn load_printers(&self) {
+        let report = self.reporter();
+        self.runtime.spawn_blocking(move || {
+            report.send(Event::Printers(crate::print::list_printers()));
         });
     }
 

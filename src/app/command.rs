@@ -29,6 +29,12 @@ pub enum Command {
     RetryFailed,
     /// Print the selection's labels in table order.
     Print,
+    /// Stop the print run before its next label.
+    CancelPrint,
+    /// Preview zoom factor; 0 fits the label to the preview area.
+    PreviewZoom(f64),
+    /// Print the previewed label with the system print dialog.
+    PrintWithDialog,
     /// Ship the selection (or the focused order).
     Ship,
     /// Answer to "some orders were never printed: ship anyway?".

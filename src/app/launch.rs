@@ -127,6 +127,7 @@ pub fn configure(
         toasts,
         station,
         startup_problem,
+        print_worker: crate::print::WorkerConfig::current_exe()?,
     })
 }
 

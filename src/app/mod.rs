@@ -45,6 +45,8 @@ pub struct AppConfig {
     pub station: Option<crate::station::Station>,
     /// Something the user must know from the start (keychain or journal trouble).
     pub startup_problem: Option<String>,
+    /// How print workers are started.
+    pub print_worker: crate::print::WorkerConfig,
 }
 
 /// A label batch in progress.
@@ -60,7 +62,15 @@ pub struct BatchProgress {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ScanStage {
     Fetching,
+    Printing,
     Shipping,
+}
+
+/// The label preview beside the table (a child webview of the window, on X11).
+struct Preview {
+    view: crate::print::preview::LabelPreview,
+    /// The order and label shown.
+    showing: Option<(OrderId, String)>,
 }
 
 /// The app.
@@ -73,6 +83,13 @@ pub struct WaybillApp {
     orders: Request<usize>,
     couriers: Request<Vec<Courier>>,
     pub batch: Option<BatchProgress>,
+    /// A print run in progress.
+    pub printing: Option<BatchProgress>,
+    printers: Request<Vec<crate::print::PrinterInfo>>,
+    preview: Option<Preview>,
+    /// Why the preview could not be shown (not retried every frame).
+    preview_problem: Option<String>,
+    preview_zoom: f64,
     failed_last_batch: Vec<OrderId>,
     ship_confirm: Option<Vec<OrderId>>,
     scanner_on: bool,
@@ -109,6 +126,7 @@ impl WaybillApp {
             shop: config.shop,
             sandbox: config.sandbox,
             station: config.station,
+            print_worker: config.print_worker,
         };
         let backend = Backend::new(services, lang, tx, repaint);
         let now = chrono::Utc::now().timestamp();
@@ -127,6 +145,11 @@ impl WaybillApp {
             orders: Request::default(),
             couriers: Request::default(),
             batch: None,
+            printing: None,
+            printers: Request::default(),
+            preview: None,
+            preview_problem: None,
+            preview_zoom: 0.0,
             failed_last_batch: Vec::new(),
             ship_confirm: None,
             scanner_on: false,
@@ -237,14 +260,42 @@ impl WaybillApp {
                 self.backend.cancel_labels();
             }
             Command::Print => {
-                self.log(
-                    Level::Warn,
-                    tr(
-                        lang,
-                        "还没有设置打印机:请在“设置”里选择打印机",
-                        "No printer is set up yet: choose one in Settings",
-                    ),
-                );
+                let targets = self.book.targets();
+                self.print(targets);
+            }
+            Command::CancelPrint => {
+                if let Some(p) = &mut self.printing {
+                    p.cancelling = true;
+                }
+                self.backend.cancel_print();
+            }
+            Command::PreviewZoom(factor) => self.preview_zoom = factor,
+            Command::PrintWithDialog => {
+                if let Some(p) = &self.preview {
+                    let label_id = p
+                        .showing
+                        .as_ref()
+                        .map(|(id, _)| id.to_string())
+                        .unwrap_or_default();
+                    let preset = (!self.settings.printer.is_empty())
+                        .then(|| crate::print::PrintTarget::Printer(self.settings.printer.clone()));
+                    // A nested GTK loop runs until the dialog closes; the rest of the UI waits.
+                    match p.view.print_with_dialog(&label_id, preset.as_ref()) {
+                        Ok(true) => self.log(
+                            Level::Info,
+                            format!(
+                                "{label_id}: {}",
+                                tr(
+                                    lang,
+                                    "已通过打印对话框打印",
+                                    "printed through the print dialog"
+                                )
+                            ),
+                        ),
+                        Ok(false) => {}
+                        Err(e) => self.log(Level::Error, e.explain(lang)),
+                    }
+                }
             }
             Command::Ship => {
                 let targets = self.book.targets();
@@ -280,8 +331,14 @@ impl WaybillApp {
                     settings: self.settings.clone(),
                     appid: self.appid.clone(),
                     secret: String::new(),
-                    printers: Vec::new(),
+                    printers: self
+                        .printers
+                        .value()
+                        .map(|l| l.iter().map(|p| p.name.clone()).collect())
+                        .unwrap_or_default(),
                 });
+                self.printers.start();
+                self.backend.load_printers();
             }
             Command::CloseSettings => self.settings_draft = None,
             Command::SaveSettings {
@@ -501,17 +558,200 @@ impl WaybillApp {
 
     fn after_scan_label(&mut self, id: OrderId) {
         let lang = self.lang;
-        if self.settings.print_then_ship {
-            self.scan_flow = Some((id, ScanStage::Shipping));
-            self.ship(vec![id]);
-        } else {
+        if self.settings.printer.is_empty() {
             self.scan_flow = None;
             self.last_scan = Some(ScanResult {
-                ok: true,
-                text: format!("{id} {}", tr(lang, "面单已就绪", "label ready")),
+                ok: false,
+                text: format!(
+                    "{id} {}",
+                    tr(
+                        lang,
+                        "面单已就绪,但还没有选择打印机(设置)",
+                        "label ready, but no printer is chosen (Settings)"
+                    )
+                ),
             });
-            beep(true);
+            beep(false);
+            return;
         }
+        self.scan_flow = Some((id, ScanStage::Printing));
+        self.print(vec![id]);
+    }
+
+    fn after_scan_print(&mut self, id: OrderId, result: Result<(), String>) {
+        let lang = self.lang;
+        match result {
+            Ok(()) if self.settings.print_then_ship => {
+                self.scan_flow = Some((id, ScanStage::Shipping));
+                self.ship(vec![id]);
+            }
+            Ok(()) => {
+                self.scan_flow = None;
+                self.last_scan = Some(ScanResult {
+                    ok: true,
+                    text: format!("{id} {}", tr(lang, "已打印", "printed")),
+                });
+                beep(true);
+            }
+            Err(e) => {
+                self.scan_flow = None;
+                self.last_scan = Some(ScanResult {
+                    ok: false,
+                    text: format!("{id}: {e}"),
+                });
+                beep(false);
+            }
+        }
+    }
+
+    /// The paper size for a label: the one set in Settings, or the label's own format.
+    fn label_size(&self, print_type: crate::wechat::PrintType) -> crate::print::LabelSize {
+        self.settings
+            .label_size
+            .parse()
+            .unwrap_or_else(|_| crate::print::LabelSize::for_print_type(print_type))
+    }
+
+    /// Prints the labels of these orders, in this order, to the chosen printer.
+    fn print(&mut self, ids: Vec<OrderId>) {
+        let lang = self.lang;
+        if ids.is_empty() || self.printing.is_some() {
+            return;
+        }
+        if self.settings.printer.is_empty() {
+            self.log(
+                Level::Error,
+                tr(
+                    lang,
+                    "还没有选择打印机:请在“设置”里选择打印机",
+                    "No printer is chosen: pick one in Settings",
+                ),
+            );
+            return;
+        }
+        let mut jobs = Vec::new();
+        for id in ids {
+            let Some(row) = self.book.row(id) else {
+                continue;
+            };
+            match &row.label {
+                Some(label) => jobs.push((
+                    id,
+                    label.waybill_id.clone(),
+                    crate::print::PrintJob {
+                        label_id: id.to_string(),
+                        html: label.html.clone(),
+                        size: self.label_size(label.print_type),
+                        target: crate::print::PrintTarget::Printer(self.settings.printer.clone()),
+                        copies: self.settings.copies.clamp(1, crate::print::job::MAX_COPIES),
+                    },
+                )),
+                None => self.log(
+                    Level::Error,
+                    format!(
+                        "{id}: {}",
+                        tr(
+                            lang,
+                            "还没有面单,请先获取面单",
+                            "no label yet: get the label first"
+                        )
+                    ),
+                ),
+            }
+        }
+        if jobs.is_empty() {
+            return;
+        }
+        self.printing = Some(BatchProgress {
+            total: jobs.len(),
+            ..BatchProgress::default()
+        });
+        self.log(
+            Level::Info,
+            format!(
+                "{} {} → {}",
+                tr(lang, "开始打印:", "Printing:"),
+                jobs.len(),
+                self.settings.printer
+            ),
+        );
+        self.backend.print(jobs);
+    }
+
+    /// Keeps the child webview on the preview area and showing the focused order's label.
+    /// X11 hosts it inside the window; where that is impossible the area says so.
+    fn update_preview(
+        &mut self,
+        ctx: &egui::Context,
+        frame: Option<&eframe::Frame>,
+        rect: Option<egui::Rect>,
+    ) {
+        let wanted = rect.and_then(|rect| {
+            let id = self.book.focused?;
+            let label = self.book.row(id)?.label.clone()?;
+            Some((rect, id, label))
+        });
+        let Some((rect, id, label)) = wanted else {
+            if let Some(p) = &self.preview {
+                let _ = p.view.set_visible(false);
+            }
+            return;
+        };
+        let size = self.label_size(label.print_type);
+        let ppp = f64::from(ctx.pixels_per_point());
+        let bounds = (
+            (f64::from(rect.min.x) * ppp) as i32,
+            (f64::from(rect.min.y) * ppp) as i32,
+            (f64::from(rect.width()) * ppp).max(1.0) as u32,
+            (f64::from(rect.height()) * ppp).max(1.0) as u32,
+        );
+        if self.preview.is_none() && self.preview_problem.is_none() {
+            let Some(frame) = frame else { return };
+            if !crate::print::preview::child_supported(frame) {
+                self.preview_problem = Some(
+                    tr(
+                        self.lang,
+                        "此窗口系统不能内嵌预览;请用“打印对话框”查看",
+                        "This window system cannot embed the preview; use the print dialog",
+                    )
+                    .into(),
+                );
+                return;
+            }
+            match crate::print::preview::LabelPreview::new_child(frame, bounds, &label.html, size) {
+                Ok(view) => {
+                    self.preview = Some(Preview {
+                        view,
+                        showing: Some((id, label.waybill_id.0.clone())),
+                    })
+                }
+                Err(e) => {
+                    self.preview_problem = Some(e.explain(self.lang));
+                    return;
+                }
+            }
+        }
+        let Some(p) = &mut self.preview else { return };
+        let key = Some((id, label.waybill_id.0.clone()));
+        if p.showing != key {
+            if let Err(e) = p.view.set_html(&label.html, size) {
+                tracing::warn!("preview: {}", e.explain(self.lang));
+            }
+            p.showing = key;
+        }
+        let _ = p.view.set_bounds(bounds.0, bounds.1, bounds.2, bounds.3);
+        let _ = p.view.set_visible(true);
+        let zoom = if self.preview_zoom > 0.0 {
+            self.preview_zoom
+        } else {
+            crate::print::preview::LabelPreview::fit_zoom(size, bounds.2, bounds.3, ppp)
+        };
+        if (p.view.zoom() - zoom).abs() > 1e-3 {
+            let _ = p.view.set_zoom(zoom);
+        }
+        // WebKit draws from GTK's main loop: run it from ours while the preview exists.
+        crate::print::preview::pump();
+        ctx.request_repaint_after(std::time::Duration::from_millis(50));
     }
 
     fn apply(&mut self, event: Event) {
@@ -700,6 +940,55 @@ impl WaybillApp {
                 ),
                 Err(e) => self.log(Level::Error, e),
             },
+            Event::Printed { order_id, result } => {
+                if let Some(p) = &mut self.printing {
+                    p.done += 1;
+                    if result.is_err() {
+                        p.failed += 1;
+                    }
+                }
+                match &result {
+                    Ok(()) => {
+                        if let Some(r) = self.book.row_mut(order_id) {
+                            r.label_state = LabelState::Printed;
+                        }
+                        self.log(
+                            Level::Info,
+                            format!("{order_id}: {}", tr(lang, "已打印", "printed")),
+                        );
+                    }
+                    Err(e) => {
+                        if let Some(r) = self.book.row_mut(order_id) {
+                            r.last_error = Some(e.clone());
+                        }
+                        self.log(Level::Error, format!("{order_id}: {e}"));
+                    }
+                }
+                if matches!(self.scan_flow, Some((id, ScanStage::Printing)) if id == order_id) {
+                    self.after_scan_print(order_id, result);
+                }
+            }
+            Event::PrintBatchEnded => {
+                if let Some(p) = self.printing.take() {
+                    let text = format!(
+                        "{} {}/{}, {} {}",
+                        tr(lang, "打印完成", "Printing done"),
+                        p.done - p.failed,
+                        p.total,
+                        tr(lang, "失败", "failed"),
+                        p.failed
+                    );
+                    self.log(
+                        if p.failed > 0 {
+                            Level::Warn
+                        } else {
+                            Level::Info
+                        },
+                        text,
+                    );
+                }
+            }
+            Event::Printers(list) => self.printers.finish(Ok(list)),
             Event::History { order_id, lines } => {
                 if self.history.0 == Some(order_id) {
                     self.history.1 = lines;
@@ -727,6 +1016,11 @@ impl WaybillApp {
 
     /// One frame: take reports, draw, then carry out what the user asked for.
     pub fn ui(&mut self, root: &mut egui::Ui) {
+        self.ui_in_window(root, None);
+    }
+
+    /// One frame in a real window (`frame` hosts the label preview).
+    pub fn ui_in_window(&mut self, root: &mut egui::Ui, frame: Option<&eframe::Frame>) {
         let ctx = &root.ctx().clone();
         self.frames += 1;
         if !self.fonts_installed {
@@ -784,6 +1078,7 @@ impl WaybillApp {
                 ui.separator();
                 let busy = self.scan_flow.map(|(_, stage)| match stage {
                     ScanStage::Fetching => tr(lang, "正在获取面单…", "Fetching the label…"),
+                    ScanStage::Printing => tr(lang, "正在打印…", "Printing…"),
                     ScanStage::Shipping => tr(lang, "正在发货…", "Shipping…"),
                 });
                 ui::scanner_ui::scanner_ui(
@@ -830,6 +1125,34 @@ impl WaybillApp {
                         }
                     });
                 }
+                if let Some(p) = &self.printing {
+                    ui.horizontal(|ui| {
+                        let fraction = if p.total == 0 {
+                            1.0
+                        } else {
+                            p.done as f32 / p.total as f32
+                        };
+                        ui.add(egui::ProgressBar::new(fraction).desired_width(360.0).text(
+                            format!(
+                                "{} {}/{}  {} {}",
+                                tr(lang, "打印", "Printing"),
+                                p.done,
+                                p.total,
+                                tr(lang, "失败", "failed"),
+                                p.failed
+                            ),
+                        ));
+                        if ui
+                            .add_enabled(
+                                !p.cancelling,
+                                egui::Button::new(tr(lang, "停止打印", "Stop printing")),
+                            )
+                            .clicked()
+                        {
+                            out.push(Command::CancelPrint);
+                        }
+                    });
+                }
                 if self.batch.is_none() {
                     for (id, done, total) in &self.unfinished_batches {
                         ui.horizontal(|ui| {
@@ -850,10 +1173,28 @@ impl WaybillApp {
                 ui::log_ui::log_ui(ui, lang, &mut self.activity);
             });
 
+        let mut preview_rect = None;
         egui::Panel::right("detail")
             .resizable(true)
-            .default_size(380.0)
+            .default_size(400.0)
             .show(root, |ui| {
+                let focused_label = self
+                    .book
+                    .focused
+                    .and_then(|id| self.book.row(id))
+                    .and_then(|r| r.label.clone());
+                if let Some(label) = focused_label {
+                    let size = self.label_size(label.print_type);
+                    preview_rect = Some(ui::detail_ui::preview_ui(
+                        ui,
+                        lang,
+                        &size.to_string(),
+                        self.preview_zoom,
+                        self.preview_problem.as_deref(),
+                        &mut out,
+                    ));
+                    ui.separator();
+                }
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     match self.book.focused.and_then(|id| self.book.row(id)) {
                         Some(row) => {
@@ -947,6 +1288,7 @@ impl WaybillApp {
             }
         }
 
+        self.update_preview(ctx, frame, preview_rect);
         ui::log_ui::toasts_ui(ctx, &mut self.activity, &mut out);
         for command in out {
             self.handle(command);
@@ -955,8 +1297,8 @@ impl WaybillApp {
 }
 
 impl eframe::App for WaybillApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        WaybillApp::ui(self, ui);
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.ui_in_window(ui, Some(frame));
     }
 }
 

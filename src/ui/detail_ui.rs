@@ -174,3 +174,76 @@ pub fn detail_ui(
         }
     }
 }
+
+/// The preview header (size, zoom, print dialog) and the area the label webview covers.
+/// Returns that area; `problem` is shown in it when there is no webview.
+pub fn preview_ui(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    size_text: &str,
+    zoom: f64,
+    problem: Option<&str>,
+    out: &mut Vec<Command>,
+) -> egui::Rect {
+    ui.horizontal(|ui| {
+        ui.label(
+            egui::RichText::new(format!(
+                "{} {size_text}",
+                tr(lang, "面单预览", "Label preview")
+            ))
+            .strong(),
+        );
+        if ui
+            .small_button("-")
+            .on_hover_text(tr(lang, "缩小", "Zoom out"))
+            .clicked()
+        {
+            out.push(Command::PreviewZoom(if zoom > 0.0 {
+                (zoom / 1.25).max(0.25)
+            } else {
+                0.5
+            }));
+        }
+        if ui
+            .small_button("+")
+            .on_hover_text(tr(lang, "放大", "Zoom in"))
+            .clicked()
+        {
+            out.push(Command::PreviewZoom(if zoom > 0.0 {
+                (zoom * 1.25).min(4.0)
+            } else {
+                1.0
+            }));
+        }
+        if ui
+            .small_button(tr(lang, "适应", "Fit"))
+            .on_hover_text(tr(lang, "整张面单放进预览区", "Fit the whole label"))
+            .clicked()
+        {
+            out.push(Command::PreviewZoom(0.0));
+        }
+        if ui
+            .small_button(tr(lang, "打印对话框…", "Print dialog…"))
+            .clicked()
+        {
+            out.push(Command::PrintWithDialog);
+        }
+    });
+    let height = (ui.available_height() * 0.55).clamp(200.0, 520.0);
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(ui.available_width(), height),
+        egui::Sense::hover(),
+    );
+    ui.painter()
+        .rect_filled(rect, 2.0, egui::Color32::from_gray(0x8a));
+    if let Some(problem) = problem {
+        ui.painter().text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            problem,
+            egui::FontId::proportional(13.0),
+            egui::Color32::WHITE,
+        );
+    }
+    rect
+}
