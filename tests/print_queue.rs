@@ -19,10 +19,15 @@ use waybill_desk::wechat::PrintType;
 
 async fn cli(sb: &Sandbox, args: Vec<String>) -> Output {
     let dir = tempfile::tempdir().unwrap();
+    cli_in(sb, dir.path(), args).await
+}
+
+async fn cli_in(sb: &Sandbox, dir: &std::path::Path, args: Vec<String>) -> Output {
+    let dir = dir.to_path_buf();
     let mut cmd = Command::new(ps::exe());
     cmd.args(["--api-base", sb.url().as_str(), "--appid", DEMO_APPID])
         .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
-        .env("WAYBILL_DESK_DATA_DIR", dir.path().join("data"))
+        .env("WAYBILL_DESK_DATA_DIR", dir.join("data"))
         .env("WAYBILL_DESK_LANG", "en")
         .args(args);
     tokio::task::spawn_blocking(move || cmd.output().unwrap())
@@ -196,9 +201,10 @@ async fn a_stopped_queue_fails_clearly_and_nothing_after_it_is_printed() {
     assert!(test_queue.check_ready().is_ok(), "{test_queue:?}");
 
     let (sb, labels) = ps::sandbox_labels(2, PrintType::TwoPart).await;
+    let data = tempfile::tempdir().unwrap();
     let mut args = vec!["print".to_string(), "--printer".into(), queue.0.clone()];
     args.extend(labels.iter().map(ps::order_arg));
-    let out = cli(&sb, args).await;
+    let out = cli_in(&sb, data.path(), args).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
@@ -209,6 +215,24 @@ async fn a_stopped_queue_fails_clearly_and_nothing_after_it_is_printed() {
         text(&out)
     );
     assert!(lines[1].starts_with("skip"), "{}", text(&out));
+
+    // The journal says the first label failed on that printer; the second was never tried.
+    let history = |order: &str| {
+        let order = order.to_string();
+        let args = vec!["journal".into(), "history".into(), order, "--json".into()];
+        cli_in(&sb, data.path(), args)
+    };
+    let first = history(&labels[0].order_id).await;
+    let first = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(
+        first.contains(&queue.0) && first.contains("\"ok\":false") && first.contains("stopped"),
+        "journal history of the failed label:\n{first}"
+    );
+    let second = history(&labels[1].order_id).await;
+    assert!(
+        !String::from_utf8_lossy(&second.stdout).contains(&queue.0),
+        "the label after the failure was not tried"
+    );
 
     // Nothing was queued on it: no job waits to come out later.
     let jobs = Command::new("lpstat")

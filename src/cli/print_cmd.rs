@@ -14,7 +14,7 @@ use crate::print::{
     WorkerConfig,
 };
 use crate::wechat::logistics::LabelRequest;
-use crate::wechat::{DeliveryId, Lang, PrintType, WaybillId};
+use crate::wechat::{DeliveryId, Lang, OrderId, PrintType, WaybillId};
 
 /// Prints a line to stdout; a closed pipe ends the command instead of panicking.
 macro_rules! say {
@@ -293,6 +293,7 @@ pub(super) async fn print(
     .await;
     watcher.abort();
 
+    record_in_journal(ctx, &lines, &results, request.copies);
     let mut failed = 0usize;
     let mut printed = 0usize;
     let mut printed_files = Vec::new();
@@ -415,6 +416,53 @@ pub(super) async fn print(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Writes every label that was tried (printed or failed) to the journal, so an order's history
+/// says which labels came out. A journal that cannot be written does not stop printing.
+fn record_in_journal(ctx: &Context, lines: &[Line], results: &[print::JobResult], copies: u32) {
+    use crate::store::{Actor, Journal, PrintJob as JournalPrint};
+    let journal = match Journal::open(&ctx.data_dir) {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::warn!(error = %e, "print results not recorded in the journal");
+            return;
+        }
+    };
+    let actor = Actor::resolve(&ctx.settings.station, &ctx.settings.operator);
+    for line in lines {
+        let Line::Job {
+            order_id,
+            waybill_id,
+            target,
+            index,
+        } = line
+        else {
+            continue;
+        };
+        let result = match results.get(*index).map(|r| &r.outcome) {
+            Some(JobOutcome::Printed) => Ok(()),
+            Some(JobOutcome::Failed { error }) => Err(error.to_string()),
+            _ => continue,
+        };
+        let Ok(order) = order_id.parse::<OrderId>() else {
+            continue;
+        };
+        let record = JournalPrint {
+            order_id: order,
+            waybill_id: WaybillId(waybill_id.clone()),
+            label_id: None,
+            printer: match target {
+                PrintTarget::Printer(name) => name.clone(),
+                PrintTarget::PdfFile(path) => format!("PDF {}", path.display()),
+            },
+            copies,
+            result,
+        };
+        if let Err(e) = journal.record_print(&actor, &record) {
+            tracing::warn!(error = %e, order = %order_id, "print result not recorded in the journal");
+        }
+    }
 }
 
 /// One output line of `print`, in the order the orders were given.
