@@ -87,6 +87,12 @@ pub struct WaybillApp {
     pub printing: Option<BatchProgress>,
     printers: Request<Vec<crate::print::PrinterInfo>>,
     preview: Option<Preview>,
+    /// Where the window system cannot host a child webview (Wayland): the separate preview
+    /// window process, and the label it shows.
+    preview_window: Option<(
+        crate::print::preview_window::PreviewWindowProcess,
+        Option<(OrderId, String)>,
+    )>,
     /// Why the preview could not be shown (not retried every frame).
     preview_problem: Option<String>,
     preview_zoom: f64,
@@ -148,6 +154,7 @@ impl WaybillApp {
             printing: None,
             printers: Request::default(),
             preview: None,
+            preview_window: None,
             preview_problem: None,
             preview_zoom: 0.0,
             failed_last_batch: Vec::new(),
@@ -708,14 +715,7 @@ impl WaybillApp {
         if self.preview.is_none() && self.preview_problem.is_none() {
             let Some(frame) = frame else { return };
             if !crate::print::preview::child_supported(frame) {
-                self.preview_problem = Some(
-                    tr(
-                        self.lang,
-                        "此窗口系统不能内嵌预览;请用“打印对话框”查看",
-                        "This window system cannot embed the preview; use the print dialog",
-                    )
-                    .into(),
-                );
+                self.show_in_preview_window((id, label.waybill_id.0.clone()), &label.html, size);
                 return;
             }
             match crate::print::preview::LabelPreview::new_child(frame, bounds, &label.html, size) {
@@ -752,6 +752,42 @@ impl WaybillApp {
         // WebKit draws from GTK's main loop: run it from ours while the preview exists.
         crate::print::preview::pump();
         ctx.request_repaint_after(std::time::Duration::from_millis(50));
+    }
+
+    /// Shows a label in the separate preview window, starting it when needed (a window that
+    /// was closed is started again).
+    fn show_in_preview_window(
+        &mut self,
+        label: (OrderId, String),
+        html: &str,
+        size: crate::print::LabelSize,
+    ) {
+        use crate::print::preview_window::PreviewWindowProcess;
+        if self
+            .preview_window
+            .as_mut()
+            .is_some_and(|(w, _)| !w.is_alive())
+        {
+            self.preview_window = None;
+        }
+        if self.preview_window.is_none() {
+            match PreviewWindowProcess::spawn_current_exe() {
+                Ok(w) => self.preview_window = Some((w, None)),
+                Err(e) => {
+                    self.preview_problem = Some(e.explain(self.lang));
+                    return;
+                }
+            }
+        }
+        let key = Some(label);
+        if let Some((window, showing)) = &mut self.preview_window {
+            if *showing != key {
+                match window.show(html, size) {
+                    Ok(()) => *showing = key,
+                    Err(e) => self.preview_problem = Some(e.explain(self.lang)),
+                }
+            }
+        }
     }
 
     fn apply(&mut self, event: Event) {
