@@ -1135,59 +1135,16 @@ impl WaybillApp {
             .default_size(140.0)
             .show(root, |ui| {
                 if let Some(b) = &self.batch {
-                    ui.horizontal(|ui| {
-                        let fraction = if b.total == 0 {
-                            1.0
-                        } else {
-                            b.done as f32 / b.total as f32
-                        };
-                        ui.add(egui::ProgressBar::new(fraction).desired_width(360.0).text(
-                            format!(
-                                "{}/{}  {} {}",
-                                b.done,
-                                b.total,
-                                tr(lang, "失败", "failed"),
-                                b.failed
-                            ),
-                        ));
-                        if ui
-                            .add_enabled(
-                                !b.cancelling,
-                                egui::Button::new(tr(lang, "取消", "Cancel")),
-                            )
-                            .clicked()
-                        {
-                            out.push(Command::CancelLabels);
-                        }
-                    });
+                    let cancel = tr(lang, "取消", "Cancel");
+                    if ui::log_ui::progress_ui(ui, lang, tr(lang, "面单", "Labels"), b, cancel) {
+                        out.push(Command::CancelLabels);
+                    }
                 }
                 if let Some(p) = &self.printing {
-                    ui.horizontal(|ui| {
-                        let fraction = if p.total == 0 {
-                            1.0
-                        } else {
-                            p.done as f32 / p.total as f32
-                        };
-                        ui.add(egui::ProgressBar::new(fraction).desired_width(360.0).text(
-                            format!(
-                                "{} {}/{}  {} {}",
-                                tr(lang, "打印", "Printing"),
-                                p.done,
-                                p.total,
-                                tr(lang, "失败", "failed"),
-                                p.failed
-                            ),
-                        ));
-                        if ui
-                            .add_enabled(
-                                !p.cancelling,
-                                egui::Button::new(tr(lang, "停止打印", "Stop printing")),
-                            )
-                            .clicked()
-                        {
-                            out.push(Command::CancelPrint);
-                        }
-                    });
+                    let stop = tr(lang, "停止打印", "Stop printing");
+                    if ui::log_ui::progress_ui(ui, lang, tr(lang, "打印", "Printing"), p, stop) {
+                        out.push(Command::CancelPrint);
+                    }
                 }
                 if self.batch.is_none() {
                     for (id, done, total) in &self.unfinished_batches {

@@ -32,6 +32,39 @@ pub fn log_ui(ui: &mut egui::Ui, lang: Lang, activity: &mut Activity) {
         });
 }
 
+/// A progress bar with done/total, failures and a stop button (disabled once asked);
+/// true when the button was clicked.
+pub fn progress_ui(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    what: &str,
+    progress: &crate::app::BatchProgress,
+    stop_text: &str,
+) -> bool {
+    ui.horizontal(|ui| {
+        let fraction = if progress.total == 0 {
+            1.0
+        } else {
+            progress.done as f32 / progress.total as f32
+        };
+        let text = format!(
+            "{what} {}/{}  {} {}",
+            progress.done,
+            progress.total,
+            tr(lang, "失败", "failed"),
+            progress.failed
+        );
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .desired_width(360.0)
+                .text(text),
+        );
+        ui.add_enabled(!progress.cancelling, egui::Button::new(stop_text))
+            .clicked()
+    })
+    .inner
+}
+
 /// Toasts in the bottom-right corner; a click dismisses one.
 pub fn toasts_ui(ctx: &egui::Context, activity: &mut Activity, out: &mut Vec<Command>) {
     let toasts = activity.live_toasts().to_vec();
