@@ -1170,6 +1170,7 @@ impl WaybillApp {
         egui::Panel::right("detail")
             .resizable(true)
             .default_size(400.0)
+            .min_size(320.0)
             .show(root, |ui| {
                 let focused_label = self
                     .book
