@@ -335,7 +335,17 @@ fn settings_store_the_secret_in_the_keychain_not_in_a_file() {
         "the secret is never shown"
     );
 
+    wait_for(&mut h, "settings saved", |a| {
+        a.activity
+            .entries()
+            .iter()
+            .any(|e| e.text.contains("设置已保存"))
+    });
     let data_dir = world._data.path();
+    assert!(
+        data_dir.join("settings.json").exists(),
+        "settings are written (off the UI thread)"
+    );
     let store = waybill_desk::credentials::CredentialStore::new(data_dir);
     let stored = store.load().unwrap().expect("credentials stored");
     assert!(matches!(

@@ -49,6 +49,8 @@ pub enum Event {
     },
     /// The print batch ended.
     PrintBatchEnded,
+    /// Settings were written to disk, or why not.
+    SettingsSaved(Result<(), String>),
     /// The system's printers with their state.
     Printers(Vec<crate::print::PrinterInfo>),
     /// Credentials went to the keychain: where (in words), or why not.
@@ -331,6 +333,15 @@ impl Backend {
     /// Asks the running print batch to stop before its next label.
     pub fn cancel_print(&self) {
         self.cancel_print.cancel();
+    }
+
+    /// Writes the settings file (atomically, off the UI thread).
+    pub fn save_settings(&self, settings: crate::settings::Settings, data_dir: std::path::PathBuf) {
+        let report = self.reporter();
+        self.runtime.spawn_blocking(move || {
+            let result = settings.save(&data_dir).map_err(|e| e.to_string());
+            report.send(Event::SettingsSaved(result));
+        });
     }
 
     /// Lists printers (off the UI thread: CUPS may take a moment).

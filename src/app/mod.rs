@@ -360,16 +360,8 @@ impl WaybillApp {
                 self.settings = *settings;
                 self.lang = self.settings.lang;
                 self.backend.set_lang(self.lang);
-                match self.settings.save(&self.data_dir) {
-                    Ok(()) => self.log(Level::Info, tr(self.lang, "设置已保存", "Settings saved")),
-                    Err(e) => self.log(
-                        Level::Error,
-                        format!(
-                            "{}: {e}",
-                            tr(self.lang, "设置保存失败", "Could not save settings")
-                        ),
-                    ),
-                }
+                self.backend
+                    .save_settings(self.settings.clone(), self.data_dir.clone());
                 self.settings_draft = None;
             }
             Command::LoadCouriers => {
@@ -410,9 +402,8 @@ impl WaybillApp {
                 self.lang = l;
                 self.settings.lang = l;
                 self.backend.set_lang(l);
-                if let Err(e) = self.settings.save(&self.data_dir) {
-                    self.log(Level::Warn, e.to_string());
-                }
+                self.backend
+                    .save_settings(self.settings.clone(), self.data_dir.clone());
             }
         }
     }
@@ -1025,6 +1016,16 @@ impl WaybillApp {
                 }
             }
             Event::Printers(list) => self.printers.finish(Ok(list)),
+            Event::SettingsSaved(result) => match result {
+                Ok(()) => self.log(Level::Info, tr(lang, "设置已保存", "Settings saved")),
+                Err(e) => self.log(
+                    Level::Error,
+                    format!(
+                        "{}: {e}",
+                        tr(lang, "设置保存失败", "Could not save settings")
+                    ),
+                ),
+            },
             Event::History { order_id, lines } => {
                 if self.history.0 == Some(order_id) {
                     self.history.1 = lines;
