@@ -551,3 +551,61 @@ fn a_scan_fetches_prints_and_ships() {
     drop(h);
     drop(world.runtime);
 }
+
+/// Typing in the search box filters what is loaded; it does not ask WeChat again.
+#[test]
+fn search_filters_locally_without_refreshing() {
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let lists_before = world
+        .sandbox
+        .stats()
+        .calls_to("/channels/ec/order/list/get");
+    let row = h.state().book.view_row(0).unwrap().clone();
+    let tail: String = row
+        .order
+        .address
+        .tel_number
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let search = h.get_by_label("搜索");
+    search.focus();
+    search.type_text(&tail);
+    h.run_steps(3);
+    let app = h.state();
+    assert!(app.book.view_len() >= 1);
+    assert!((0..app.book.view_len()).all(|p| app
+        .book
+        .view_row(p)
+        .unwrap()
+        .order
+        .address
+        .tel_number
+        .contains(&tail)
+        || app
+            .book
+            .view_row(p)
+            .unwrap()
+            .order
+            .id
+            .to_string()
+            .contains(&tail)
+        || app.book.view_row(p).unwrap().waybill.is_some()));
+    assert!(!app.is_refreshing());
+    assert_eq!(
+        world
+            .sandbox
+            .stats()
+            .calls_to("/channels/ec/order/list/get"),
+        lists_before
+    );
+    drop(h);
+    drop(world.runtime);
+}

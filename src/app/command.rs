@@ -20,8 +20,10 @@ pub enum Command {
         delta: isize,
         mods: ClickMods,
     },
-    /// The filter changed; rebuild the view.
+    /// Status or date range changed: rebuild the view and fetch what may be missing.
     FilterChanged,
+    /// The search text changed: rebuild the view from what is loaded (no network).
+    SearchChanged,
     /// Create missing waybills and fetch labels for the selection.
     GetLabels,
     CancelLabels,

@@ -251,6 +251,7 @@ impl WaybillApp {
                 // A wider range or another status may need orders we have not loaded.
                 self.handle(Command::Refresh);
             }
+            Command::SearchChanged => self.book.rebuild_view(),
             Command::GetLabels => {
                 let targets = self.book.targets();
                 self.get_labels(targets);

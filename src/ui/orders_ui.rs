@@ -84,7 +84,7 @@ pub fn filter_ui(
             )
             .labelled_by(search_caption.id);
         if search.changed() {
-            out.push(Command::FilterChanged);
+            out.push(Command::SearchChanged);
         }
         ui.label(format!("{} / {}", book.view_len(), book.len()));
     });
