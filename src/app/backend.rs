@@ -300,9 +300,13 @@ impl Backend {
                 let result = match &p.result.outcome {
                     crate::print::JobOutcome::Printed => Ok(()),
                     crate::print::JobOutcome::Failed { error } => Err(error.explain(lang)),
-                    crate::print::JobOutcome::NotAttempted { reason } => Err(match lang {
-                        Lang::ZhCn => format!("未打印({reason})"),
-                        Lang::En => format!("not printed ({reason})"),
+                    // Labels print in order: one that was not tried was either stopped by
+                    // the user or held back because an earlier label failed.
+                    crate::print::JobOutcome::NotAttempted { .. } => Err(match (lang, cancel.is_cancelled()) {
+                        (Lang::ZhCn, true) => "已停止打印,这张没有打印。需要时再点“打印”".to_string(),
+                        (Lang::En, true) => "Printing was stopped; this label was not printed. Press Print again when ready".to_string(),
+                        (Lang::ZhCn, false) => "前面的面单打印失败,为保持顺序这张没有打印。处理好打印机后再点“打印”".to_string(),
+                        (Lang::En, false) => "An earlier label failed, so this one was held back to keep the order. Fix the printer, then press Print again".to_string(),
                     }),
                 };
                 let attempted = !matches!(
