@@ -4,7 +4,7 @@
 
 mod common;
 
-use waybill_desk::sandbox::{Fault, FaultRule, Faults};
+use waybill_desk::sandbox::{Fault, Faults};
 use waybill_desk::wechat::logistics::LabelRequest;
 use waybill_desk::wechat::{DeliveryId, PrintType, WaybillId, WechatError};
 
@@ -112,14 +112,7 @@ async fn a_token_expiring_mid_batch_costs_one_refresh_and_nothing_fails() {
 #[tokio::test]
 async fn a_chunk_that_fails_as_a_whole_fails_only_its_orders() {
     let (sb, client, requests) = setup(150).await;
-    sb.set_faults(Faults {
-        rules: vec![FaultRule::new(
-            BATCHGET,
-            Fault::HttpStatus { status: 500 },
-            4,
-        )],
-        ..Faults::default()
-    });
+    sb.set_faults(Faults::one(BATCHGET, Fault::HttpStatus { status: 500 }, 4));
     let mut config = common::config(&sb);
     config.max_concurrent_calls = 1; // deterministic: the first chunk eats all four 500s
     let client2 = waybill_desk::wechat::WechatClient::new(config).unwrap();

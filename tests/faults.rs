@@ -119,14 +119,11 @@ async fn a_lost_answer_to_order_add_is_looked_up_instead_of_adding_again() {
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
         .unwrap();
     // The waybill is created, but the answer is lost (HTTP 502) for three orders.
-    rig.sb.set_faults(Faults {
-        rules: vec![FaultRule::new(
-            ADD,
-            Fault::ApplyThenHttpStatus { status: 502 },
-            3,
-        )],
-        ..Faults::default()
-    });
+    rig.sb.set_faults(Faults::one(
+        ADD,
+        Fault::ApplyThenHttpStatus { status: 502 },
+        3,
+    ));
     let report = station
         .run_label_batch(batch, None, &CancelToken::new())
         .await
@@ -148,14 +145,8 @@ async fn http_500_is_retried_and_a_long_outage_leaves_the_batch_to_resume() {
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
         .unwrap();
     // Two 500s: the client's own read retries cover them.
-    rig.sb.set_faults(Faults {
-        rules: vec![FaultRule::new(
-            BATCHGET,
-            Fault::HttpStatus { status: 500 },
-            2,
-        )],
-        ..Faults::default()
-    });
+    rig.sb
+        .set_faults(Faults::one(BATCHGET, Fault::HttpStatus { status: 500 }, 2));
     let report = station
         .run_label_batch(batch, None, &CancelToken::new())
         .await
@@ -175,10 +166,8 @@ async fn http_500_is_retried_and_a_long_outage_leaves_the_batch_to_resume() {
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::OnePart))
         .unwrap();
-    rig.sb.set_faults(Faults {
-        rules: vec![FaultRule::new(GET, Fault::HttpStatus { status: 500 }, 8)],
-        ..Faults::default()
-    });
+    rig.sb
+        .set_faults(Faults::one(GET, Fault::HttpStatus { status: 500 }, 8));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let first = station
         .run_label_batch(batch, Some(&tx), &CancelToken::new())
@@ -299,10 +288,8 @@ async fn a_timeout_on_a_label_read_is_retried_and_recorded_once() {
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
         .unwrap();
-    rig.sb.set_faults(Faults {
-        rules: vec![FaultRule::new(BATCHGET, Fault::Delay { ms: 3_000 }, 1)],
-        ..Faults::default()
-    });
+    rig.sb
+        .set_faults(Faults::one(BATCHGET, Fault::Delay { ms: 3_000 }, 1));
     let report = station
         .run_label_batch(batch, None, &CancelToken::new())
         .await
@@ -323,10 +310,8 @@ async fn malformed_json_is_retried_and_a_persistent_one_is_left_to_resume() {
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
         .unwrap();
-    rig.sb.set_faults(Faults {
-        rules: vec![FaultRule::new(BATCHGET, Fault::MalformedJson, 1)],
-        ..Faults::default()
-    });
+    rig.sb
+        .set_faults(Faults::one(BATCHGET, Fault::MalformedJson, 1));
     let report = station
         .run_label_batch(batch, None, &CancelToken::new())
         .await
@@ -340,10 +325,8 @@ async fn malformed_json_is_retried_and_a_persistent_one_is_left_to_resume() {
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
         .unwrap();
-    rig.sb.set_faults(Faults {
-        rules: vec![FaultRule::new(BATCHGET, Fault::MalformedJson, 100)],
-        ..Faults::default()
-    });
+    rig.sb
+        .set_faults(Faults::one(BATCHGET, Fault::MalformedJson, 100));
     let report = station
         .run_label_batch(batch, None, &CancelToken::new())
         .await
@@ -530,14 +513,11 @@ async fn errcode_109001_is_recorded_as_shipped_and_a_lost_answer_is_settled_by_r
 
     // The call takes effect but the answer is lost (HTTP 502): re-reading the order settles it.
     let second = rig.orders[1].id;
-    rig.sb.set_faults(Faults {
-        rules: vec![FaultRule::new(
-            SEND,
-            Fault::ApplyThenHttpStatus { status: 502 },
-            1,
-        )],
-        ..Faults::default()
-    });
+    rig.sb.set_faults(Faults::one(
+        SEND,
+        Fault::ApplyThenHttpStatus { status: 502 },
+        1,
+    ));
     let sends = rig.sb.stats().calls_to(SEND);
     let r = station.ship(second, &[made[1].1.clone()]).await.unwrap();
     assert_eq!(r.outcome, ShipOutcome::ShippedConfirmedOnReread);
@@ -558,10 +538,8 @@ async fn a_ship_timeout_is_recorded_as_unknown_and_the_next_click_rereads_instea
     let id = rig.orders[0].id;
     let wb = [made[0].1.clone()];
     // The send is applied after 2.5 s; the client gives up after 1 s.
-    rig.sb.set_faults(Faults {
-        rules: vec![FaultRule::new(SEND, Fault::Delay { ms: 2_500 }, 1)],
-        ..Faults::default()
-    });
+    rig.sb
+        .set_faults(Faults::one(SEND, Fault::Delay { ms: 2_500 }, 1));
     let err = station.ship(id, &wb).await.unwrap_err();
     assert!(
         matches!(

@@ -76,10 +76,7 @@ async fn debug_logs_and_errors_carry_no_secret() {
     });
     client.logistics().couriers().await.unwrap();
     let mut errors = Vec::new();
-    sb.set_faults(Faults {
-        rules: vec![FaultRule::new("getall", Fault::MalformedJson, 1)],
-        ..Faults::default()
-    });
+    sb.set_faults(Faults::one("getall", Fault::MalformedJson, 1));
     errors.push(client.logistics().couriers().await.unwrap_err());
     let config = common::config(&sb);
     sb.shutdown().await;

@@ -6,19 +6,12 @@ mod common;
 
 use std::time::Instant;
 
-use waybill_desk::sandbox::{Fault, FaultRule, Faults};
+use waybill_desk::sandbox::{Fault, Faults};
 use waybill_desk::wechat::shop::ShopKind;
 use waybill_desk::wechat::{OrderId, WechatError};
 
 const GETALL: &str = "/cgi-bin/express/business/delivery/getall";
 const SEND: &str = "/channels/ec/order/delivery/send";
-
-fn rule(path: &str, fault: Fault, times: u32) -> Faults {
-    Faults {
-        rules: vec![FaultRule::new(path, fault, times)],
-        ..Faults::default()
-    }
-}
 
 fn errcode(code: i64) -> Fault {
     Fault::Errcode {
@@ -34,7 +27,7 @@ async fn rejected_token_codes_refresh_once_and_retry_once() {
         let client = common::client(&sb);
         client.logistics().couriers().await.unwrap();
         sb.expire_tokens(); // the cached token is now really expired on the server
-        sb.set_faults(rule(GETALL, errcode(code), 1));
+        sb.set_faults(Faults::one(GETALL, errcode(code), 1));
         client.logistics().couriers().await.unwrap();
         assert_eq!(
             sb.stats().tokens_issued,
@@ -53,7 +46,7 @@ async fn rejected_token_codes_refresh_once_and_retry_once() {
 async fn a_token_rejected_twice_is_an_error_not_a_loop() {
     let sb = common::sandbox(5).await;
     let client = common::client(&sb);
-    sb.set_faults(rule(GETALL, errcode(40001), 10));
+    sb.set_faults(Faults::one(GETALL, errcode(40001), 10));
     let err = client.logistics().couriers().await.unwrap_err();
     assert_eq!(err.errcode(), Some(40001));
     assert_eq!(sb.stats().calls_to(GETALL), 2);
@@ -81,7 +74,7 @@ async fn system_busy_and_minute_quota_back_off_on_reads() {
     for code in [-1, 45011] {
         let sb = common::sandbox(5).await;
         let client = common::client(&sb);
-        sb.set_faults(rule(GETALL, errcode(code), 2));
+        sb.set_faults(Faults::one(GETALL, errcode(code), 2));
         client.logistics().couriers().await.unwrap();
         assert_eq!(
             sb.stats().calls_to(GETALL),
@@ -95,7 +88,7 @@ async fn system_busy_and_minute_quota_back_off_on_reads() {
 async fn retries_give_up_after_the_limit() {
     let sb = common::sandbox(5).await;
     let client = common::client(&sb);
-    sb.set_faults(rule(GETALL, errcode(45011), 100));
+    sb.set_faults(Faults::one(GETALL, errcode(45011), 100));
     let err = client.logistics().couriers().await.unwrap_err();
     assert_eq!(err.errcode(), Some(45011));
     assert_eq!(sb.stats().calls_to(GETALL), 4, "1 try + max_retries 3");
@@ -105,7 +98,7 @@ async fn retries_give_up_after_the_limit() {
 async fn daily_quota_45009_is_not_retried() {
     let sb = common::sandbox(5).await;
     let client = common::client(&sb);
-    sb.set_faults(rule(GETALL, errcode(45009), 5));
+    sb.set_faults(Faults::one(GETALL, errcode(45009), 5));
     let err = client.logistics().couriers().await.unwrap_err();
     assert_eq!(err.errcode(), Some(45009));
     assert_eq!(sb.stats().calls_to(GETALL), 1);
@@ -115,7 +108,7 @@ async fn daily_quota_45009_is_not_retried() {
 async fn http_5xx_is_retried_for_reads() {
     let sb = common::sandbox(5).await;
     let client = common::client(&sb);
-    sb.set_faults(rule(GETALL, Fault::HttpStatus { status: 502 }, 1));
+    sb.set_faults(Faults::one(GETALL, Fault::HttpStatus { status: 502 }, 1));
     client.logistics().couriers().await.unwrap();
     assert_eq!(sb.stats().calls_to(GETALL), 2);
 }
@@ -132,7 +125,7 @@ async fn ship_is_never_retried_on_transient_errors() {
         Fault::HttpStatus { status: 500 },
     ] {
         let before = sb.stats().calls_to(SEND);
-        sb.set_faults(rule(SEND, fault.clone(), 1));
+        sb.set_faults(Faults::one(SEND, fault.clone(), 1));
         let err = client
             .delivery(ShopKind::Channels)
             .ship_order(OrderId(ids[0]), &[made[0].1.clone()])
@@ -162,7 +155,11 @@ async fn a_lost_ship_answer_is_resolved_by_re_reading_the_order() {
     let client = common::client(&sb);
     let ids = common::clean_orders(&client, &sb, 1).await;
     let made = common::waybills_for(&client, &ids, "SF").await;
-    sb.set_faults(rule(SEND, Fault::ApplyThenHttpStatus { status: 502 }, 1));
+    sb.set_faults(Faults::one(
+        SEND,
+        Fault::ApplyThenHttpStatus { status: 502 },
+        1,
+    ));
     let outcome = client
         .delivery(ShopKind::Channels)
         .ship_order(OrderId(ids[0]), &[made[0].1.clone()])
@@ -195,7 +192,7 @@ async fn ship_token_rejection_is_retried_because_nothing_happened() {
 async fn malformed_json_is_a_decode_error_and_retried_reads_do_not_hide_it() {
     let sb = common::sandbox(5).await;
     let client = common::client(&sb);
-    sb.set_faults(rule(GETALL, Fault::MalformedJson, 1));
+    sb.set_faults(Faults::one(GETALL, Fault::MalformedJson, 1));
     let err = client.logistics().couriers().await.unwrap_err();
     assert!(matches!(err, WechatError::Decode { .. }), "{err:?}");
     assert!(!err.explain(waybill_desk::wechat::Lang::En).is_empty());
@@ -209,7 +206,7 @@ async fn a_timeout_is_reported_as_such() {
     config.retry.max_retries = 1;
     let client = waybill_desk::wechat::WechatClient::new(config).unwrap();
     client.logistics().couriers().await.unwrap();
-    sb.set_faults(rule(GETALL, Fault::Delay { ms: 1_000 }, 5));
+    sb.set_faults(Faults::one(GETALL, Fault::Delay { ms: 1_000 }, 5));
     let started = Instant::now();
     let err = client.logistics().couriers().await.unwrap_err();
     assert!(

@@ -55,6 +55,14 @@ impl FaultRule {
 }
 
 impl Faults {
+    /// Faults made of one rule: `fault` for `times` calls whose path contains `path_contains`.
+    pub fn one(path_contains: &str, fault: Fault, times: u32) -> Self {
+        Faults {
+            rules: vec![FaultRule::new(path_contains, fault, times)],
+            ..Faults::default()
+        }
+    }
+
     /// Takes the fault that applies to this call, if any, counting it down.
     pub(crate) fn take(&mut self, path: &str) -> Option<Fault> {
         let rule = self
