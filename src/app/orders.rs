@@ -434,6 +434,7 @@ mod tests {
             freight_fen: 0,
             open_aftersale_count: 0,
             shipped_packages: vec![],
+            ..Order::default()
         }
     }
 

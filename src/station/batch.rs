@@ -9,6 +9,7 @@ use futures::stream::{self, StreamExt};
 use super::{
     BatchEvent, BatchReport, CancelToken, LabelBatchPlan, Progress, Station, StationError,
 };
+use crate::store::waybills::SkippedOrder;
 use crate::store::{BatchId, BatchInfo, BatchItem, BatchState, ItemStage, NewBatch, NewBatchItem};
 use crate::wechat::logistics::{AddOrderRequest, Label, LabelRequest, BATCH_LIMIT};
 use crate::wechat::order::Order;
@@ -46,16 +47,29 @@ struct Work {
 
 impl Station {
     /// Writes a new label batch for `orders` to the journal and returns its id; nothing is
-    /// fetched yet. Orders whose waybill with this courier the journal already knows reuse it;
-    /// the others get the `order/add` request that will create theirs.
+    /// fetched yet. Orders that take no courier (self-pickup, same-city, order type 99, no
+    /// express, virtual goods) are left out and recorded with their reason (the run's
+    /// [`BatchReport::skipped`]). Orders whose waybill with this courier the journal already
+    /// knows (and not as cancelled) reuse it; the others get the `order/add` request that will
+    /// create theirs, for what is left of the order.
     pub fn plan_label_batch(
         &self,
         orders: &[Order],
         plan: &LabelBatchPlan,
     ) -> Result<BatchId, StationError> {
         let mut items = Vec::with_capacity(orders.len());
+        let mut skipped = Vec::new();
         for order in orders {
-            let known = self.journal.known_waybill(order.id, &plan.delivery_id)?;
+            // Orders that take no courier get no waybill: left out, with the reason.
+            if let Some(reason) = order.no_courier_reason() {
+                skipped.push(SkippedOrder {
+                    order_id: order.id,
+                    reason,
+                });
+                continue;
+            }
+            // A waybill cancelled since its label was fetched is never reused.
+            let known = self.journal.usable_waybill(order.id, &plan.delivery_id)?;
             let add_request = match known {
                 Some(_) => None,
                 None => {
@@ -85,7 +99,8 @@ impl Station {
                 items,
             },
         )?;
-        tracing::info!(batch = %id, orders = orders.len(), "label batch planned");
+        self.journal.record_batch_skips(id, &skipped)?;
+        tracing::info!(batch = %id, orders = orders.len(), skipped = skipped.len(), "label batch planned");
         Ok(id)
     }
 
@@ -137,6 +152,7 @@ impl Station {
             failed: after.failed,
             cancelled,
             finished,
+            skipped: self.journal.batch_skips(batch)?,
         };
         tracing::info!(batch = %batch, done = report.done, failed = report.failed, total = report.total, cancelled, "label batch run ended");
         send(progress, BatchEvent::Finished(report.clone()));
@@ -368,6 +384,9 @@ impl Station {
                 }
                 Err(e) => {
                     tracing::warn!(order_id = %w.item.order_id, error = %e, "label fetch failed");
+                    // A cancelled waybill: recorded, never fetched or used again; the error
+                    // says to get a new one.
+                    self.note_cancelled(w.item.order_id, &info.delivery_id, &e)?;
                     self.journal.set_item_failed(
                         info.id,
                         w.item.order_id,

@@ -21,21 +21,25 @@
 
 mod batch;
 mod ship;
+mod waybill;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::store::waybills::{CancelSource, SkippedOrder};
 use crate::store::{Actor, BatchId, Journal, JournalError, StoredLabel};
+use crate::wechat::couriers::CourierMap;
 use crate::wechat::logistics::{Label, LabelRequest, WaybillParty};
 use crate::wechat::shop::ShopKind;
 use crate::wechat::{
     DeliveryId, Lang, OrderId, PrintType, Refusal, WaybillId, WechatClient, WechatError,
 };
 
-pub use ship::ShipReport;
+pub use ship::{ShipReport, ShipRequest};
+pub use waybill::WaybillPlan;
 
 /// What a label batch is made with (besides its orders).
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +120,25 @@ pub struct BatchReport {
     pub cancelled: bool,
     /// Every order is done.
     pub finished: bool,
+    /// Orders left out of the batch because they take no courier (self-pickup, same-city,
+    /// not shippable, no express, virtual goods), each with its reason.
+    #[serde(default)]
+    pub skipped: Vec<SkippedOrder>,
+}
+
+impl BatchReport {
+    /// How many orders were skipped for each reason, most first.
+    pub fn skipped_by_reason(&self) -> Vec<(crate::wechat::order::NoCourier, u32)> {
+        let mut counts: Vec<(crate::wechat::order::NoCourier, u32)> = Vec::new();
+        for s in &self.skipped {
+            match counts.iter_mut().find(|(r, _)| *r == s.reason) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((s.reason, 1)),
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts
+    }
 }
 
 /// Stops a batch run between steps. Calls already on their way finish and are recorded.
@@ -165,9 +188,34 @@ pub enum StationError {
     /// The batch was abandoned.
     #[error("batch {0} was abandoned; start a new one")]
     BatchAbandoned(BatchId),
+    /// WeChat needs the national-subsidy SN code for this order (606060): ask for it (a
+    /// scanner can type it) and ship again with [`ShipRequest::sn`].
+    #[error("order {order_id} is a national-subsidy order: enter the product's SN code (and IMEI) and ship again")]
+    SnRequired {
+        order_id: OrderId,
+        error: WechatError,
+    },
 }
 
 impl StationError {
+    /// WeChat's errcode behind this error, if any.
+    pub fn errcode(&self) -> Option<i64> {
+        match self {
+            StationError::Wechat(w)
+            | StationError::ShipOutcomeUnknown { error: w, .. }
+            | StationError::SnRequired { error: w, .. } => w.errcode(),
+            _ => None,
+        }
+    }
+
+    /// The refusal behind this error, if the request was refused without (or before) a call.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            StationError::Wechat(WechatError::Refused(r)) => Some(r),
+            _ => None,
+        }
+    }
+
     /// One or two sentences for the person at the station.
     pub fn explain(&self, lang: Lang) -> String {
         let zh = lang == Lang::ZhCn;
@@ -180,6 +228,9 @@ impl StationError {
                 order_id, station, ..
             } if zh => format!("订单 {order_id} 正在由 {station} 发货,请等它完成"),
             StationError::Journal(e) if zh => format!("记录本(日志数据库)出错:{e}"),
+            StationError::SnRequired { order_id, .. } if zh => format!(
+                "订单 {order_id} 是国补订单,发货必须填写商品的SN码:扫描或输入SN码(手机还要IMEI)后再发货"
+            ),
             other => other.to_string(),
         }
     }
@@ -195,6 +246,10 @@ pub struct Station {
     actor: Actor,
     options: BatchOptions,
     ship_locks: Arc<std::sync::Mutex<HashMap<OrderId, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Hand-set logistics → shop courier ids (settings `courier_map`).
+    courier_overrides: BTreeMap<String, String>,
+    /// Both courier lists, loaded once when first needed.
+    couriers: Arc<tokio::sync::Mutex<Option<Arc<CourierMap>>>>,
 }
 
 impl Station {
@@ -207,7 +262,42 @@ impl Station {
             actor,
             options: BatchOptions::default(),
             ship_locks: Arc::default(),
+            courier_overrides: BTreeMap::new(),
+            couriers: Arc::default(),
         }
+    }
+
+    /// The same station with a hand-set courier mapping (settings `courier_map`: logistics id
+    /// → shop courier list id), which wins over the table and names.
+    pub fn with_courier_overrides(mut self, overrides: BTreeMap<String, String>) -> Station {
+        self.courier_overrides = overrides;
+        self.couriers = Arc::default();
+        self
+    }
+
+    /// Both courier lists (`getAllDelivery` and the shop's) and the map between them, loaded
+    /// on first use and kept; [`Station::reload_couriers`] loads them again.
+    pub async fn courier_map(&self) -> Result<Arc<CourierMap>, StationError> {
+        let mut slot = self.couriers.lock().await;
+        if let Some(map) = slot.as_ref() {
+            return Ok(Arc::clone(map));
+        }
+        let map = Arc::new(
+            CourierMap::load(&self.client, self.shop, self.courier_overrides.clone()).await?,
+        );
+        *slot = Some(Arc::clone(&map));
+        Ok(map)
+    }
+
+    /// Forgets the loaded courier lists; the next use loads them again.
+    pub async fn reload_couriers(&self) -> Result<Arc<CourierMap>, StationError> {
+        *self.couriers.lock().await = None;
+        self.courier_map().await
+    }
+
+    /// The shop family this station works for.
+    pub fn shop_kind(&self) -> ShopKind {
+        self.shop
     }
 
     /// The same station with other batch retry options.
@@ -233,29 +323,117 @@ impl Station {
 
     /// Fetches labels for orders whose waybills are known (two-part through `batchGetOrder` in
     /// chunks of 100, one-part through `getOrder`), recording each label in the journal. One
-    /// result per request, in order: the label and its journal id.
+    /// result per request, in order: the label and its journal id. A waybill the journal knows
+    /// as cancelled is refused without a call; one WeChat reports cancelled (`order_status` 1)
+    /// is recorded as cancelled and its label is not returned or stored.
     pub async fn fetch_labels(
         &self,
         requests: &[LabelRequest],
         print_type: PrintType,
     ) -> Vec<Result<(Label, i64), StationError>> {
-        let results = self.client.logistics().labels(requests, print_type).await;
-        requests
-            .iter()
-            .zip(results)
-            .map(|(request, result)| {
-                let label = result?;
-                let order_id: OrderId = request.order_id.parse().map_err(|e: String| {
-                    StationError::Wechat(WechatError::Refused(Refusal::InvalidArgument(e)))
-                })?;
-                let id = self.journal.record_label(&self.actor, order_id, &label)?;
-                Ok((label, id))
+        let mut results: Vec<Option<Result<(Label, i64), StationError>>> =
+            requests.iter().map(|_| None).collect();
+        let mut to_fetch = Vec::new();
+        for (i, request) in requests.iter().enumerate() {
+            match self.known_cancelled(request) {
+                Ok(false) => to_fetch.push(i),
+                Ok(true) => {
+                    results[i] = Some(Err(StationError::Wechat(WechatError::Refused(
+                        Refusal::WaybillCancelled {
+                            order_id: request.order_id.clone(),
+                            waybill_id: request
+                                .waybill_id
+                                .as_ref()
+                                .map(|w| w.0.clone())
+                                .unwrap_or_default(),
+                        },
+                    ))))
+                }
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        let wanted: Vec<LabelRequest> = to_fetch.iter().map(|&i| requests[i].clone()).collect();
+        let fetched = self.client.logistics().labels(&wanted, print_type).await;
+        for (&i, result) in to_fetch.iter().zip(fetched) {
+            results[i] = Some(self.record_fetched(&requests[i], result));
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(StationError::Wechat(WechatError::Refused(
+                        Refusal::InvalidArgument("no answer for this label".into()),
+                    )))
+                })
             })
             .collect()
     }
 
-    /// The latest label of an order from the journal: a reprint that needs no network.
+    fn known_cancelled(&self, request: &LabelRequest) -> Result<bool, StationError> {
+        Ok(match &request.waybill_id {
+            Some(w) => self.journal.is_waybill_cancelled(&request.delivery_id, w)?,
+            None => false,
+        })
+    }
+
+    fn record_fetched(
+        &self,
+        request: &LabelRequest,
+        result: Result<Label, WechatError>,
+    ) -> Result<(Label, i64), StationError> {
+        let order_id: OrderId = request.order_id.parse().map_err(|e: String| {
+            StationError::Wechat(WechatError::Refused(Refusal::InvalidArgument(e)))
+        })?;
+        let label = match result {
+            Ok(label) => label,
+            Err(e) => {
+                self.note_cancelled(order_id, &request.delivery_id, &e)?;
+                return Err(e.into());
+            }
+        };
+        let id = self.journal.record_label(&self.actor, order_id, &label)?;
+        Ok((label, id))
+    }
+
+    /// When `e` says a waybill is cancelled, records that in the journal so it is never used.
+    fn note_cancelled(
+        &self,
+        order_id: OrderId,
+        delivery_id: &DeliveryId,
+        e: &WechatError,
+    ) -> Result<(), StationError> {
+        if let WechatError::Refused(Refusal::WaybillCancelled { waybill_id, .. }) = e {
+            if !waybill_id.is_empty() {
+                self.journal.record_waybill_cancel(
+                    &self.actor,
+                    order_id,
+                    delivery_id,
+                    &WaybillId(waybill_id.clone()),
+                    CancelSource::SeenCancelled,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The latest label of an order from the journal: a reprint that needs no network. A label
+    /// whose waybill was cancelled since is refused ("get a new one"), never returned.
     pub fn reprint_label(&self, order_id: OrderId) -> Result<Option<StoredLabel>, StationError> {
-        Ok(self.journal.latest_label(order_id)?)
+        let Some(label) = self.journal.latest_label(order_id)? else {
+            return Ok(None);
+        };
+        if label.waybill_status == crate::wechat::logistics::WAYBILL_CANCELLED
+            || self
+                .journal
+                .is_waybill_cancelled(&label.delivery_id, &label.waybill_id)?
+        {
+            return Err(StationError::Wechat(WechatError::Refused(
+                Refusal::WaybillCancelled {
+                    order_id: order_id.to_string(),
+                    waybill_id: label.waybill_id.0,
+                },
+            )));
+        }
+        Ok(Some(label))
     }
 }

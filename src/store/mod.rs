@@ -11,6 +11,7 @@
 mod batches;
 mod records;
 mod schema;
+pub mod waybills;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

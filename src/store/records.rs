@@ -404,6 +404,7 @@ impl Journal {
                     &format!(
                         "SELECT {SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ?1
                          AND state IN ('shipped', 'already_shipped', 'confirmed_on_reread')
+                         AND id NOT IN (SELECT shipment_id FROM parcels WHERE completes_order = 0)
                          ORDER BY id DESC LIMIT 1"
                     ),
                     [&id],
@@ -497,6 +498,7 @@ impl Journal {
                 &format!(
                     "SELECT {SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ?1
                      AND state IN ('shipped', 'already_shipped', 'confirmed_on_reread')
+                         AND id NOT IN (SELECT shipment_id FROM parcels WHERE completes_order = 0)
                      ORDER BY id DESC LIMIT 1"
                 ),
                 [order_id.to_string()],

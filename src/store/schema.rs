@@ -86,6 +86,39 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     -- At most one attempt per order may be on its way to WeChat, across every process.
     CREATE UNIQUE INDEX shipments_one_in_flight ON shipments (order_id) WHERE state = 'sending';
     "#,
+    // 2: cancelled waybills (never reused), parcels of split shipments, orders a batch skipped.
+    r#"
+    CREATE TABLE waybill_cancels (
+        id              INTEGER PRIMARY KEY,
+        order_id        TEXT NOT NULL,
+        delivery_id     TEXT NOT NULL,
+        waybill_id      TEXT NOT NULL,
+        -- 'cancelled': this app cancelled it; 'seen_cancelled': WeChat reported order_status 1.
+        source          TEXT NOT NULL CHECK (source IN ('cancelled', 'seen_cancelled')),
+        at_ms           INTEGER NOT NULL,
+        station         TEXT NOT NULL,
+        operator        TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX waybill_cancels_once ON waybill_cancels (delivery_id, waybill_id);
+    CREATE INDEX waybill_cancels_by_order ON waybill_cancels (order_id);
+
+    -- One row per shipment attempt that ships a parcel: what went in, and whether it leaves
+    -- anything of the order to ship (a partial parcel does not make the order "shipped").
+    CREATE TABLE parcels (
+        shipment_id     INTEGER PRIMARY KEY REFERENCES shipments(id),
+        order_id        TEXT NOT NULL,
+        items           TEXT NOT NULL,
+        completes_order INTEGER NOT NULL CHECK (completes_order IN (0, 1))
+    );
+    CREATE INDEX parcels_by_order ON parcels (order_id);
+
+    CREATE TABLE batch_skips (
+        batch_id        INTEGER NOT NULL REFERENCES batches(id),
+        order_id        TEXT NOT NULL,
+        reason          TEXT NOT NULL,
+        PRIMARY KEY (batch_id, order_id)
+    );
+    "#,
 ];
 
 /// The version this build writes.

@@ -76,6 +76,67 @@ pub enum Refusal {
     /// Arguments that cannot be valid (empty lists, more than 7 days, ...).
     #[error("invalid request: {0}")]
     InvalidArgument(String),
+    /// The order takes no courier (self-pickup, same-city, not shippable, no express, or
+    /// virtual goods): no waybill is created and no courier shipment is sent.
+    #[error("order {order_id} takes no courier ({})", reason.as_str())]
+    NoCourier {
+        order_id: String,
+        reason: super::order::NoCourier,
+    },
+    /// A parcel names a product/SKU the order does not have.
+    #[error("order {order_id} has no product {product_id} with SKU {sku_id}")]
+    NotInOrder {
+        order_id: String,
+        product_id: u64,
+        sku_id: u64,
+    },
+    /// A parcel holds more pieces of a line than are left to ship (WeChat would answer 109000).
+    #[error("order {order_id}: {asked} piece(s) of product {product_id} / SKU {sku_id} asked, only {left} left to ship")]
+    MoreThanLeft {
+        order_id: String,
+        product_id: u64,
+        sku_id: u64,
+        asked: u32,
+        left: u32,
+    },
+    /// Virtual goods ship as a whole order, without a waybill (seed 003; 606051 otherwise).
+    #[error("order {0} is virtual goods: it ships as a whole order, without a waybill")]
+    VirtualWholeOrder(String),
+    /// The waybill was cancelled (`order_status` 1): its label must not be printed or used.
+    #[error("waybill {waybill_id} of order {order_id} was cancelled; get a new waybill")]
+    WaybillCancelled { order_id: String, waybill_id: String },
+    /// No id in the shop's courier list for this logistics courier, and `OTHER` is not allowed
+    /// for it (a main courier).
+    #[error("courier {delivery_id} ({name}) has no id in the shop's courier list; set it in courier_map in settings")]
+    CourierNotMapped { delivery_id: String, name: String },
+    /// The mini shop's `product/delivery/send` cannot do this (virtual goods, SN codes).
+    #[error("order {order_id}: the mini shop delivery API cannot ship {}", what.as_str())]
+    MinishopCannot {
+        order_id: String,
+        what: MinishopLimit,
+    },
+    /// The buyer asked to change the address and the merchant has not handled it (10020115).
+    #[error("order {0} has an address change waiting for the merchant")]
+    AddressChangePending(String),
+}
+
+/// What the mini shop's delivery API has no field for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MinishopLimit {
+    /// Shipping without logistics (deliver_type 3 exists only in WeChat Shop's API).
+    Virtual,
+    /// National-subsidy SN/IMEI codes (`sn_info` exists only in WeChat Shop's API).
+    SnInfo,
+}
+
+impl MinishopLimit {
+    /// A short English name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MinishopLimit::Virtual => "virtual goods without logistics",
+            MinishopLimit::SnInfo => "national-subsidy SN codes",
+        }
+    }
 }
 
 impl WechatError {
@@ -204,6 +265,85 @@ impl Refusal {
             ),
             Refusal::InvalidArgument(m) if zh => format!("请求参数有误:{m}"),
             Refusal::InvalidArgument(m) => format!("Invalid request: {m}"),
+            Refusal::NoCourier { order_id, reason } if zh => {
+                format!("订单 {order_id} 不走快递:{}", reason.explain(lang))
+            }
+            Refusal::NoCourier { order_id, reason } => {
+                format!("Order {order_id} takes no courier: {}", reason.explain(lang))
+            }
+            Refusal::NotInOrder {
+                order_id,
+                product_id,
+                sku_id,
+            } if zh => format!(
+                "订单 {order_id} 里没有商品 {product_id}(规格 {sku_id})。请核对要发的商品"
+            ),
+            Refusal::NotInOrder {
+                order_id,
+                product_id,
+                sku_id,
+            } => format!(
+                "Order {order_id} has no product {product_id} (SKU {sku_id}). Check the items for this parcel"
+            ),
+            Refusal::MoreThanLeft {
+                order_id,
+                product_id,
+                sku_id,
+                asked,
+                left,
+            } if zh => format!(
+                "订单 {order_id} 的商品 {product_id}(规格 {sku_id})只剩 {left} 件待发,这次却要发 {asked} 件。已发或已退的不能再发,请改数量"
+            ),
+            Refusal::MoreThanLeft {
+                order_id,
+                product_id,
+                sku_id,
+                asked,
+                left,
+            } => format!(
+                "Order {order_id}: only {left} piece(s) of product {product_id} (SKU {sku_id}) are left to ship, but {asked} were asked. Pieces already shipped or refunded cannot ship again; change the count"
+            ),
+            Refusal::VirtualWholeOrder(id) if zh => {
+                format!("订单 {id} 是虚拟商品:必须整单发货,不用运单号")
+            }
+            Refusal::VirtualWholeOrder(id) => format!(
+                "Order {id} is virtual goods: ship the whole order at once, without a waybill"
+            ),
+            Refusal::WaybillCancelled {
+                order_id,
+                waybill_id,
+            } if zh => format!(
+                "订单 {order_id} 的运单 {waybill_id} 已取消,面单作废不能打印或发货。请重新取一个运单号"
+            ),
+            Refusal::WaybillCancelled {
+                order_id,
+                waybill_id,
+            } => format!(
+                "Waybill {waybill_id} of order {order_id} was cancelled; its label is void and must not be printed or shipped. Get a new waybill"
+            ),
+            Refusal::CourierNotMapped { delivery_id, name } if zh => format!(
+                "快递公司 {name}({delivery_id})在小店的快递公司列表里找不到对应编码,不能发货。请在设置的“快递公司对照”里指定"
+            ),
+            Refusal::CourierNotMapped { delivery_id, name } => format!(
+                "Courier {name} ({delivery_id}) has no id in the shop's courier list, so nothing was shipped. Set it under courier mapping in the settings"
+            ),
+            Refusal::MinishopCannot { order_id, what } if zh => format!(
+                "订单 {order_id}:小商店的发货接口不支持{},请到小商店后台处理该订单",
+                match what {
+                    MinishopLimit::Virtual => "无需物流发货",
+                    MinishopLimit::SnInfo => "国补SN码",
+                }
+            ),
+            Refusal::MinishopCannot { order_id, what } => format!(
+                "Order {order_id}: the mini shop delivery API cannot ship {}; handle this order in the mini shop console",
+                what.as_str()
+            ),
+            Refusal::AddressChangePending(id) if zh => format!(
+                "订单 {id} 的买家申请了修改收货地址,先在小店后台处理改地址申请,再按新地址打单发货"
+            ),
+            Refusal::AddressChangePending(id) => format!(
+                "The buyer of order {id} asked for a new address. Handle the address change in the shop console first, then print and ship to the new address"
+            ),
         }
     }
 }

@@ -169,13 +169,18 @@ impl AddOrderRequest {
         biz_id: String,
     ) -> AddOrderRequest {
         let a = &order.address;
+        // Only what is left: a partly shipped order's earlier parcels are not in this one.
         let details: Vec<CargoDetail> = order
-            .products
+            .remaining_items()
             .iter()
-            .filter(|p| p.shippable_cnt() > 0)
-            .map(|p| CargoDetail {
-                name: p.title.clone(),
-                count: p.shippable_cnt(),
+            .map(|i| CargoDetail {
+                name: order
+                    .products
+                    .iter()
+                    .find(|p| p.product_id == i.product_id && p.sku_id == i.sku_id)
+                    .map(|p| p.title.clone())
+                    .unwrap_or_default(),
+                count: i.count,
             })
             .collect();
         let first = details.first().map(|d| d.name.clone()).unwrap_or_default();
@@ -196,7 +201,8 @@ impl AddOrderRequest {
                 province: a.province_name.clone(),
                 city: a.city_name.clone(),
                 area: a.county_name.clone(),
-                address: a.detail_info.clone(),
+                // The courier needs the flat number: street and house number together.
+                address: a.street(),
                 ..WaybillParty::default()
             },
             cargo: Cargo {
@@ -538,11 +544,33 @@ fn match_batch_items(
         .collect()
 }
 
+/// `order_status` of a cancelled waybill (seeds 000/001: 运单状态, 0正常,1取消).
+pub const WAYBILL_CANCELLED: i32 = 1;
+
 fn into_label(
     wire: WaybillWire,
     request: &LabelRequest,
     print_type: PrintType,
 ) -> Result<Label, WechatError> {
+    // A cancelled waybill's label is void: it is never handed out as printable.
+    if wire.order_status == WAYBILL_CANCELLED {
+        return Err(WechatError::Refused(Refusal::WaybillCancelled {
+            order_id: if wire.order_id.is_empty() {
+                request.order_id.clone()
+            } else {
+                wire.order_id
+            },
+            waybill_id: if wire.waybill_id.is_empty() {
+                request
+                    .waybill_id
+                    .as_ref()
+                    .map(|w| w.0.clone())
+                    .unwrap_or_default()
+            } else {
+                wire.waybill_id
+            },
+        }));
+    }
     let html = decode_print_html(&wire.print_html).map_err(|e| WechatError::Label {
         order_id: request.order_id.clone(),
         reason: e.to_string(),

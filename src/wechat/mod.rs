@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod codes;
+pub mod couriers;
 pub mod delivery;
 pub mod error;
 pub mod label;

@@ -24,8 +24,27 @@ pub struct Order {
     pub freight_fen: i64,
     /// Open after-sales orders.
     pub open_aftersale_count: u32,
-    /// Packages already shipped.
+    /// Parcels already shipped (seed 002 `delivery_info.delivery_product_info`), oldest first.
     pub shipped_packages: Vec<ShippedPackage>,
+    /// OrderType (seed 002): 0 ordinary, 1 self-pickup, 5 same-city, 99 cannot be shipped, ...
+    #[serde(default)]
+    pub order_type: u32,
+    /// DeliveryType of the order (seed 002 `delivery_info.deliver_type`), e.g.
+    /// `DELIVERY_TYPE_NO_EXPRESS`; empty when WeChat did not say.
+    #[serde(default)]
+    pub deliver_type: String,
+    /// `delivery_info.express_fee[].shipping_method` (seed 002 ShippingMethod), e.g.
+    /// `ShippingMethod_Pickup`; empty when absent.
+    #[serde(default)]
+    pub shipping_method: String,
+    /// WeChat Shop `delivery_info.deliver_method`: 0 ordinary, 1 virtual goods. Seed 003: only
+    /// orders with deliver_method=1 may ship with deliver_type 3 (no logistics).
+    #[serde(default)]
+    pub deliver_method: u32,
+    /// The buyer asked for a new address that the merchant has not handled yet (WeChat Shop
+    /// `delivery_info.address_under_review`); shipping would be refused with 10020115.
+    #[serde(default)]
+    pub address_change_pending: bool,
 }
 
 /// The status that means "to be shipped".
@@ -34,6 +53,111 @@ pub const STATUS_TO_BE_SHIPPED: u32 = 20;
 pub const STATUS_PARTLY_SHIPPED: u32 = 21;
 /// Shipped, awaiting receipt.
 pub const STATUS_SHIPPED: u32 = 30;
+
+/// Seed 002 DeliveryType: "No courier required".
+pub const DELIVERY_TYPE_NO_EXPRESS: &str = "DELIVERY_TYPE_NO_EXPRESS";
+/// Seed 003: `deliver_method` of a virtual-goods order.
+pub const DELIVER_METHOD_VIRTUAL: u32 = 1;
+
+/// Why an order takes no courier: no waybill is created and no courier shipment is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoCourier {
+    /// OrderType 1 (or ShippingMethod_Pickup): the buyer collects it.
+    SelfPickup,
+    /// OrderType 5 (or ShippingMethod_SameCity): same-city delivery, not a courier parcel.
+    SameCity,
+    /// OrderType 99: WeChat says the order cannot be shipped.
+    CannotShip,
+    /// DeliveryType `DELIVERY_TYPE_NO_EXPRESS`: no courier required.
+    NoExpress,
+    /// Virtual goods (deliver_method 1): shipped as a whole with deliver_type 3, no waybill.
+    Virtual,
+}
+
+impl NoCourier {
+    /// The reason in the user's language, with what to do instead.
+    pub fn explain(self, lang: super::Lang) -> &'static str {
+        let zh = lang == super::Lang::ZhCn;
+        match self {
+            NoCourier::SelfPickup if zh => "自提订单:买家到店自取,不用快递,不要打面单",
+            NoCourier::SelfPickup => {
+                "Self-pickup order: the buyer collects it; no courier, do not print a label"
+            }
+            NoCourier::SameCity if zh => "同城配送订单:由同城配送送达,不用快递面单",
+            NoCourier::SameCity => {
+                "Same-city delivery order: delivered locally, no courier label"
+            }
+            NoCourier::CannotShip if zh => "微信标记该订单不能发货(订单类型 99),请在小店后台查看",
+            NoCourier::CannotShip => {
+                "WeChat marks this order as not shippable (order type 99); check it in the shop console"
+            }
+            NoCourier::NoExpress if zh => "该订单无需快递(DELIVERY_TYPE_NO_EXPRESS),不要打面单",
+            NoCourier::NoExpress => {
+                "This order needs no courier (DELIVERY_TYPE_NO_EXPRESS); do not print a label"
+            }
+            NoCourier::Virtual if zh => "虚拟商品:无需物流,整单点“发货”即可(不用面单)",
+            NoCourier::Virtual => {
+                "Virtual goods: no logistics; ship the whole order without a waybill"
+            }
+        }
+    }
+
+    /// A short stable name for files and JSON (`self_pickup`, `same_city`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoCourier::SelfPickup => "self_pickup",
+            NoCourier::SameCity => "same_city",
+            NoCourier::CannotShip => "cannot_ship",
+            NoCourier::NoExpress => "no_express",
+            NoCourier::Virtual => "virtual",
+        }
+    }
+
+    /// The inverse of [`NoCourier::as_str`].
+    pub fn parse(s: &str) -> Option<NoCourier> {
+        [
+            NoCourier::SelfPickup,
+            NoCourier::SameCity,
+            NoCourier::CannotShip,
+            NoCourier::NoExpress,
+            NoCourier::Virtual,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// Pieces of one product line: what goes into a parcel, or what is left to ship.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ParcelItem {
+    pub product_id: u64,
+    pub sku_id: u64,
+    pub count: u32,
+}
+
+impl std::str::FromStr for ParcelItem {
+    type Err = String;
+    /// `PRODUCT_ID:SKU_ID:COUNT`, e.g. `234245:23424:2`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not PRODUCT_ID:SKU_ID:COUNT (e.g. 234245:23424:2)");
+        let mut parts = s.trim().split(':');
+        let (Some(p), Some(k), Some(c), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let item = ParcelItem {
+            product_id: p.trim().parse().map_err(|_| bad())?,
+            sku_id: k.trim().parse().map_err(|_| bad())?,
+            count: c.trim().parse().map_err(|_| bad())?,
+        };
+        if item.count == 0 {
+            return Err(format!("`{s}`: a count of 0 ships nothing"));
+        }
+        Ok(item)
+    }
+}
 
 impl Order {
     /// True when the order's status says it has left the building (fully or partly).
@@ -46,9 +170,103 @@ impl Order {
         self.open_aftersale_count > 0 || self.products.iter().any(|p| p.on_aftersale_sku_cnt > 0)
     }
 
-    /// Total pieces still to ship.
+    /// Total pieces still to ship (after-sales and earlier parcels taken off).
     pub fn shippable_pieces(&self) -> u32 {
-        self.products.iter().map(OrderProduct::shippable_cnt).sum()
+        self.remaining_items().iter().map(|i| i.count).sum()
+    }
+
+    /// Pieces of one line already in earlier parcels.
+    pub fn shipped_count(&self, product_id: u64, sku_id: u64) -> u32 {
+        self.shipped_packages
+            .iter()
+            .flat_map(|p| &p.products)
+            .filter(|i| i.product_id == product_id && i.sku_id == sku_id)
+            .fold(0u32, |n, i| n.saturating_add(i.count))
+    }
+
+    /// What is left to ship, per line: `sku_cnt − finish_aftersale_sku_cnt − pieces in earlier
+    /// parcels` (never below 0). Lines with nothing left are left out. Two lines with the same
+    /// product and SKU share the earlier parcels' pieces, first line first.
+    pub fn remaining_items(&self) -> Vec<ParcelItem> {
+        // Earlier parcels' pieces not yet set against a line, per (product, sku).
+        let mut pool: std::collections::HashMap<(u64, u64), u32> = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for p in &self.products {
+            let key = (p.product_id, p.sku_id);
+            let earlier = pool
+                .entry(key)
+                .or_insert_with(|| self.shipped_count(p.product_id, p.sku_id));
+            let take = (*earlier).min(p.shippable_cnt());
+            *earlier -= take;
+            let left = p.shippable_cnt() - take;
+            if left > 0 {
+                out.push(ParcelItem {
+                    product_id: p.product_id,
+                    sku_id: p.sku_id,
+                    count: left,
+                });
+            }
+        }
+        out
+    }
+
+    /// Why this order takes no courier, or `None` for an ordinary parcel order. One place
+    /// decides it for the table, label batches, labels on demand and shipping.
+    pub fn no_courier_reason(&self) -> Option<NoCourier> {
+        if self.order_type == 99 {
+            return Some(NoCourier::CannotShip);
+        }
+        if self.deliver_method == DELIVER_METHOD_VIRTUAL {
+            return Some(NoCourier::Virtual);
+        }
+        if self.order_type == 1 || self.shipping_method == "ShippingMethod_Pickup" {
+            return Some(NoCourier::SelfPickup);
+        }
+        if self.order_type == 5 || self.shipping_method == "ShippingMethod_SameCity" {
+            return Some(NoCourier::SameCity);
+        }
+        if self.deliver_type == DELIVERY_TYPE_NO_EXPRESS {
+            return Some(NoCourier::NoExpress);
+        }
+        None
+    }
+
+    /// True for virtual goods (seed 003: deliver_method=1).
+    pub fn is_virtual(&self) -> bool {
+        self.deliver_method == DELIVER_METHOD_VIRTUAL
+    }
+
+    /// True when a parcel with this waybill is already among the order's shipped parcels.
+    pub fn has_parcel_with_waybill(&self, waybill_id: &str) -> bool {
+        !waybill_id.is_empty()
+            && self
+                .shipped_packages
+                .iter()
+                .any(|p| p.waybill_id == waybill_id)
+    }
+}
+
+impl Default for Order {
+    fn default() -> Self {
+        Order {
+            id: OrderId(0),
+            status: 0,
+            created_unix: 0,
+            openid: String::new(),
+            products: Vec::new(),
+            address: Address::default(),
+            customer_notes: String::new(),
+            merchant_notes: String::new(),
+            order_price_fen: 0,
+            freight_fen: 0,
+            open_aftersale_count: 0,
+            shipped_packages: Vec::new(),
+            order_type: 0,
+            deliver_type: String::new(),
+            shipping_method: String::new(),
+            deliver_method: 0,
+            address_change_pending: false,
+        }
     }
 }
 
@@ -95,25 +313,59 @@ pub struct Address {
     pub county_name: String,
     #[serde(default)]
     pub detail_info: String,
+    /// 门牌号 (seed 002 AddressInfo `house_number`): the flat or room, after the street.
+    #[serde(default)]
+    pub house_number: String,
+    /// Seed 002 AddressInfo `national_code` ("Shipping Address Country Code"): the region
+    /// code; kept and shown, but not part of the written address line.
+    #[serde(default)]
+    pub national_code: String,
     #[serde(default)]
     pub tel_number: String,
 }
 
 impl Address {
-    /// Province, city, district and street in one line.
+    /// The street address with the house number (`detail_info` then `house_number`), as a
+    /// courier needs it on the label.
+    pub fn street(&self) -> String {
+        let detail = self.detail_info.trim();
+        let house = self.house_number.trim();
+        if house.is_empty() || detail.ends_with(house) {
+            detail.to_string()
+        } else if detail.is_empty() {
+            house.to_string()
+        } else {
+            format!("{detail} {house}")
+        }
+    }
+
+    /// Province, city, district, street and house number in one line.
     pub fn one_line(&self) -> String {
         format!(
             "{}{}{}{}",
-            self.province_name, self.city_name, self.county_name, self.detail_info
+            self.province_name,
+            self.city_name,
+            self.county_name,
+            self.street()
         )
     }
 }
 
-/// A package already shipped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A parcel already shipped (seed 002 DeliveryProductInfo).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ShippedPackage {
+    /// The courier id as WeChat recorded it (the shop courier list's id).
     pub delivery_id: String,
     pub waybill_id: String,
+    /// The courier's name, when WeChat sent it.
+    #[serde(default)]
+    pub delivery_name: String,
+    /// Unix seconds; 0 when unknown.
+    #[serde(default)]
+    pub delivery_time: i64,
+    /// What went into the parcel.
+    #[serde(default)]
+    pub products: Vec<ParcelItem>,
 }
 
 // ---- wire form, shared by `channels/ec/order/get` and `product/order/get(_list)` ----
@@ -136,6 +388,8 @@ pub(crate) struct WireOrder {
     aftersale_detail: WireAftersale,
     #[serde(default)]
     ext_info: WireExt,
+    #[serde(default, deserialize_with = "lenient_u32")]
+    order_type: u32,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -184,6 +438,44 @@ struct WireDelivery {
     address_info: Address,
     #[serde(default)]
     delivery_product_info: Vec<WireShipped>,
+    /// Seed 002: a string (DeliveryType); WeChat Shop sends a number here.
+    #[serde(default, deserialize_with = "lenient_text")]
+    deliver_type: String,
+    #[serde(default)]
+    express_fee: OneOrMany<WireExpressFee>,
+    #[serde(default, deserialize_with = "lenient_u32")]
+    deliver_method: u32,
+    #[serde(default)]
+    address_under_review: Option<serde_json::Value>,
+}
+
+/// Seed 002 types `express_fee` as an object in the table and shows an array in the example.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany::Many(Vec::new())
+    }
+}
+
+impl<T> OneOrMany<T> {
+    fn first(&self) -> Option<&T> {
+        match self {
+            OneOrMany::One(t) => Some(t),
+            OneOrMany::Many(v) => v.first(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WireExpressFee {
+    #[serde(default)]
+    shipping_method: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,6 +484,23 @@ struct WireShipped {
     waybill_id: String,
     #[serde(default)]
     delivery_id: String,
+    #[serde(default)]
+    delivery_name: String,
+    /// Seed 002's example sends a string ("1620738080"), its table a number.
+    #[serde(default, deserialize_with = "lenient_time")]
+    delivery_time: i64,
+    #[serde(default)]
+    product_infos: Vec<WireParcelProduct>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireParcelProduct {
+    #[serde(default, deserialize_with = "lenient_u64_default")]
+    product_id: u64,
+    #[serde(default, deserialize_with = "lenient_u64_default")]
+    sku_id: u64,
+    #[serde(default, deserialize_with = "lenient_u32")]
+    product_cnt: u32,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -210,7 +519,24 @@ struct WireExt {
 
 impl From<WireOrder> for Order {
     fn from(w: WireOrder) -> Self {
+        let delivery = &w.order_detail.delivery_info;
+        let shipping_method = delivery
+            .express_fee
+            .first()
+            .map(|f| f.shipping_method.clone())
+            .unwrap_or_default();
+        let deliver_type = delivery.deliver_type.clone();
+        let deliver_method = delivery.deliver_method;
+        let address_change_pending = delivery
+            .address_under_review
+            .as_ref()
+            .is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty()));
         Order {
+            order_type: w.order_type,
+            deliver_type,
+            shipping_method,
+            deliver_method,
+            address_change_pending,
             id: OrderId(w.order_id),
             status: w.status,
             created_unix: w.create_time,
@@ -245,6 +571,17 @@ impl From<WireOrder> for Order {
                 .map(|d| ShippedPackage {
                     delivery_id: d.delivery_id,
                     waybill_id: d.waybill_id,
+                    delivery_name: d.delivery_name,
+                    delivery_time: d.delivery_time,
+                    products: d
+                        .product_infos
+                        .into_iter()
+                        .map(|p| ParcelItem {
+                            product_id: p.product_id,
+                            sku_id: p.sku_id,
+                            count: p.product_cnt,
+                        })
+                        .collect(),
                 })
                 .collect(),
         }
@@ -272,6 +609,25 @@ pub fn parse_china_time(text: &str) -> Option<i64> {
         .from_local_datetime(&naive)
         .single()
         .map(|t| t.timestamp())
+}
+
+/// A count or enum sent as a number or a string of digits; an empty string is 0.
+fn lenient_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = lenient_u64_default(d)?;
+    u32::try_from(n).map_err(|_| serde::de::Error::custom(format!("{n} is too large")))
+}
+
+/// Text that WeChat may send as a number (deliver_type: a DeliveryType string in the mini
+/// shop, a number in WeChat Shop).
+fn lenient_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(String::new()),
+        Some(serde_json::Value::String(s)) => Ok(s),
+        Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected a string or number, got {other}"
+        ))),
+    }
 }
 
 fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
