@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::error::WechatError;
+use super::error::{LimitHit, WechatError};
+use super::sanitize;
 use super::token::{TokenCache, TokenSource};
 
 /// The real WeChat API host.
@@ -35,6 +36,34 @@ impl Default for RetryConfig {
     }
 }
 
+/// Bounds on one order listing, so a server whose `has_more` never ends, whose `next_key`
+/// goes round in circles or whose total is absurd cannot keep the station listing forever.
+#[derive(Debug, Clone, Copy)]
+pub struct ListLimits {
+    /// List calls (pages over every 7-day window) one listing may make.
+    pub max_pages: u32,
+    /// Orders one listing may hold; a mini-shop `total_num` above it is refused up front.
+    pub max_orders: u64,
+    /// Wall time for the whole listing, order details included.
+    pub max_duration_ms: u64,
+}
+
+impl Default for ListLimits {
+    fn default() -> Self {
+        ListLimits {
+            // 2,000 pages of 100: far above the 50,000 orders the window is built for.
+            max_pages: 2_000,
+            max_orders: 200_000,
+            max_duration_ms: 20 * 60 * 1000,
+        }
+    }
+}
+
+/// The most a label answer (`batchGetOrder`, `getOrder`: base64 label pages) may weigh.
+pub const LABEL_BODY_CAP_BYTES: usize = 8 * 1024 * 1024;
+/// The most any other answer may weigh.
+pub const DEFAULT_BODY_CAP_BYTES: usize = 2 * 1024 * 1024;
+
 /// Everything needed to build a [`WechatClient`].
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -46,6 +75,8 @@ pub struct ClientConfig {
     pub timeout_ms: u64,
     /// How many batch calls may run at once.
     pub max_concurrent_calls: usize,
+    /// Bounds on one order listing.
+    pub list_limits: ListLimits,
 }
 
 impl ClientConfig {
@@ -57,6 +88,7 @@ impl ClientConfig {
             retry: RetryConfig::default(),
             timeout_ms: 20_000,
             max_concurrent_calls: 4,
+            list_limits: ListLimits::default(),
         }
     }
 }
@@ -86,6 +118,20 @@ pub struct Endpoint {
     pub kind: CallKind,
 }
 
+impl Endpoint {
+    /// The most this endpoint's answer may weigh: label answers carry base64 pages (up to 100
+    /// in one `batchGetOrder`), every other answer is small JSON.
+    pub fn max_body_bytes(&self) -> usize {
+        if self.path == super::logistics::BATCH_GET_ORDER.path
+            || self.path == super::logistics::GET_ORDER.path
+        {
+            LABEL_BODY_CAP_BYTES
+        } else {
+            DEFAULT_BODY_CAP_BYTES
+        }
+    }
+}
+
 /// The typed WeChat client. Cheap to clone; clones share the token cache.
 #[derive(Clone)]
 pub struct WechatClient {
@@ -98,14 +144,18 @@ struct Inner {
     tokens: TokenCache,
     retry: RetryConfig,
     max_concurrent_calls: usize,
+    list_limits: ListLimits,
 }
 
 impl WechatClient {
-    /// Builds a client; fails only if the TLS stack cannot start.
+    /// Builds a client; fails only if the TLS stack cannot start. Redirects are never followed
+    /// (a 3xx is [`WechatError::Redirect`]), for the WeChat API and the token service alike:
+    /// both share this one HTTP client.
     pub fn new(config: ClientConfig) -> Result<Self, WechatError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.timeout_ms))
             .connect_timeout(Duration::from_millis(config.timeout_ms.min(5_000)))
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("waybill-desk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| transport_error("client", &e))?;
@@ -116,6 +166,7 @@ impl WechatClient {
                 tokens: TokenCache::new(config.tokens),
                 retry: config.retry,
                 max_concurrent_calls: config.max_concurrent_calls.max(1),
+                list_limits: config.list_limits,
             }),
         })
     }
@@ -133,6 +184,11 @@ impl WechatClient {
     /// How many batch calls may run at once.
     pub fn max_concurrent_calls(&self) -> usize {
         self.inner.max_concurrent_calls
+    }
+
+    /// Bounds on one order listing.
+    pub fn list_limits(&self) -> ListLimits {
+        self.inner.list_limits
     }
 
     /// Sends one request with the access_token, decodes the envelope and the body, and applies
@@ -200,7 +256,7 @@ impl WechatClient {
                 }
             }
         };
-        let bytes = send(request, endpoint.path).await?;
+        let bytes = send(request, endpoint.path, endpoint.max_body_bytes()).await?;
         decode(endpoint.path, &bytes)
     }
 }
@@ -221,26 +277,91 @@ pub(crate) fn join(base: &Url, path: &'static str) -> Result<Url, WechatError> {
     Ok(url)
 }
 
-/// Sends a request and returns the body of a 2xx answer.
+/// Sends a request and returns the body of a 2xx answer, read chunk by chunk and abandoned as
+/// soon as it grows past `max_body_bytes` (a declared `Content-Length` above it is refused
+/// before reading), so a huge or endless answer costs at most the cap. A 3xx is never
+/// followed: it becomes [`WechatError::Redirect`] naming the host it pointed to.
 pub(crate) async fn send(
     request: reqwest::RequestBuilder,
     endpoint: &'static str,
+    max_body_bytes: usize,
 ) -> Result<bytes::Bytes, WechatError> {
-    let response = request
+    let mut response = request
         .send()
         .await
         .map_err(|e| transport_error(endpoint, &e))?;
     let status = response.status();
+    if status.is_redirection() {
+        let host = redirect_host(&response);
+        tracing::warn!(endpoint, status = status.as_u16(), %host, "redirect refused");
+        return Err(WechatError::Redirect {
+            endpoint,
+            status: status.as_u16(),
+            host,
+        });
+    }
     if !status.is_success() {
         return Err(WechatError::Http {
             endpoint,
             status: status.as_u16(),
         });
     }
-    response
-        .bytes()
+    let too_large = || WechatError::Limit {
+        endpoint,
+        limit: LimitHit::BodyTooLarge {
+            cap_bytes: max_body_bytes,
+        },
+    };
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > max_body_bytes as u64) {
+        tracing::warn!(
+            endpoint,
+            declared,
+            max_body_bytes,
+            "answer too large; not read"
+        );
+        return Err(too_large());
+    }
+    let first_capacity = declared
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(16 * 1024)
+        .min(max_body_bytes);
+    let mut body = bytes::BytesMut::with_capacity(first_capacity);
+    while let Some(chunk) = response
+        .chunk()
         .await
-        .map_err(|e| transport_error(endpoint, &e))
+        .map_err(|e| transport_error(endpoint, &e))?
+    {
+        if body.len().saturating_add(chunk.len()) > max_body_bytes {
+            tracing::warn!(
+                endpoint,
+                max_body_bytes,
+                "answer grew past the cap; abandoned"
+            );
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Where a redirect pointed: the host and port only (a path or query could carry anything),
+/// cleaned of control characters.
+fn redirect_host(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|location| response.url().join(location).ok())
+        .and_then(|target| {
+            let host = target.host_str()?.to_string();
+            Some(match target.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .map(|h| sanitize::clean_text(&h))
+        .unwrap_or_else(|| "an unnamed host".to_string())
 }
 
 #[derive(Deserialize)]
@@ -251,16 +372,29 @@ struct Envelope {
     errmsg: String,
 }
 
-/// Decodes the `{errcode, errmsg}` envelope, then the body, naming the JSON path on failure.
+/// Decodes an answer in one place for every endpoint: the JSON is parsed, every string in it is
+/// cleaned of control characters ([`sanitize::clean_json`]), the `{errcode, errmsg}` envelope is
+/// read, ids are checked against their character set, and the body is decoded with the JSON
+/// path of any mismatch (`order.order_detail.product_infos[2].sku_cnt`) in the error and in
+/// the debug log. Nothing here sees the URL, so the access_token cannot leak into either.
 pub(crate) fn decode<T: DeserializeOwned>(
     endpoint: &'static str,
     bytes: &[u8],
 ) -> Result<T, WechatError> {
-    let envelope: Envelope = serde_json::from_slice(bytes).map_err(|e| WechatError::Decode {
-        endpoint,
-        path: "$".into(),
-        message: e.to_string(),
-    })?;
+    let failed = |path: String, message: String| {
+        tracing::debug!(endpoint, %path, %message, "WeChat answer does not match the API");
+        WechatError::Decode {
+            endpoint,
+            path,
+            message,
+        }
+    };
+    // serde_json stops at 128 levels of nesting, so neither parsing nor the walks below can
+    // exhaust the stack on `[[[[...`.
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| failed("$".into(), e.to_string()))?;
+    let bad_id = sanitize::clean_json(&mut value);
+    let envelope = Envelope::deserialize(&value).map_err(|e| failed("$".into(), e.to_string()))?;
     if envelope.errcode != 0 {
         return Err(WechatError::Api {
             endpoint,
@@ -268,12 +402,11 @@ pub(crate) fn decode<T: DeserializeOwned>(
             errmsg: envelope.errmsg,
         });
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| WechatError::Decode {
-        endpoint,
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-    })
+    if let Some(bad) = bad_id {
+        return Err(failed(bad.path, bad.reason));
+    }
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| failed(e.path().to_string(), e.inner().to_string()))
 }
 
 /// A transport error without its URL: reqwest puts the URL, query string and all, into its

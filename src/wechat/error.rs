@@ -41,6 +41,24 @@ pub enum WechatError {
         path: String,
         message: String,
     },
+    /// The server answered with a redirect. Redirects are never followed: one would carry the
+    /// AppSecret or a shipment to another host. `host` is where it pointed (no path or query).
+    #[error("WeChat {endpoint} answered HTTP {status} redirecting to {host}; redirects are not followed")]
+    Redirect {
+        endpoint: &'static str,
+        status: u16,
+        host: String,
+    },
+    /// An answer broke a bound this client keeps on what a server may send (body size, pages,
+    /// listing time); the call was stopped there.
+    #[error("WeChat {endpoint}: {limit}")]
+    Limit {
+        endpoint: &'static str,
+        limit: LimitHit,
+    },
+    /// A label's `print_html` could not be turned into HTML.
+    #[error("the label of order {order_id} is unusable: {reason}")]
+    Label { order_id: String, reason: String },
     /// A label's `print_html` could not be turned into HTML.
     #[error("the label of order {order_id} is unusable: {reason}")]
     Label { order_id: String, reason: String },
@@ -50,6 +68,26 @@ pub enum WechatError {
     /// No AppID/AppSecret (or token service) is configured.
     #[error("no WeChat credentials are configured")]
     NoCredentials,
+}
+
+/// Which bound a server's answer broke.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitHit {
+    /// The body grew past the cap while it was read; the rest was not read.
+    #[error("the answer is larger than {cap_bytes} bytes; it was not read further")]
+    BodyTooLarge { cap_bytes: usize },
+    /// `has_more` never ended.
+    #[error("the server kept saying there is more after {pages} pages; listing stopped")]
+    TooManyPages { pages: u32 },
+    /// A `next_key` came back that was already used, so the listing would go round in circles.
+    #[error("the server sent a next_key it had already sent (page {page}); listing stopped")]
+    RepeatedKey { page: u32 },
+    /// A total too large to be a real shop's order count for one listing.
+    #[error("the server claims {total} orders, more than the {max} one listing may hold")]
+    AbsurdTotal { total: u64, max: u64 },
+    /// The whole listing took longer than allowed.
+    #[error("the listing did not finish within {seconds} s ({pages} pages read)")]
+    TooSlow { seconds: u64, pages: u32 },
 }
 
 /// Why a request was refused before it was sent.
@@ -171,6 +209,13 @@ impl WechatError {
             WechatError::Api { errcode, .. } => *errcode == -1,
             WechatError::Http { status, .. } => *status >= 500,
             WechatError::Transport { .. } | WechatError::Decode { .. } => true,
+            // The server did answer, but not with a verdict this client reads; a failed token
+            // call means the write itself was never sent.
+            WechatError::Redirect { endpoint, .. }
+            | WechatError::Limit {
+                endpoint,
+                limit: LimitHit::BodyTooLarge { .. },
+            } => *endpoint != super::token::STABLE_TOKEN_PATH,
             _ => false,
         }
     }
@@ -203,10 +248,27 @@ impl WechatError {
             WechatError::Http { status, .. } => {
                 format!("The WeChat server had a problem (HTTP {status}). Try again in a moment")
             }
-            WechatError::Decode { .. } if zh => {
-                "微信返回的数据格式不对,无法读取。请稍后重试;一直出现请联系软件支持".into()
-            }
-            WechatError::Decode { .. } => "WeChat sent data this app cannot read. Try again later; if it keeps happening, contact software support".into(),
+            WechatError::Decode {
+                endpoint,
+                path,
+                message,
+            } if zh => format!(
+                "微信 {endpoint} 返回的数据格式不对,无法读取(位置 {path}:{message})。请稍后重试;一直出现请把这条信息发给软件支持"
+            ),
+            WechatError::Decode {
+                endpoint,
+                path,
+                message,
+            } => format!(
+                "WeChat {endpoint} sent data this app cannot read (at {path}: {message}). Try again later; if it keeps happening, send this message to software support"
+            ),
+            WechatError::Redirect { endpoint, host, .. } if zh => format!(
+                "微信 {endpoint} 的应答要求转到另一台服务器({host}),为保护密钥和发货数据没有跟随。请检查设置里的 API 地址或代理是否正确"
+            ),
+            WechatError::Redirect { endpoint, host, .. } => format!(
+                "WeChat {endpoint} answered with a redirect to another server ({host}); it was not followed, to keep the secret and shipments from going there. Check the API address or proxy in the settings"
+            ),
+            WechatError::Limit { endpoint, limit } => limit.explain(endpoint, lang),
             WechatError::Label { order_id, reason } if zh => {
                 format!("订单 {order_id} 的面单数据损坏({reason})。请重新获取面单")
             }
@@ -220,6 +282,47 @@ impl WechatError {
             WechatError::NoCredentials => {
                 "No WeChat AppID and AppSecret are set. Enter them in the settings, or use demo mode".into()
             }
+        }
+    }
+}
+
+impl LimitHit {
+    /// What to tell the person at the station about a bound an answer broke at `endpoint`.
+    pub fn explain(&self, endpoint: &str, lang: Lang) -> String {
+        let zh = lang == Lang::ZhCn;
+        match self {
+            LimitHit::BodyTooLarge { cap_bytes } if zh => format!(
+                "微信 {endpoint} 的应答超过 {} MB,已停止读取。请检查 API 地址或代理;一直出现请联系软件支持",
+                cap_bytes / (1024 * 1024)
+            ),
+            LimitHit::BodyTooLarge { cap_bytes } => format!(
+                "The answer of WeChat {endpoint} is larger than {} MB and was not read further. Check the API address or proxy; if it keeps happening, contact software support",
+                cap_bytes / (1024 * 1024)
+            ),
+            LimitHit::TooManyPages { pages } if zh => format!(
+                "读了 {pages} 页订单后服务器仍说还有更多,已停止。请缩短日期范围或按状态筛选后重试"
+            ),
+            LimitHit::TooManyPages { pages } => format!(
+                "The server kept saying there is more after {pages} pages of orders; listing stopped. Narrow the date range or filter by status and try again"
+            ),
+            LimitHit::RepeatedKey { page } if zh => format!(
+                "服务器在第 {page} 页返回了已经用过的翻页标记(next_key),继续会无限循环,已停止。请稍后重试;一直出现请联系软件支持"
+            ),
+            LimitHit::RepeatedKey { page } => format!(
+                "The server sent a page key (next_key) it had already sent, at page {page}; going on would loop forever, so listing stopped. Try again later; if it keeps happening, contact software support"
+            ),
+            LimitHit::AbsurdTotal { total, max } if zh => format!(
+                "服务器说有 {total} 个订单,超过一次最多列出的 {max} 个,已拒绝。请缩短日期范围或按状态筛选后重试"
+            ),
+            LimitHit::AbsurdTotal { total, max } => format!(
+                "The server claims {total} orders, more than the {max} one listing may hold; refused. Narrow the date range or filter by status and try again"
+            ),
+            LimitHit::TooSlow { seconds, pages } if zh => format!(
+                "列出订单超过 {seconds} 秒仍未完成(已读 {pages} 页),已停止。请缩短日期范围后重试"
+            ),
+            LimitHit::TooSlow { seconds, pages } => format!(
+                "Listing the orders did not finish within {seconds} s ({pages} pages read) and was stopped. Narrow the date range and try again"
+            ),
         }
     }
 }

@@ -88,12 +88,12 @@ pub fn lenient_u64_default<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Er
 }
 
 /// A courier company code from `getAllDelivery`, e.g. `SF`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct DeliveryId(pub String);
 
 /// A waybill (tracking) number.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct WaybillId(pub String);
 
