@@ -38,6 +38,9 @@ pub struct Settings {
     pub station: String,
     /// Who works at the station now, recorded with every action.
     pub operator: String,
+    /// Hand-set courier ids for shipping: logistics (`getAllDelivery`) id → the shop courier
+    /// list's id, e.g. `{"YUNDA": "YD"}`. Wins over the built-in table and name matching.
+    pub courier_map: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             print_then_ship: false,
             station: String::new(),
             operator: String::new(),
+            courier_map: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -130,6 +134,21 @@ mod tests {
         };
         s.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()).unwrap(), s);
+    }
+
+    #[test]
+    fn courier_map_is_read_from_the_file_and_old_files_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            r#"{"delivery_id": "YUNDA", "courier_map": {"YUNDA": "YD", "DB": "DBL"}}"#,
+        )
+        .unwrap();
+        let s = Settings::load(dir.path()).unwrap();
+        assert_eq!(s.courier_map.get("YUNDA").map(String::as_str), Some("YD"));
+        assert_eq!(s.courier_map.len(), 2);
+        std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"biz_id": "x"}"#).unwrap();
+        assert!(Settings::load(dir.path()).unwrap().courier_map.is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::wechat::delivery::WaybillRef;
+use crate::wechat::order::ParcelItem;
 use crate::wechat::shop::ShopKind;
 use crate::wechat::{Lang, OrderId};
 
@@ -81,13 +82,15 @@ pub enum PrintTypeArg {
 pub enum Command {
     /// Serve the sandbox (a local stand-in for WeChat) and print its URL.
     Sandbox {
+        /// Where to listen. An address other machines can reach (0.0.0.0, a LAN address)
+        /// exposes the unauthenticated fault endpoint, and is warned about.
         #[arg(long, default_value = "127.0.0.1:8765")]
         addr: SocketAddr,
-        /// Added to every call.
-        #[arg(long, default_value_t = 0)]
+        /// Added to every call (0 to 60000).
+        #[arg(long, default_value_t = 0, value_parser = crate::sandbox::limits::parse_latency_ms)]
         latency_ms: u64,
-        /// Sample orders to generate.
-        #[arg(long, default_value_t = 300)]
+        /// Sample orders to generate (0 to 100000).
+        #[arg(long, default_value_t = 300, value_parser = crate::sandbox::limits::parse_orders)]
         orders: usize,
     },
     /// List shop orders (default: to be shipped, last 30 days).
@@ -114,16 +117,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Ship an order with its waybill(s) (delivery/send).
+    /// Ship an order (or one parcel of it) with its waybill (delivery/send; mini shops:
+    /// product/delivery/send). Only what is left to ship goes out.
     Ship {
         order_id: OrderId,
-        /// DELIVERY_ID:WAYBILL_ID; repeat for several parcels.
-        #[arg(long = "waybill", required = true)]
+        /// DELIVERY_ID:WAYBILL_ID (the courier id the waybill was made with); repeat for several
+        /// parcels. Leave it out only for virtual goods (shipped whole, without logistics).
+        #[arg(long = "waybill")]
         waybills: Vec<WaybillRef>,
+        /// What goes in this parcel, PRODUCT_ID:SKU_ID:COUNT,... (default: everything left);
+        /// the rest stays to be shipped.
+        #[arg(long, value_delimiter = ',', value_name = "PRODUCT:SKU:COUNT")]
+        items: Vec<ParcelItem>,
+        /// National-subsidy SN code of the product (asked for by errcode 606060).
+        #[arg(long, value_name = "CODE")]
+        sn: Option<String>,
+        /// IMEI code(s) that go with the SN (at most two).
+        #[arg(long = "imei", value_name = "IMEI", requires = "sn")]
+        imeis: Vec<String>,
         #[arg(long)]
         json: bool,
     },
-    /// List the couriers (getAllDelivery).
+    /// List the couriers (getAllDelivery) with the shop courier list's id each ships under.
     Couriers {
         #[arg(long)]
         json: bool,
@@ -301,7 +316,7 @@ pub enum WaybillAction {
         #[arg(long)]
         json: bool,
     },
-    /// Cancel a waybill.
+    /// Cancel a waybill; the journal records it and it is never used again.
     Cancel {
         order_id: OrderId,
         #[arg(long)]
@@ -353,6 +368,36 @@ mod tests {
         assert_eq!(b.waybill_id.as_deref(), Some("SF100"));
         assert!("12".parse::<LabelArg>().is_err());
         assert!("x:SF".parse::<LabelArg>().is_err());
+    }
+
+    #[test]
+    fn ship_takes_items_sn_and_imeis() {
+        let cli = Cli::try_parse_from([
+            "waybill-desk",
+            "ship",
+            "12",
+            "--waybill",
+            "YUNDA:YD1",
+            "--items",
+            "1:10:2,3:30:1",
+            "--sn",
+            "SN9",
+            "--imei",
+            "860001",
+        ])
+        .unwrap();
+        let Some(Command::Ship {
+            items, sn, imeis, ..
+        }) = cli.command
+        else {
+            panic!("not ship");
+        };
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].count, 2);
+        assert_eq!(sn.as_deref(), Some("SN9"));
+        assert_eq!(imeis, vec!["860001".to_string()]);
+        assert!(Cli::try_parse_from(["waybill-desk", "ship", "12", "--items", "1:2"]).is_err());
+        assert!(Cli::try_parse_from(["waybill-desk", "ship", "12", "--imei", "1"]).is_err());
     }
 
     #[test]

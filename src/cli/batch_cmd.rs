@@ -11,6 +11,7 @@ use serde_json::json;
 use super::args::{BatchAction, JournalAction, PrintTypeArg};
 use super::Context;
 use crate::station::{BatchEvent, BatchReport, CancelToken, LabelBatchPlan, Station};
+use crate::store::waybills::CancelSource;
 use crate::store::{Actor, BatchId, BatchInfo, HistoryEntry, Journal};
 use crate::wechat::order::format_china_time;
 use crate::wechat::shop::OrderQuery;
@@ -29,7 +30,8 @@ pub(super) fn station(ctx: &Context) -> anyhow::Result<Station> {
         ctx.shop,
         journal,
         Actor::resolve(&ctx.settings.station, &ctx.settings.operator),
-    ))
+    )
+    .with_courier_overrides(ctx.settings.courier_map.clone()))
 }
 
 pub(super) async fn batch(ctx: &Context, action: BatchAction) -> anyhow::Result<ExitCode> {
@@ -218,6 +220,19 @@ async fn run(
     ctrl_c.abort();
     let _ = printer.await;
     let report = result?;
+    for skip in &report.skipped {
+        if json {
+            say(&json!({"order_id": skip.order_id.to_string(), "ok": true, "skipped": skip.reason.as_str(),
+                        "reason": skip.reason.explain(lang)})
+            .to_string())?;
+        } else {
+            say(&format!(
+                "skip  {}  {}",
+                skip.order_id,
+                skip.reason.explain(lang)
+            ))?;
+        }
+    }
     if let Some(dir) = out {
         write_batch_files(station.journal(), id, dir)?;
     }
@@ -267,6 +282,17 @@ fn print_event(event: &BatchEvent, json: bool, lang: Lang) -> std::io::Result<()
 
 fn summary(report: &BatchReport, lang: Lang) {
     let zh = lang == Lang::ZhCn;
+    // Orders that take no courier were left out: how many, and why.
+    for (reason, n) in report.skipped_by_reason() {
+        eprintln!(
+            "{}",
+            if zh {
+                format!("跳过 {n} 个订单:{}", reason.explain(lang))
+            } else {
+                format!("skipped {n} order(s): {}", reason.explain(lang))
+            }
+        );
+    }
     let left = report.total - report.done;
     if report.finished {
         eprintln!(
@@ -325,7 +351,26 @@ pub(super) fn journal(
                     say(&history_line(entry))?;
                 }
             }
-            if history.is_empty() && !json {
+            let cancels = journal.cancelled_waybills(order_id)?;
+            for c in &cancels {
+                if json {
+                    say(&json!({"cancelled_waybill": c}).to_string())?;
+                } else {
+                    say(&format!(
+                        "{}  cancel    {} {}  {}  ({}, {})",
+                        format_china_time(c.at_ms / 1000),
+                        c.delivery_id,
+                        c.waybill_id,
+                        match c.source {
+                            CancelSource::Cancelled => "cancelled here",
+                            CancelSource::SeenCancelled => "reported cancelled by WeChat",
+                        },
+                        c.station,
+                        c.operator
+                    ))?;
+                }
+            }
+            if history.is_empty() && cancels.is_empty() && !json {
                 eprintln!(
                     "{}",
                     if lang == Lang::ZhCn {
@@ -341,6 +386,14 @@ pub(super) fn journal(
             let Some(label) = journal.latest_label(order_id)? else {
                 anyhow::bail!("the journal has no label for order {order_id}; fetch it with `waybill-desk labels`");
             };
+            if label.waybill_status != 0
+                || journal.is_waybill_cancelled(&label.delivery_id, &label.waybill_id)?
+            {
+                anyhow::bail!(
+                    "the latest label of order {order_id} is for waybill {}, which was cancelled; get a new waybill (`waybill-desk waybill add`) and fetch its label",
+                    label.waybill_id
+                );
+            }
             std::fs::create_dir_all(&out)
                 .with_context(|| format!("cannot create {}", out.display()))?;
             let path = out.join(format!("{order_id}.html"));

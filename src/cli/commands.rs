@@ -9,11 +9,12 @@ use serde_json::json;
 use super::args::{Command, LabelArg, PrintTypeArg, WaybillAction};
 use super::Context;
 use crate::sandbox::{fake, Sandbox, SandboxConfig, DEMO_APPID, DEMO_SECRET};
-use crate::wechat::delivery::{ShipOutcome, WaybillRef};
-use crate::wechat::logistics::{AddOrderRequest, LabelRequest, WaybillParty};
-use crate::wechat::order::{format_china_time, Order};
+use crate::station::{ShipRequest, StationError, WaybillPlan};
+use crate::wechat::delivery::{ShipOutcome, SnInfo, WaybillRef};
+use crate::wechat::logistics::{LabelRequest, WaybillParty};
+use crate::wechat::order::{format_china_time, Order, ParcelItem};
 use crate::wechat::shop::OrderQuery;
-use crate::wechat::{DeliveryId, Lang, OrderId, PrintType, WaybillId};
+use crate::wechat::{DeliveryId, Lang, OrderId, PrintType, WaybillId, WechatError};
 
 /// Prints a line to stdout; a closed pipe (`| head`) ends the command instead of panicking.
 macro_rules! say {
@@ -41,8 +42,19 @@ pub(super) async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<
         Command::Ship {
             order_id,
             waybills,
+            items,
+            sn,
+            imeis,
             json,
-        } => ship(ctx, order_id, &waybills, json).await,
+        } => {
+            let ask = ShipAsk {
+                waybills,
+                items,
+                sn,
+                imeis,
+            };
+            ship(ctx, order_id, ask, json).await
+        }
         Command::Couriers { json } => couriers(ctx, json).await,
         Command::Waybill { action } => match action {
             WaybillAction::Add {
@@ -164,8 +176,31 @@ fn order_line(order: &Order, lang: Lang) -> String {
     } else {
         format!("  [{}]", order.customer_notes)
     };
+    // Orders that take no courier say so (the window greys them); parcels already out show.
+    let no_courier = order
+        .no_courier_reason()
+        .map(|r| format!("  ({})", r.explain(lang)))
+        .unwrap_or_default();
+    let parcels = if order.shipped_packages.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = order
+            .shipped_packages
+            .iter()
+            .map(|p| format!("{}:{}", p.delivery_id, p.waybill_id))
+            .collect();
+        format!(
+            "  {} {}",
+            if lang == Lang::ZhCn {
+                "已发包裹"
+            } else {
+                "parcels"
+            },
+            list.join(",")
+        )
+    };
     format!(
-        "{}  {}  {}  {} {}  {}{}  {}{}",
+        "{}  {}  {}  {} {}  {}{}  {}{}{}{}",
         order.id,
         format_china_time(order.created_unix),
         crate::wechat::error::status_label(order.status, lang),
@@ -174,7 +209,9 @@ fn order_line(order: &Order, lang: Lang) -> String {
         order.address.city_name,
         order.address.county_name,
         pieces,
-        notes
+        notes,
+        parcels,
+        no_courier
     )
 }
 
@@ -251,11 +288,7 @@ async fn labels(
 
 /// WeChat's errcode behind a station error, if any.
 fn station_errcode(e: &crate::station::StationError) -> Option<i64> {
-    match e {
-        crate::station::StationError::Wechat(w)
-        | crate::station::StationError::ShipOutcomeUnknown { error: w, .. } => w.errcode(),
-        _ => None,
-    }
+    e.errcode()
 }
 
 /// Writes a file so that a reader never sees half of it.
@@ -265,14 +298,40 @@ pub(super) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io:
     std::fs::rename(&tmp, path)
 }
 
+/// What `ship` was asked to send.
+struct ShipAsk {
+    waybills: Vec<WaybillRef>,
+    items: Vec<ParcelItem>,
+    sn: Option<String>,
+    imeis: Vec<String>,
+}
+
 async fn ship(
     ctx: &Context,
     order_id: OrderId,
-    waybills: &[WaybillRef],
+    ask: ShipAsk,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let station = super::batch_cmd::station(ctx)?;
-    let outcome = station.ship(order_id, waybills).await;
+    let sn = match &ask.sn {
+        Some(code) => Some(SnInfo::new(code, &ask.imeis).map_err(WechatError::Refused)?),
+        None => None,
+    };
+    let outcome = match ask.waybills.as_slice() {
+        [_, _, ..] if !ask.items.is_empty() || sn.is_some() => anyhow::bail!(
+            "--items and --sn describe one parcel: give one --waybill with them (ship the other parcels one by one)"
+        ),
+        [_, _, ..] => station.ship(order_id, &ask.waybills).await,
+        one_or_none => {
+            let request = ShipRequest {
+                order_id,
+                waybill: one_or_none.first().cloned(),
+                items: (!ask.items.is_empty()).then_some(ask.items.clone()),
+                sn,
+            };
+            station.ship_parcel(&request).await
+        }
+    };
     let zh = ctx.lang == Lang::ZhCn;
     let (code, line, value) = match &outcome {
         Ok(report) => {
@@ -288,17 +347,30 @@ async fn ship(
                     "shipped (answer was lost; confirmed by re-reading the order)"
                 }
             };
+            let rest = match (report.order_complete, zh) {
+                (true, _) => String::new(),
+                (false, true) => "(本包裹之外还有商品待发)".into(),
+                (false, false) => " (the rest of the order stays to be shipped)".into(),
+            };
+            let items: Vec<String> = report
+                .items
+                .iter()
+                .map(|i| format!("{}:{}:{}", i.product_id, i.sku_id, i.count))
+                .collect();
             (
                 ExitCode::SUCCESS,
-                format!("ok    {order_id}  {text}"),
+                format!("ok    {order_id}  {text}{rest}"),
                 json!({"order_id": order_id.to_string(), "ok": true, "outcome": report.outcome,
-                       "attempt_id": report.attempt_id, "from_journal": report.from_journal}),
+                       "attempt_id": report.attempt_id, "from_journal": report.from_journal,
+                       "items": items, "order_complete": report.order_complete}),
             )
         }
         Err(e) => (
             ExitCode::FAILURE,
             format!("FAIL  {order_id}  {}", e.explain(ctx.lang)),
-            json!({"order_id": order_id.to_string(), "ok": false, "errcode": station_errcode(e), "error": e.explain(ctx.lang)}),
+            json!({"order_id": order_id.to_string(), "ok": false, "errcode": station_errcode(e),
+                   "need_sn": matches!(e, StationError::SnRequired { .. }),
+                   "error": e.explain(ctx.lang)}),
         ),
     };
     if json {
@@ -310,11 +382,26 @@ async fn ship(
 }
 
 async fn couriers(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
-    for c in ctx.client.logistics().couriers().await? {
+    let station = super::batch_cmd::station(ctx)?;
+    let map = station.courier_map().await?;
+    for (c, m) in map.logistics().iter().zip(map.mappings()) {
         if json {
-            say!("{}", serde_json::to_string(&c)?);
+            let mut value = serde_json::to_value(c)?;
+            value["shop_delivery_id"] = json!(m.shop_id);
+            value["mapped_by"] = json!(m.by);
+            say!("{value}");
         } else {
-            say!("{}  {}", c.delivery_id, c.delivery_name);
+            let shop = match &m.shop_id {
+                Some(id) => format!("-> {id}"),
+                None if ctx.lang == Lang::ZhCn => {
+                    "-> (小店快递列表中没有,发货前请在设置 courier_map 里指定)".into()
+                }
+                None => {
+                    "-> (not in the shop's courier list; set it in courier_map before shipping)"
+                        .into()
+                }
+            };
+            say!("{}  {}  {shop}", c.delivery_id, c.delivery_name);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -350,18 +437,31 @@ async fn waybill_add(
     biz_id: String,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let sender = sender(ctx)?;
-    let order = ctx.client.shop(ctx.shop).get_order(order_id).await?;
-    let request = AddOrderRequest::for_shop_order(&order, sender, DeliveryId(delivery_id), biz_id);
-    let answer = ctx.client.logistics().add_order(&request).await?;
+    let station = super::batch_cmd::station(ctx)?;
+    let plan = WaybillPlan {
+        delivery_id: DeliveryId(delivery_id),
+        biz_id,
+        sender: sender(ctx)?,
+    };
+    let made = match station.new_waybill(order_id, &plan).await {
+        Ok(made) => made,
+        Err(e) => {
+            say!("FAIL  {order_id}  {}", e.explain(ctx.lang));
+            return Ok(ExitCode::FAILURE);
+        }
+    };
     if json {
-        say!("{}", serde_json::to_string(&answer)?);
+        say!(
+            "{}",
+            json!({"order_id": order_id.to_string(), "delivery_id": made.delivery_id,
+                   "waybill_id": made.waybill_id})
+        );
     } else {
         say!(
             "ok    {}  {}:{}",
-            answer.order_id,
-            request.delivery_id,
-            answer.waybill_id
+            order_id,
+            made.delivery_id,
+            made.waybill_id
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -373,17 +473,23 @@ async fn waybill_cancel(
     delivery_id: String,
     waybill_id: String,
 ) -> anyhow::Result<ExitCode> {
-    let order = ctx.client.shop(ctx.shop).get_order(order_id).await?;
-    ctx.client
-        .logistics()
-        .cancel_order(
-            &order_id.logistics_id(),
-            &order.openid,
-            &DeliveryId(delivery_id),
-            &WaybillId(waybill_id.clone()),
-        )
-        .await?;
-    say!("ok    {order_id}  {waybill_id} cancelled");
+    let station = super::batch_cmd::station(ctx)?;
+    let waybill = WaybillRef {
+        delivery_id: DeliveryId(delivery_id),
+        waybill_id: WaybillId(waybill_id.clone()),
+    };
+    if let Err(e) = station.cancel_waybill(order_id, &waybill).await {
+        say!("FAIL  {order_id}  {}", e.explain(ctx.lang));
+        return Ok(ExitCode::FAILURE);
+    }
+    say!(
+        "ok    {order_id}  {waybill_id} {}",
+        if ctx.lang == Lang::ZhCn {
+            "已取消(已记入日志,不会再用)"
+        } else {
+            "cancelled (recorded in the journal; never used again)"
+        }
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -402,20 +508,22 @@ async fn contact(
         say!("{}", serde_json::to_string(&c)?);
     } else {
         let zh = ctx.lang == Lang::ZhCn;
-        say!(
-            "{}  {} {} {}",
-            if zh { "寄件人" } else { "sender  " },
-            c.sender.name,
-            c.sender.mobile,
-            c.sender.address
-        );
-        say!(
-            "{}  {} {} {}",
-            if zh { "收件人" } else { "receiver" },
-            c.receiver.name,
-            c.receiver.mobile,
-            c.receiver.address
-        );
+        for (label, party) in [
+            (if zh { "寄件人" } else { "sender  " }, &c.sender),
+            (if zh { "收件人" } else { "receiver" }, &c.receiver),
+        ] {
+            // getContact gives a landline (tel) and a mobile; both are shown when present.
+            let phones: Vec<&str> = [party.mobile.as_str(), party.tel.as_str()]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect();
+            say!(
+                "{label}  {} {} {}",
+                party.name,
+                phones.join(" / "),
+                party.address
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

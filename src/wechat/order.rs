@@ -675,4 +675,150 @@ mod tests {
         };
         assert_eq!(p.shippable_cnt(), 2);
     }
+
+    /// Seed 002's own example (mini shop `product/order/get`), as the fixture holds it.
+    fn seed_002_order() -> Order {
+        let text = include_str!("../../tests/fixtures/seed002_order_get_response.json");
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let wire: WireOrder = serde_json::from_value(v["order"].clone()).unwrap();
+        wire.into()
+    }
+
+    #[test]
+    fn seed_002_parcels_addresses_and_delivery_fields_are_kept() {
+        let o = seed_002_order();
+        assert_eq!(o.shipped_packages.len(), 1);
+        let p = &o.shipped_packages[0];
+        assert_eq!(
+            (p.delivery_id.as_str(), p.waybill_id.as_str()),
+            ("STO", "134654612313")
+        );
+        // The example sends delivery_time as a string; the table says number.
+        assert_eq!(p.delivery_time, 1_620_738_080);
+        assert_eq!(
+            p.products,
+            vec![ParcelItem {
+                product_id: 234245,
+                sku_id: 23424,
+                count: 1
+            }]
+        );
+        assert_eq!(o.address.national_code, "234234");
+        assert_eq!(o.deliver_type, "DELIVERY_TYPE_OPTIONAL_EXPRESS");
+        assert_eq!(o.shipping_method, "ShippingMethod_Express");
+        assert_eq!(o.order_type, 0);
+        assert_eq!(o.no_courier_reason(), None);
+        // 10 ordered, none finished in after-sales, 1 in the earlier parcel.
+        assert_eq!(o.remaining_items()[0].count, 9);
+    }
+
+    #[test]
+    fn house_number_is_part_of_the_street_line() {
+        let a = Address {
+            province_name: "广东省".into(),
+            city_name: "广州市".into(),
+            county_name: "海珠区".into(),
+            detail_info: "大塘路1号".into(),
+            house_number: "3栋502".into(),
+            ..Address::default()
+        };
+        assert_eq!(a.street(), "大塘路1号 3栋502");
+        assert_eq!(a.one_line(), "广东省广州市海珠区大塘路1号 3栋502");
+        let same = Address {
+            detail_info: "大塘路1号3栋502".into(),
+            house_number: "3栋502".into(),
+            ..Address::default()
+        };
+        assert_eq!(same.street(), "大塘路1号3栋502", "not written twice");
+    }
+
+    #[test]
+    fn wechat_shop_shapes_parse_virtual_and_address_change() {
+        let wire: WireOrder = serde_json::from_value(serde_json::json!({
+            "order_id": "3705115058471208928", "status": 20, "create_time": 1_700_000_000,
+            "order_detail": {
+                "product_infos": [{"product_id": "1", "sku_id": "2", "sku_cnt": 1}],
+                "delivery_info": {
+                    "deliver_method": 1,
+                    "address_info": {"user_name": "a", "house_number": "101"},
+                    "address_under_review": {"user_name": "a", "detail_info": "new"},
+                    "delivery_product_info": [{"waybill_id": "W", "delivery_id": "YD",
+                        "deliver_type": 1, "delivery_time": 1_700_000_100,
+                        "product_infos": [{"product_id": "1", "sku_id": "2", "product_cnt": 1}]}]
+                }
+            }
+        }))
+        .unwrap();
+        let o: Order = wire.into();
+        assert!(o.is_virtual());
+        assert_eq!(o.no_courier_reason(), Some(NoCourier::Virtual));
+        assert!(o.address_change_pending);
+        assert_eq!(o.address.house_number, "101");
+        assert_eq!(o.shipped_packages[0].products[0].count, 1);
+        assert!(o.remaining_items().is_empty());
+        assert!(o.has_parcel_with_waybill("W"));
+    }
+
+    #[test]
+    fn no_courier_reasons_from_each_field() {
+        let base = Order::default();
+        for (o, r) in [
+            (
+                Order {
+                    order_type: 1,
+                    ..base.clone()
+                },
+                NoCourier::SelfPickup,
+            ),
+            (
+                Order {
+                    order_type: 5,
+                    ..base.clone()
+                },
+                NoCourier::SameCity,
+            ),
+            (
+                Order {
+                    order_type: 99,
+                    ..base.clone()
+                },
+                NoCourier::CannotShip,
+            ),
+            (
+                Order {
+                    shipping_method: "ShippingMethod_Pickup".into(),
+                    ..base.clone()
+                },
+                NoCourier::SelfPickup,
+            ),
+            (
+                Order {
+                    deliver_type: DELIVERY_TYPE_NO_EXPRESS.into(),
+                    ..base.clone()
+                },
+                NoCourier::NoExpress,
+            ),
+            (
+                Order {
+                    deliver_method: 1,
+                    ..base.clone()
+                },
+                NoCourier::Virtual,
+            ),
+        ] {
+            assert_eq!(o.no_courier_reason(), Some(r));
+            assert_eq!(NoCourier::parse(r.as_str()), Some(r));
+            assert!(!r.explain(crate::wechat::Lang::ZhCn).is_empty());
+        }
+        assert_eq!(base.no_courier_reason(), None);
+    }
+
+    #[test]
+    fn parcel_item_parses() {
+        let i: ParcelItem = "234245:23424:2".parse().unwrap();
+        assert_eq!((i.product_id, i.sku_id, i.count), (234245, 23424, 2));
+        assert!("1:2".parse::<ParcelItem>().is_err());
+        assert!("1:2:0".parse::<ParcelItem>().is_err());
+        assert!("a:2:1".parse::<ParcelItem>().is_err());
+    }
 }
