@@ -5,6 +5,8 @@
 pub mod fake;
 pub mod faults;
 pub mod label;
+pub mod limits;
+mod listener;
 pub mod model;
 mod server;
 pub mod world;
@@ -24,11 +26,11 @@ pub const DEMO_SECRET: &str = "sandbox-demo-secret";
 /// How to start a sandbox.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
-    /// Generated orders.
+    /// Generated orders (at most [`limits::MAX_ORDERS`]).
     pub orders: usize,
     /// Seed of the generated data.
     pub seed: u64,
-    /// Added to every call.
+    /// Added to every call (at most [`limits::MAX_LATENCY_MS`]).
     pub latency_ms: u64,
     pub appid: String,
     pub secret: String,
@@ -47,8 +49,11 @@ impl Default for SandboxConfig {
 }
 
 impl Sandbox {
-    /// Starts a sandbox on `addr` (use port 0 for any free port).
+    /// Starts a sandbox on `addr` (use port 0 for any free port). A configuration beyond the
+    /// bounds in [`limits`] is an `InvalidInput` error.
     pub async fn start(addr: SocketAddr, config: SandboxConfig) -> std::io::Result<Sandbox> {
+        limits::check_config(config.orders, config.latency_ms)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let now = chrono::Utc::now().timestamp();
         let orders = fake::generate_orders(config.orders, config.seed, now);
         let world = world::World::new(orders, config.appid, config.secret, config.seed);

@@ -6,16 +6,18 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{Query, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use futures::StreamExt as _;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use url::Url;
 
 use super::faults::{Fault, Faults};
+use super::limits;
 use super::world::{OrderEvent, Stats, World};
 
 /// Shared between the server task and the [`Sandbox`] handle.
@@ -49,18 +51,16 @@ impl Sandbox {
     pub(crate) async fn serve(addr: SocketAddr, shared: Arc<Shared>) -> std::io::Result<Sandbox> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
+        if let Some(warning) = super::limits::exposure_warning(local) {
+            // Loudly: on the terminal whatever the log level, and in the log.
+            eprintln!("{warning}");
+            tracing::warn!(addr = %local, "the sandbox is reachable from other machines and its control endpoints have no authentication");
+        }
         let url = Url::parse(&format!("http://{local}/"))
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         let app = Router::new().fallback(dispatch).with_state(shared.clone());
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let server = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
-            if let Err(e) = server.await {
-                tracing::error!(error = %e, "sandbox server stopped");
-            }
-        });
+        let task = tokio::spawn(super::listener::serve(listener, app, rx));
         Ok(Sandbox {
             url,
             shared,
@@ -151,22 +151,82 @@ fn envelope(result: Result<Value, (i64, String)>) -> Response {
 }
 
 /// Like a real server, a request that has arrived is carried out even if the client hangs up
-/// (a client timeout does not undo a call), so each one runs as its own task.
+/// (a client timeout does not undo a call), so each one runs as its own task. The body is read
+/// first, within [`limits::BODY_READ_TIMEOUT`] and its size limit; the answer must be ready
+/// within [`limits::REQUEST_DEADLINE`].
 async fn dispatch(
     State(shared): State<Arc<Shared>>,
     method: Method,
     uri: Uri,
     Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let limit = if uri.path().starts_with("/sandbox/") {
+        limits::MAX_CONTROL_BODY_BYTES
+    } else {
+        limits::MAX_API_BODY_BYTES
+    };
+    let body = match read_body(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
+    };
     let task = tokio::spawn(handle(shared, method, uri, query, body));
-    match task.await {
-        Ok(response) => response,
-        Err(e) => (
+    match tokio::time::timeout(limits::REQUEST_DEADLINE, task).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("sandbox handler failed: {e}"),
         )
             .into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "sandbox: the request took longer than its deadline",
+        )
+            .into_response(),
+    }
+}
+
+/// The whole body, or the answer that refuses it: 413 past `limit` (told by Content-Length
+/// before anything is read, or counted while reading), 408 when it does not arrive in time.
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, Response> {
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("sandbox: request bodies here are limited to {limit} bytes"),
+        )
+            .into_response()
+    };
+    if body.size_hint().lower() > limit as u64 {
+        return Err(too_large());
+    }
+    let read = async {
+        let mut stream = body.into_data_stream();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("sandbox: the request body could not be read: {e}"),
+                )
+                    .into_response()
+            })?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(bytes))
+    };
+    match tokio::time::timeout(limits::BODY_READ_TIMEOUT, read).await {
+        Ok(result) => result,
+        Err(_) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "sandbox: the request body did not arrive within {} s",
+                limits::BODY_READ_TIMEOUT.as_secs()
+            ),
+        )
+            .into_response()),
     }
 }
 
@@ -289,10 +349,17 @@ fn control(shared: &Shared, method: &Method, rest: &str, body: &[u8]) -> Respons
         (&Method::GET, "stats") => axum::Json(shared.world().stats.clone()).into_response(),
         (&Method::GET, "faults") => axum::Json(shared.faults().clone()).into_response(),
         (&Method::POST, "faults") => match serde_json::from_slice::<Faults>(body) {
-            Ok(f) => {
-                *shared.faults() = f;
-                StatusCode::NO_CONTENT.into_response()
-            }
+            Ok(f) => match limits::validate_faults(&f) {
+                Ok(()) => {
+                    *shared.faults() = f;
+                    StatusCode::NO_CONTENT.into_response()
+                }
+                Err(e) => (
+                    StatusCode::BAD_REQUEST,
+                    format!("faults JSON: {e}; the faults in force were not changed"),
+                )
+                    .into_response(),
+            },
             Err(e) => (StatusCode::BAD_REQUEST, format!("faults JSON: {e}")).into_response(),
         },
         (&Method::GET, "token-service") => {
