@@ -5,7 +5,9 @@
 use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use super::records::{insert_label, parse_order_id, parse_print_type, print_type_str};
+use super::records::{
+    check_label_size, insert_label, parse_order_id, parse_print_type, print_type_str,
+};
 use super::{now_ms, Actor, Journal, JournalError};
 use crate::wechat::logistics::Label;
 use crate::wechat::{DeliveryId, OrderId, PrintType, WaybillId};
@@ -348,6 +350,9 @@ impl Journal {
         id: BatchId,
         labels: &[(OrderId, &Label)],
     ) -> Result<Vec<Option<i64>>, JournalError> {
+        for (order_id, label) in labels {
+            check_label_size(*order_id, label)?;
+        }
         self.write(|tx| {
             let mut out = Vec::with_capacity(labels.len());
             for (order_id, label) in labels {

@@ -14,10 +14,12 @@ mod schema;
 pub mod waybills;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::wechat::{Lang, OrderId};
 
 pub use batches::{BatchId, BatchInfo, BatchItem, BatchState, ItemStage, NewBatch, NewBatchItem};
 pub use records::{
@@ -93,6 +95,10 @@ pub enum JournalError {
     /// The file is not a journal of this app.
     #[error("{path} is not a waybill-desk journal ({detail}). Move it out of the way; it was not changed")]
     NotAJournal { path: PathBuf, detail: String },
+    /// The file is an SQLite database whose pages are damaged (SQLITE_CORRUPT, or SQLITE_NOTADB
+    /// on a file that starts like SQLite). From then on this handle does not touch the file.
+    #[error("the journal {path} is damaged ({detail}); waybill-desk will not write to it. {}", damaged_advice(.path, Lang::En))]
+    Damaged { path: PathBuf, detail: String },
     /// Written by a newer version of the app.
     #[error("the journal {path} was written by a newer waybill-desk (schema {found}; this one knows up to {known}). Update waybill-desk; the journal was not changed")]
     TooNew {
@@ -115,12 +121,68 @@ pub enum JournalError {
     /// A stored value does not decode (a bug or a hand-edited file).
     #[error("the journal {path} holds a record this version cannot read: {detail}")]
     BadRecord { path: PathBuf, detail: String },
-    /// Any other SQLite failure.
-    #[error("journal {path}: {source}")]
+    /// A label page too big to keep (the client refuses such pages before they get here).
+    #[error("the label page of order {order_id} is {} ({size_bytes} bytes), over the {} a label can be; it was not recorded. Fetch the label again", crate::wechat::label::format_size(*.size_bytes), crate::wechat::label::format_size(crate::wechat::label::MAX_LABEL_HTML_BYTES as u64))]
+    LabelTooLarge { order_id: OrderId, size_bytes: u64 },
+    /// Any other SQLite failure. (The SQLite error is part of the message, not a `source`, so
+    /// that a chain printed with `{:#}` says it once.)
+    #[error("journal {path}: {error}")]
     Sqlite {
         path: PathBuf,
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
+}
+
+impl JournalError {
+    /// The message in the user's language: what happened, where, and what to do.
+    pub fn explain(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (JournalError::Damaged { path, detail }, Lang::ZhCn) => format!(
+                "记录本(日志数据库){} 已损坏({detail}),本软件不会再往里写入。{}",
+                path.display(),
+                damaged_advice(path, lang)
+            ),
+            (JournalError::ReadOnly { path }, Lang::ZhCn) => format!(
+                "记录本 {} 无法写入:数据目录只读或不属于当前用户。请让它可写(或用 --data-dir / WAYBILL_DESK_DATA_DIR 换一个目录);没有改动任何内容",
+                path.display()
+            ),
+            (JournalError::DiskFull { path, .. }, Lang::ZhCn) => format!(
+                "存放记录本 {} 的磁盘已满。请清理出空间后重试;没有丢失数据,最后一步没有记下,会重做",
+                path.display()
+            ),
+            (JournalError::Busy { path }, Lang::ZhCn) => format!(
+                "记录本 {} 正被另一个 waybill-desk 占用写入,请稍后重试",
+                path.display()
+            ),
+            (JournalError::LabelTooLarge { order_id, size_bytes }, Lang::ZhCn) => format!(
+                "订单 {order_id} 的面单页面有 {},超过面单的上限 {},没有记入记录本。请重新获取面单",
+                crate::wechat::label::format_size(*size_bytes),
+                crate::wechat::label::format_size(crate::wechat::label::MAX_LABEL_HTML_BYTES as u64)
+            ),
+            (other, Lang::ZhCn) => format!("记录本(日志数据库)出错:{other}"),
+            (other, Lang::En) => other.to_string(),
+        }
+    }
+
+    /// True when the journal file itself is damaged (nothing more will be written to it).
+    pub fn is_damaged(&self) -> bool {
+        matches!(self, JournalError::Damaged { .. })
+    }
+}
+
+/// What to do with a damaged journal: move it aside (the app then starts a new one) and
+/// salvage what it holds with `sqlite3 .recover`, or restore a backup.
+fn damaged_advice(path: &Path, lang: Lang) -> String {
+    let aside = format!("{}.damaged", path.display());
+    let file = path.display();
+    match lang {
+        Lang::ZhCn => format!(
+            "请先退出 waybill-desk,把它连同 -wal、-shm 文件移到一边(例如 `mv {file} {aside}`),再启动时会新建一个空记录本;要找回其中的记录,运行 `sqlite3 {aside} .recover > journal-recovered.sql`,或者恢复备份"
+        ),
+        Lang::En => format!(
+            "Quit waybill-desk, move it aside together with its -wal and -shm files (e.g. `mv {file} {aside}`); the app then starts a new, empty journal. To salvage its records run `sqlite3 {aside} .recover > journal-recovered.sql`, or restore a backup"
+        ),
+    }
 }
 
 /// The journal of one data directory.
@@ -128,6 +190,10 @@ pub enum JournalError {
 pub struct Journal {
     conn: Arc<Mutex<Connection>>,
     path: Arc<PathBuf>,
+    /// Set once the file is found damaged: from then on every call answers
+    /// [`JournalError::Damaged`] without touching the file (writing into a damaged database can
+    /// spread the damage).
+    damaged: Arc<OnceLock<String>>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -235,6 +301,7 @@ impl Journal {
         Ok(Journal {
             conn: Arc::new(Mutex::new(conn)),
             path: Arc::new(path.to_path_buf()),
+            damaged: Arc::new(OnceLock::new()),
         })
     }
 
@@ -253,6 +320,7 @@ impl Journal {
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, JournalError> {
+        self.refuse_if_damaged()?;
         let conn = self.lock();
         f(&conn).map_err(|e| self.error(e))
     }
@@ -262,6 +330,7 @@ impl Journal {
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, JournalError> {
+        self.refuse_if_damaged()?;
         let mut conn = self.lock();
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -271,8 +340,47 @@ impl Journal {
         Ok(value)
     }
 
+    /// Checks every page of the file (`PRAGMA integrity_check`): `Ok(())` when it is sound,
+    /// [`JournalError::Damaged`] naming the first problems otherwise. Reads the whole file.
+    pub fn check(&self) -> Result<(), JournalError> {
+        let problems: Vec<String> = self.read(|c| {
+            let mut stmt = c.prepare("PRAGMA integrity_check(20)")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect()
+        })?;
+        if problems.len() == 1 && problems[0] == "ok" {
+            return Ok(());
+        }
+        let detail = format!("integrity check: {}", problems.join("; "));
+        Err(self.mark_damaged(detail))
+    }
+
     pub(crate) fn error(&self, e: rusqlite::Error) -> JournalError {
-        map_error(&self.path, e)
+        match map_error(&self.path, e) {
+            JournalError::Damaged { detail, .. } => self.mark_damaged(detail),
+            other => other,
+        }
+    }
+
+    fn mark_damaged(&self, detail: String) -> JournalError {
+        // Not logged here: the error goes back to the caller, which reports it once.
+        if self.damaged.set(detail.clone()).is_ok() {
+            tracing::debug!(path = %self.path.display(), %detail, "journal marked damaged");
+        }
+        JournalError::Damaged {
+            path: self.path.to_path_buf(),
+            detail: self.damaged.get().cloned().unwrap_or(detail),
+        }
+    }
+
+    fn refuse_if_damaged(&self) -> Result<(), JournalError> {
+        match self.damaged.get() {
+            Some(detail) => Err(JournalError::Damaged {
+                path: self.path.to_path_buf(),
+                detail: detail.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn bad_record(&self, detail: impl Into<String>) -> JournalError {
@@ -323,18 +431,48 @@ fn map_error(path: &Path, e: rusqlite::Error) -> JournalError {
         Some(ErrorCode::CannotOpen) if !dir_is_writable(&path) => JournalError::ReadOnly { path },
         Some(ErrorCode::DiskFull) => JournalError::DiskFull {
             path,
-            detail: e.to_string(),
+            detail: sqlite_detail(&e),
         },
         // EFBIG (a size limit) and failing disks arrive as a plain I/O error.
         Some(ErrorCode::SystemIoFailure) => JournalError::WriteFailed {
             path,
-            detail: e.to_string(),
+            detail: sqlite_detail(&e),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => JournalError::Damaged {
+            detail: sqlite_detail(&e),
+            path,
+        },
+        // SQLITE_NOTADB: a journal whose first page is damaged still starts with SQLite's
+        // magic string; anything else is some other file.
+        Some(ErrorCode::NotADatabase) if starts_like_sqlite(&path) => JournalError::Damaged {
+            detail: sqlite_detail(&e),
+            path,
         },
         Some(ErrorCode::NotADatabase) => JournalError::NotAJournal {
             path,
             detail: "it is not an SQLite database".into(),
         },
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => JournalError::Busy { path },
-        _ => JournalError::Sqlite { path, source: e },
+        _ => JournalError::Sqlite { path, error: e },
     }
+}
+
+/// SQLite's own words for an error, once (rusqlite's Display repeats the code's text before
+/// SQLite's message, which for most errors is that same text).
+fn sqlite_detail(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        rusqlite::Error::SqliteFailure(code, None) => code.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether the file starts with the 16-byte SQLite header string (reads 16 bytes only).
+fn starts_like_sqlite(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head == b"SQLite format 3\0"
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::batches::BatchId;
 use super::{now_ms, Actor, Journal, JournalError};
 use crate::wechat::delivery::WaybillRef;
+use crate::wechat::label::MAX_LABEL_HTML_BYTES;
 use crate::wechat::logistics::Label;
 use crate::wechat::types::KeyValue;
 use crate::wechat::{DeliveryId, OrderId, PrintType, WaybillId};
@@ -248,6 +249,18 @@ pub(crate) fn insert_label(
     Ok(tx.last_insert_rowid())
 }
 
+/// A label page bigger than any real label is not stored: the client refuses such pages
+/// already; this keeps a page from another path (or a future bug) from bloating the journal.
+pub(crate) fn check_label_size(order_id: OrderId, label: &Label) -> Result<(), JournalError> {
+    if label.html.len() > MAX_LABEL_HTML_BYTES {
+        return Err(JournalError::LabelTooLarge {
+            order_id,
+            size_bytes: label.html.len() as u64,
+        });
+    }
+    Ok(())
+}
+
 const LABEL_COLUMNS: &str = "id, order_id, delivery_id, waybill_id, print_type, html, waybill_data,
     waybill_status, batch_id, fetched_at_ms, station, operator";
 
@@ -301,6 +314,7 @@ impl Journal {
         order_id: OrderId,
         label: &Label,
     ) -> Result<i64, JournalError> {
+        check_label_size(order_id, label)?;
         self.write(|tx| insert_label(tx, actor, order_id, label, None))
     }
 

@@ -59,9 +59,13 @@ pub enum WechatError {
     /// A label's `print_html` could not be turned into HTML.
     #[error("the label of order {order_id} is unusable: {reason}")]
     Label { order_id: String, reason: String },
-    /// A label's `print_html` could not be turned into HTML.
-    #[error("the label of order {order_id} is unusable: {reason}")]
-    Label { order_id: String, reason: String },
+    /// A label page bigger than any real label: refused before it was decoded or stored.
+    #[error("the courier sent a label page of {} for order {order_id}; labels are under {}, so it was not stored", super::label::format_size(*.size_bytes), super::label::format_size(*.limit_bytes))]
+    LabelTooLarge {
+        order_id: String,
+        size_bytes: u64,
+        limit_bytes: u64,
+    },
     /// The request was refused before calling WeChat because it cannot succeed.
     #[error("{0}")]
     Refused(Refusal),
@@ -274,6 +278,14 @@ impl WechatError {
             }
             WechatError::Label { order_id, reason } => {
                 format!("The label of order {order_id} is damaged ({reason}). Fetch the label again")
+            }
+            WechatError::LabelTooLarge { order_id, size_bytes, limit_bytes } => {
+                let (size, limit) = (super::label::format_size(*size_bytes), super::label::format_size(*limit_bytes));
+                if zh {
+                    format!("快递公司发来的订单 {order_id} 的面单页面有 {size},而面单都在 {limit} 以内,所以没有保存也没有打印。请重新获取面单;如果仍然这样,请联系快递公司核对这个运单,不要打印它")
+                } else {
+                    format!("The courier sent a label page of {size} for order {order_id}; labels are under {limit}, so it was not stored or printed. Fetch the label again; if it happens again, ask the courier to check this waybill instead of printing it")
+                }
             }
             WechatError::Refused(r) => r.explain(lang),
             WechatError::NoCredentials if zh => {

@@ -10,11 +10,24 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// The largest label page accepted, decoded (2 MiB). A courier's thermal label page with its
+/// embedded logos and barcodes is tens of kilobytes (the sandbox's pages are 5–20 KB); 2 MiB
+/// leaves room for pages with large embedded images while a page of many megabytes (which
+/// would be stored whole in the journal and rendered by WebKit) is refused.
+pub const MAX_LABEL_HTML_BYTES: usize = 2 * 1024 * 1024;
+
 /// Why a `print_html` value is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LabelDecodeError {
     #[error("print_html is empty")]
     Empty,
+    /// The page is bigger than [`MAX_LABEL_HTML_BYTES`]; found out before decoding it.
+    #[error(
+        "print_html is a page of {} ({size_bytes} bytes); label pages are under {}",
+        format_size(*.size_bytes),
+        format_size(*.limit_bytes)
+    )]
+    TooLarge { size_bytes: u64, limit_bytes: u64 },
     #[error("print_html is not valid base64 ({0})")]
     Base64(String),
     #[error("print_html does not decode to UTF-8 text")]
@@ -24,8 +37,25 @@ pub enum LabelDecodeError {
 }
 
 /// Decodes `print_html`. Line breaks and spaces inside the base64 (MIME-style wrapping) are
-/// ignored; the result must be UTF-8 text that looks like HTML.
+/// ignored; the result must be UTF-8 text that looks like HTML, at most
+/// [`MAX_LABEL_HTML_BYTES`] long. The size is checked from the base64 length before anything
+/// is copied or decoded.
 pub fn decode_print_html(print_html: &str) -> Result<String, LabelDecodeError> {
+    decode_print_html_limited(print_html, MAX_LABEL_HTML_BYTES)
+}
+
+/// [`decode_print_html`] with another size limit (bytes of decoded HTML).
+pub fn decode_print_html_limited(
+    print_html: &str,
+    limit_bytes: usize,
+) -> Result<String, LabelDecodeError> {
+    let size_bytes = decoded_len(print_html);
+    if size_bytes > limit_bytes as u64 {
+        return Err(LabelDecodeError::TooLarge {
+            size_bytes,
+            limit_bytes: limit_bytes as u64,
+        });
+    }
     let compact: String = print_html
         .chars()
         .filter(|c| !c.is_ascii_whitespace())
@@ -47,6 +77,30 @@ pub fn decode_print_html(print_html: &str) -> Result<String, LabelDecodeError> {
         return Err(LabelDecodeError::NotHtml);
     }
     Ok(html)
+}
+
+/// How many bytes `print_html` decodes to (at most; padding is not subtracted), counted
+/// without allocating.
+fn decoded_len(print_html: &str) -> u64 {
+    let significant = print_html
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
+        .count() as u64;
+    significant / 4 * 3 + (significant % 4 * 3) / 4
+}
+
+/// A size for people: "50.0 MB", "2 MB", "812 KB".
+pub fn format_size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB {
+        if bytes % MIB == 0 {
+            format!("{} MB", bytes / MIB)
+        } else {
+            format!("{:.1} MB", bytes as f64 / MIB as f64)
+        }
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
 }
 
 /// Encodes HTML the way WeChat sends it (padded standard base64).
@@ -98,6 +152,52 @@ mod tests {
             let html = format!("<html>{}{}</html>", "a".repeat(pad), "收件人".repeat(300));
             assert_eq!(decode_print_html(&encode_print_html(&html)).unwrap(), html);
         }
+    }
+
+    #[test]
+    fn a_page_over_the_limit_is_refused_with_its_size() {
+        let html = format!("<html><body>{}</body></html>", "x".repeat(3 * 1024 * 1024));
+        let err = decode_print_html(&encode_print_html(&html)).unwrap_err();
+        assert_eq!(
+            err,
+            LabelDecodeError::TooLarge {
+                size_bytes: html.len() as u64,
+                limit_bytes: MAX_LABEL_HTML_BYTES as u64,
+            }
+        );
+        assert!(err.to_string().contains("3.0 MB"), "{err}");
+        assert!(err.to_string().contains("under 2 MB"), "{err}");
+    }
+
+    #[test]
+    fn the_limit_is_exact_and_ignores_wrapping_and_padding() {
+        // 300 bytes of HTML; every padding length (0, 1, 2) and CRLF wrapping.
+        for extra in 0..3 {
+            let html = format!("<html>{}</html>", "y".repeat(287 + extra));
+            let encoded = encode_print_html(&html);
+            let wrapped = encoded
+                .as_bytes()
+                .chunks(76)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect::<Vec<_>>()
+                .join("\r\n");
+            for input in [&encoded, &wrapped] {
+                assert_eq!(decoded_len(input), html.len() as u64);
+                assert_eq!(decode_print_html_limited(input, html.len()).unwrap(), html);
+                assert!(matches!(
+                    decode_print_html_limited(input, html.len() - 1),
+                    Err(LabelDecodeError::TooLarge { .. })
+                ));
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(format_size(50 * 1024 * 1024), "50 MB");
+        assert_eq!(format_size(5 * 1024 * 1024 + 512 * 1024), "5.5 MB");
+        assert_eq!(format_size(2 * 1024 * 1024), "2 MB");
+        assert_eq!(format_size(1000), "1 KB");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::client::{CallKind, Endpoint, Method, WechatClient};
 use super::error::{Refusal, WechatError};
-use super::label::decode_print_html;
+use super::label::{decode_print_html, LabelDecodeError};
 use super::order::Order;
 use super::types::{DeliveryId, KeyValue, PrintType, WaybillId};
 
@@ -571,9 +571,19 @@ fn into_label(
             },
         }));
     }
-    let html = decode_print_html(&wire.print_html).map_err(|e| WechatError::Label {
-        order_id: request.order_id.clone(),
-        reason: e.to_string(),
+    let html = decode_print_html(&wire.print_html).map_err(|e| match e {
+        LabelDecodeError::TooLarge {
+            size_bytes,
+            limit_bytes,
+        } => WechatError::LabelTooLarge {
+            order_id: request.order_id.clone(),
+            size_bytes,
+            limit_bytes,
+        },
+        e => WechatError::Label {
+            order_id: request.order_id.clone(),
+            reason: e.to_string(),
+        },
     })?;
     let waybill_id = if wire.waybill_id.is_empty() {
         request
