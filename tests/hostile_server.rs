@@ -1109,3 +1109,27 @@ async fn cli_orders_with_escapes_in_names_and_notes_print_one_line_per_order() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_orders_with_counts_that_overflow_a_sum_do_not_panic() {
+    let line = |sku: u64| json!({"product_id": 1, "sku_id": sku, "sku_cnt": u32::MAX});
+    let server = StandIn::start(move |hit, _| match hit.path.as_str() {
+        "/cgi-bin/stable_token" => token_reply(),
+        _ => json_reply(json!({"errcode": 0, "total_num": 1, "orders": [
+            {"order_id": 5, "status": 20, "create_time": i64::MAX,
+             "order_detail": {"product_infos": [line(1), line(2), line(3)],
+                "price_info": {"order_price": i64::MAX, "freight": i64::MAX}}}]})),
+    })
+    .await;
+    let (out, _data) = cli(
+        &server,
+        &[
+            "--shop", "minishop", "orders", "--status", "20", "--days", "30",
+        ],
+    )
+    .await;
+    let (stdout, stderr) = assert_terminal_safe(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("5 "), "{stdout}");
+}

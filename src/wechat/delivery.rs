@@ -196,8 +196,7 @@ pub fn parcel_items(
         let remaining: u32 = left
             .iter()
             .filter(|l| l.product_id == m.product_id && l.sku_id == m.sku_id)
-            .map(|l| l.count)
-            .sum();
+            .fold(0u32, |n, l| n.saturating_add(l.count));
         if m.count > remaining {
             return Err(Refusal::MoreThanLeft {
                 order_id: order.id.to_string(),
@@ -218,8 +217,7 @@ pub fn completes_order(order: &Order, items: &[ParcelItem]) -> bool {
         let sent: u32 = items
             .iter()
             .filter(|i| i.product_id == l.product_id && i.sku_id == l.sku_id)
-            .map(|i| i.count)
-            .sum();
+            .fold(0u32, |n, i| n.saturating_add(i.count));
         sent >= l.count
     })
 }

@@ -184,7 +184,7 @@ impl AddOrderRequest {
             })
             .collect();
         let first = details.first().map(|d| d.name.clone()).unwrap_or_default();
-        let pieces: u32 = details.iter().map(|d| d.count).sum();
+        let pieces: u32 = details.iter().fold(0u32, |n, d| n.saturating_add(d.count));
         AddOrderRequest {
             add_source: 0,
             order_id: order.id.logistics_id(),

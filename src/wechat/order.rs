@@ -172,7 +172,10 @@ impl Order {
 
     /// Total pieces still to ship (after-sales and earlier parcels taken off).
     pub fn shippable_pieces(&self) -> u32 {
-        self.remaining_items().iter().map(|i| i.count).sum()
+        // Saturating: counts come from the server, and a sum of two u32::MAX must not panic.
+        self.remaining_items()
+            .iter()
+            .fold(0u32, |n, i| n.saturating_add(i.count))
     }
 
     /// Pieces of one line already in earlier parcels.
