@@ -74,7 +74,20 @@ async fn channels_list_and_get_cover_every_to_be_shipped_order() {
 async fn minishop_list_and_get_match_channels() {
     let sb = common::sandbox(150).await;
     let client = common::client(&sb);
-    let mini = client
+    // A mini shop is its own AppID: the WeChat Shop demo AppID gets 48001 from `product/...`.
+    let mut mini_config = common::config(&sb);
+    mini_config.tokens = waybill_desk::wechat::TokenSource::AppSecret {
+        appid: waybill_desk::sandbox::world::DEMO_MINISHOP_APPID.into(),
+        secret: waybill_desk::wechat::Secret::new(waybill_desk::sandbox::DEMO_SECRET),
+    };
+    let mini_client = waybill_desk::wechat::WechatClient::new(mini_config).unwrap();
+    let refused = client
+        .shop(ShopKind::Minishop)
+        .list_orders(last_days(10))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.errcode(), Some(48001));
+    let mini = mini_client
         .shop(ShopKind::Minishop)
         .list_orders(last_days(10))
         .await
@@ -95,7 +108,7 @@ async fn minishop_list_and_get_match_channels() {
         // The mini shop sends "YYYY-MM-DD HH:MM:SS" (second precision, China time).
         assert_eq!(m.created_unix, c.created_unix);
     }
-    let one = client
+    let one = mini_client
         .shop(ShopKind::Minishop)
         .get_order(mini[0].id)
         .await
@@ -184,12 +197,36 @@ async fn cancel_waybill_marks_it_cancelled() {
         )
         .await
         .unwrap();
-    let label = client
+    // Seeds 000/001: order_status 1 is a cancelled waybill. Its label is void, so the client
+    // never hands it out as printable: it is an error that says to get a new waybill.
+    let err = client
         .logistics()
         .get_label(request, PrintType::TwoPart)
         .await
-        .unwrap();
-    assert_eq!(label.order_status, 1, "cancelled");
+        .unwrap_err();
+    assert_eq!(
+        err,
+        WechatError::Refused(waybill_desk::wechat::Refusal::WaybillCancelled {
+            order_id: request.order_id.clone(),
+            waybill_id: waybill.waybill_id.0.clone(),
+        })
+    );
+    assert!(err
+        .explain(waybill_desk::wechat::Lang::ZhCn)
+        .contains("重新取"));
+    let batch = client
+        .logistics()
+        .batch_get_chunk(std::slice::from_ref(request))
+        .await;
+    assert!(
+        matches!(
+            &batch[0],
+            Err(WechatError::Refused(
+                waybill_desk::wechat::Refusal::WaybillCancelled { .. }
+            ))
+        ),
+        "{batch:?}"
+    );
 }
 
 #[tokio::test]
@@ -256,8 +293,10 @@ async fn ship_moves_20_to_30_and_a_second_ship_is_already_shipped() {
     assert_eq!(sb.stats().calls_to("/channels/ec/order/delivery/send"), 1);
 
     // Sending the raw request again gets the documented 109001.
+    // Pretend the order was never shipped (status and parcels), to force a second send.
     let order = waybill_desk::wechat::order::Order {
         status: 20,
+        shipped_packages: vec![],
         ..client
             .shop(ShopKind::Channels)
             .get_order(OrderId(ids[0]))

@@ -286,6 +286,15 @@ async fn labels(
     })
 }
 
+/// A station error as the top level reports it: WeChat's errors stay `WechatError`, so that
+/// they are explained in the user's language.
+fn explainable(e: StationError) -> anyhow::Error {
+    match e {
+        StationError::Wechat(w) => w.into(),
+        other => other.into(),
+    }
+}
+
 /// WeChat's errcode behind a station error, if any.
 fn station_errcode(e: &crate::station::StationError) -> Option<i64> {
     e.errcode()
@@ -383,7 +392,7 @@ async fn ship(
 
 async fn couriers(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
     let station = super::batch_cmd::station(ctx)?;
-    let map = station.courier_map().await?;
+    let map = station.courier_map().await.map_err(explainable)?;
     for (c, m) in map.logistics().iter().zip(map.mappings()) {
         if json {
             let mut value = serde_json::to_value(c)?;
