@@ -8,7 +8,8 @@ use std::path::Path;
 use std::process::Stdio;
 
 use tokio::io::AsyncBufReadExt as _;
-use waybill_desk::sandbox::{OrderEvent, Stats, DEMO_APPID, DEMO_SECRET};
+use waybill_desk::sandbox::world::DEMO_MINISHOP_APPID;
+use waybill_desk::sandbox::{OrderEvent, Stats, DEMO_SECRET};
 use waybill_desk::store::{ItemStage, Journal};
 
 const BIN: &str = env!("CARGO_BIN_EXE_waybill-desk");
@@ -50,7 +51,10 @@ fn cli(base: &url::Url, data: &Path) -> tokio::process::Command {
         "--api-base",
         base.as_str(),
         "--appid",
-        DEMO_APPID,
+        // A mini-shop station: the mini-shop family answers only mini-shop AppIDs.
+        DEMO_MINISHOP_APPID,
+        "--shop",
+        "minishop",
         "--lang",
         "en",
     ])
@@ -97,10 +101,10 @@ async fn kill_9_mid_batch_then_resume_finishes_without_refetching_or_losing_anyt
     )
     .unwrap();
 
+    // `cli` runs a mini-shop station: that family lists whole orders 100 per page (WeChat
+    // Shop would read each of the ~1,000 orders one by one first), so the test's time goes
+    // into the batch itself.
     let mut batch = cli(&base, &data)
-        // The mini-shop family lists whole orders 100 per page (WeChat Shop would read each of
-        // the ~1,000 orders one by one first), so the test's time goes into the batch itself.
-        .args(["--shop", "minishop"])
         .args([
             "batch",
             "labels",

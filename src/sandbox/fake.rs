@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::model::{SbAddress, SbDelivery, SbOrder, SbProduct};
+use super::model::{
+    SbAddress, SbDelivery, SbDeliveryMethod, SbHold, SbOrder, SbProduct, SbWaybill,
+};
 
 /// 2^53: ids above it lose precision in `f64`, which is exactly what the sandbox wants to exercise.
 const F64_EXACT_LIMIT: u64 = 9_007_199_254_740_992;
@@ -25,8 +27,188 @@ pub fn generate_orders(n: usize, seed: u64, now_unix: i64) -> Vec<SbOrder> {
     };
     let mut orders: Vec<SbOrder> = (0..n).map(|_| g.order(now_unix)).collect();
     orders.sort_by_key(|o| (o.create_time, o.order_id));
+    // The special cases come from their own random stream, so the ordinary orders of a seed
+    // stay what they were before these cases existed.
+    let mut cases = Gen {
+        rng: StdRng::seed_from_u64(seed ^ 0xCA5E_5EED),
+        used_ids: g.used_ids,
+        buyers: Vec::new(),
+    };
+    for o in &mut orders {
+        split_house_number(o);
+    }
+    cases.real_shop_cases(&mut orders, now_unix);
     orders
 }
+
+/// How many orders get each special case: none in tiny sandboxes (tests that want plain
+/// orders), one from 100 orders, a handful in the demo's 300 and up.
+fn per_case(n: usize) -> usize {
+    match n {
+        0..100 => 0,
+        100..300 => 1,
+        _ => 3,
+    }
+}
+
+/// The orders special cases may take: to-be-shipped ordinary orders without after-sales, from
+/// the oldest 40% of them, every other one (the rest stay for [`sample_waybills`]). Newest
+/// orders stay plain, so the demo's first screen looks like an ordinary day.
+fn case_candidates(orders: &[SbOrder], odd: bool) -> Vec<usize> {
+    let plain: Vec<usize> = orders
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| {
+            o.status == 20
+                && o.open_aftersale_ids.is_empty()
+                && o.products
+                    .iter()
+                    .all(|p| p.on_aftersale_sku_cnt == 0 && p.finish_aftersale_sku_cnt == 0)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let oldest = plain.len() * 2 / 5;
+    plain
+        .into_iter()
+        .take(oldest)
+        .enumerate()
+        .filter(|(k, _)| (k % 2 == 1) == odd)
+        .map(|(_, i)| i)
+        .collect()
+}
+
+/// Logistics waybills that exist before the sandbox starts: a few orders already had a
+/// waybill that the shop then cancelled (getOrder answers `order_status` 1 for it).
+pub fn sample_waybills(orders: &[SbOrder]) -> Vec<SbWaybill> {
+    let per = per_case(orders.len());
+    case_candidates(orders, true)
+        .into_iter()
+        .filter(|&i| orders[i].order_type == 0 && orders[i].hold.is_none())
+        .take(per)
+        .enumerate()
+        .map(|(k, i)| {
+            let o = &orders[i];
+            let digits = o.order_id % 900_000_000_000 + 100_000_000_000;
+            let (delivery_id, waybill_id) = match k % 3 {
+                0 => ("ZTO", format!("7{digits}")),
+                1 => ("SF", format!("SF1{digits}")),
+                _ => ("YUNDA", format!("4{digits}")),
+            };
+            SbWaybill {
+                order_id: o.order_id,
+                delivery_id: delivery_id.to_string(),
+                waybill_id,
+                cancelled: true,
+            }
+        })
+        .collect()
+}
+
+/// About a third of buyers type the flat number into its own field (seed 002 `house_number`).
+fn split_house_number(o: &mut SbOrder) {
+    if o.order_id % 3 != 0 {
+        return;
+    }
+    let a = &mut o.address;
+    if let Some(at) = a.detail_info.find('栋') {
+        let cut = at + '栋'.len_utf8();
+        if cut < a.detail_info.len() {
+            a.house_number = a.detail_info[cut..].to_string();
+            a.detail_info.truncate(cut);
+        }
+    }
+}
+
+/// Administrative division code of a sample city (GB/T 2260, city level).
+fn national_code(city: &str) -> &'static str {
+    const CODES: &[(&str, &str)] = &[
+        ("深圳市", "440300"),
+        ("广州市", "440100"),
+        ("东莞市", "441900"),
+        ("北京市", "110100"),
+        ("上海市", "310100"),
+        ("天津市", "120100"),
+        ("重庆市", "500100"),
+        ("杭州市", "330100"),
+        ("宁波市", "330200"),
+        ("金华市", "330700"),
+        ("南京市", "320100"),
+        ("苏州市", "320500"),
+        ("无锡市", "320200"),
+        ("成都市", "510100"),
+        ("武汉市", "420100"),
+        ("长沙市", "430100"),
+        ("西安市", "610100"),
+        ("青岛市", "370200"),
+        ("济南市", "370100"),
+        ("厦门市", "350200"),
+        ("福州市", "350100"),
+        ("郑州市", "410100"),
+        ("石家庄市", "130100"),
+        ("太原市", "140100"),
+        ("沈阳市", "210100"),
+        ("大连市", "210200"),
+        ("长春市", "220100"),
+        ("哈尔滨市", "230100"),
+        ("合肥市", "340100"),
+        ("南昌市", "360100"),
+        ("昆明市", "530100"),
+        ("贵阳市", "520100"),
+        ("南宁市", "450100"),
+        ("海口市", "460100"),
+        ("呼和浩特市", "150100"),
+        ("乌鲁木齐市", "650100"),
+        ("兰州市", "620100"),
+    ];
+    CODES
+        .iter()
+        .find(|(c, _)| *c == city)
+        .map_or("", |(_, code)| code)
+}
+
+/// The cases a real shop has every day that ordinary sample orders do not show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    PartlyShipped,
+    Pickup,
+    SameCity,
+    CannotShip,
+    Virtual,
+    NationalSubsidy,
+    AddressChange,
+    SkuChange,
+    Risk,
+    EwaybillOnly,
+}
+
+const CASES: &[Case] = &[
+    Case::PartlyShipped,
+    Case::Pickup,
+    Case::SameCity,
+    Case::CannotShip,
+    Case::Virtual,
+    Case::NationalSubsidy,
+    Case::AddressChange,
+    Case::SkuChange,
+    Case::Risk,
+    Case::EwaybillOnly,
+];
+
+/// Virtual goods: (title, attribute value, price in fen, pieces). The first is a course (a
+/// `course_info` parcel fits it, seed 003 §5.2); the top-up comes in twos, so shipping only one
+/// is the partial virtual shipment WeChat refuses (606051).
+const VIRTUAL_GOODS: &[(&str, &str, i64, u32)] = &[
+    ("Excel函数与数据透视表视频课程", "永久回看", 9900, 1),
+    ("手机话费充值100元", "100元", 9980, 2),
+    ("视频会员年卡 电子兑换码", "12个月", 19800, 1),
+];
+
+/// National-subsidy goods (国补): one SKU, one piece per order.
+const SUBSIDY_GOODS: &[(&str, &str, i64)] = &[
+    ("华为Mate 60 Pro 12GB+512GB 国家补贴", "雅川青", 599_900),
+    ("美的1.5匹新一级能效变频空调挂机 国家补贴", "1.5匹", 259_900),
+    ("小米Redmi K70 16GB+512GB 国家补贴", "墨羽", 279_900),
+];
 
 /// A plausible sender (the shop's warehouse) for labels: (name, mobile, full address).
 pub fn shop_sender() -> (String, String, String) {
@@ -309,7 +491,8 @@ const COURIERS: &[(&str, &str, u32)] = &[
     ("SF", "SF", 13),
     ("ZTO", "7", 13),
     ("YTO", "YT", 13),
-    ("YUNDA", "43", 13),
+    // Parcels are shipped with WeChat Shop courier ids (韵达 is `YD` there, `YUNDA` in logistics).
+    ("YD", "43", 13),
     ("STO", "77", 11),
     ("JTSD", "JT", 13),
     ("EMS", "98", 11),
@@ -442,6 +625,79 @@ impl Gen {
             freight_fen,
             open_aftersale_ids,
             deliveries,
+            order_type: 0,
+            delivery: SbDeliveryMethod::Express,
+            hold: None,
+            national_subsidy: false,
+        }
+    }
+
+    /// Turns some plain to-be-shipped orders into the cases of [`Case`].
+    fn real_shop_cases(&mut self, orders: &mut [SbOrder], now: i64) {
+        let per = per_case(orders.len());
+        let slots = case_candidates(orders, false);
+        let mut slots = slots.into_iter();
+        for round in 0..per {
+            for &case in CASES {
+                let Some(i) = slots.next() else { return };
+                self.apply(case, &mut orders[i], now, round);
+            }
+        }
+    }
+
+    /// `round` picks the special goods in turn, so every kind appears once there are enough.
+    fn apply(&mut self, case: Case, o: &mut SbOrder, now: i64, round: usize) {
+        match case {
+            Case::PartlyShipped => {
+                if o.products.iter().map(|p| p.sku_cnt).sum::<u32>() < 2 {
+                    let extra = self.product_line(&o.products);
+                    o.products.push(extra);
+                }
+                // An earlier parcel took the first line, or one piece of it when it has more.
+                let first = &o.products[0];
+                let cnt = if first.sku_cnt > 1 { 1 } else { first.sku_cnt };
+                let at = (o.create_time + self.rng.random_range(600..7200)).min(now);
+                let mut parcel = self.delivery(at, &o.products[..1]);
+                parcel.products[0].2 = cnt;
+                o.deliveries.push(parcel);
+                o.status = 21;
+                o.update_time = at.max(o.update_time);
+            }
+            Case::Pickup => {
+                o.order_type = 1;
+                o.delivery = SbDeliveryMethod::Pickup;
+            }
+            Case::SameCity => {
+                o.order_type = 5;
+                o.delivery = SbDeliveryMethod::SameCity;
+            }
+            Case::CannotShip => o.order_type = 99,
+            Case::Virtual => {
+                let (title, value, price, cnt) = VIRTUAL_GOODS[round % VIRTUAL_GOODS.len()];
+                let mut product = special_product(title, "类型", value, price, 90);
+                product.sku_cnt = cnt;
+                o.products = vec![product];
+                o.delivery = SbDeliveryMethod::Virtual;
+                o.freight_fen = 0;
+            }
+            Case::NationalSubsidy => {
+                let (title, value, price) = SUBSIDY_GOODS[round % SUBSIDY_GOODS.len()];
+                o.products = vec![special_product(title, "颜色/规格", value, price, 80)];
+                o.national_subsidy = true;
+            }
+            Case::AddressChange => {
+                let mut new_address = self.address();
+                new_address.user_name = o.address.user_name.clone();
+                new_address.tel_number = o.address.tel_number.clone();
+                let apply_time = (o.create_time + self.rng.random_range(60..3600)).min(now);
+                o.hold = Some(SbHold::AddressChange {
+                    new_address,
+                    apply_time,
+                });
+            }
+            Case::SkuChange => o.hold = Some(SbHold::SkuChange),
+            Case::Risk => o.hold = Some(SbHold::Risk),
+            Case::EwaybillOnly => o.hold = Some(SbHold::EwaybillOnly),
         }
     }
 
@@ -568,7 +824,9 @@ impl Gen {
             city_name: city.to_string(),
             county_name: county.to_string(),
             detail_info,
+            national_code: national_code(city).to_string(),
             tel_number: self.mobile(),
+            house_number: String::new(),
         }
     }
 
@@ -634,11 +892,32 @@ impl Gen {
             delivery_id: delivery_id.to_string(),
             waybill_id: format!("{prefix}{}", self.digits(digits)),
             delivery_time: at,
+            deliver_type: 1,
             products: products
                 .iter()
                 .map(|p| (p.product_id, p.sku_id, p.sku_cnt))
                 .collect(),
         }
+    }
+}
+
+/// A one-SKU product outside the catalogue (virtual or subsidy goods); `slot` keeps its ids
+/// apart from the catalogue's.
+fn special_product(title: &str, key: &str, value: &str, price_fen: i64, slot: u64) -> SbProduct {
+    let product_id = 10_000_099_000_000 + slot * 7_919 + price_fen as u64 % 997;
+    let sku_id = 2_000_990_000 + slot * 1000 + price_fen as u64 % 997;
+    SbProduct {
+        product_id,
+        sku_id,
+        title: title.to_string(),
+        thumb_img: format!("https://sandbox.invalid/thumb/{product_id}.jpg"),
+        sku_attrs: vec![(key.to_string(), value.to_string())],
+        sku_cnt: 1,
+        on_aftersale_sku_cnt: 0,
+        finish_aftersale_sku_cnt: 0,
+        sale_price_fen: price_fen,
+        market_price_fen: price_fen,
+        sku_code: format!("SP{slot:03}-{}", price_fen % 997),
     }
 }
 
@@ -700,8 +979,9 @@ mod tests {
         for s in [10, 30, 100, 250] {
             assert!(count(s) > 50, "status {s}: {}", count(s));
         }
-        assert_eq!(count(21), 0);
-        let known = [10, 20, 30, 100, 250];
+        // Partly shipped orders are one of the special cases, a handful of them.
+        assert_eq!(count(21), per_case(5_000));
+        let known = [10, 20, 21, 30, 100, 250];
         assert!(orders.iter().all(|o| known.contains(&o.status)));
     }
 
@@ -770,8 +1050,11 @@ mod tests {
                 assert!(!p.sku_attrs.is_empty());
             }
             assert!(o.freight_fen == 0 || (500..=1200).contains(&o.freight_fen));
-            if !matches!(o.status, 30 | 100) {
+            if !matches!(o.status, 21 | 30 | 100) {
                 assert!(o.deliveries.is_empty());
+            }
+            if o.status == 21 {
+                assert_eq!(o.deliveries.len(), 1);
             }
         }
         assert!(orders.iter().any(|o| !o.deliveries.is_empty()));
@@ -784,6 +1067,71 @@ mod tests {
         assert_eq!(orders.len(), 10_000);
         // Generous bound so unoptimised test builds pass too.
         assert!(start.elapsed().as_secs_f64() < 2.0, "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn every_real_shop_case_is_there_a_handful_of_times() {
+        let orders = generate_orders(300, 20_261_123, NOW);
+        let count = |f: &dyn Fn(&SbOrder) -> bool| orders.iter().filter(|o| f(o)).count();
+        let partly = count(&|o| {
+            o.status == 21
+                && o.deliveries.len() == 1
+                && o.deliveries[0].products.iter().map(|p| p.2).sum::<u32>()
+                    < o.products.iter().map(|p| p.sku_cnt).sum::<u32>()
+        });
+        assert_eq!(partly, 3);
+        assert_eq!(
+            count(&|o| o.order_type == 1 && o.delivery == SbDeliveryMethod::Pickup),
+            3
+        );
+        assert_eq!(
+            count(&|o| o.order_type == 5 && o.delivery == SbDeliveryMethod::SameCity),
+            3
+        );
+        assert_eq!(count(&|o| o.order_type == 99), 3);
+        assert_eq!(count(&|o| o.delivery == SbDeliveryMethod::Virtual), 3);
+        assert_eq!(count(&|o| o.national_subsidy && o.products.len() == 1), 3);
+        assert_eq!(
+            count(&|o| matches!(o.hold, Some(SbHold::AddressChange { .. }))),
+            3
+        );
+        assert_eq!(count(&|o| o.hold == Some(SbHold::SkuChange)), 3);
+        assert_eq!(count(&|o| o.hold == Some(SbHold::Risk)), 3);
+        assert_eq!(count(&|o| o.hold == Some(SbHold::EwaybillOnly)), 3);
+        assert!(count(&|o| !o.address.house_number.is_empty()) >= 20);
+        assert!(orders.iter().all(|o| o.address.national_code.len() == 6));
+        // Still mostly an ordinary day: the newest to-be-shipped orders are all plain.
+        let to_ship: Vec<&SbOrder> = orders.iter().filter(|o| o.status == 20).collect();
+        let plain = to_ship
+            .iter()
+            .filter(|o| o.order_type == 0 && o.hold.is_none() && !o.national_subsidy)
+            .count();
+        assert!(
+            plain * 100 / to_ship.len() >= 80,
+            "{plain} of {}",
+            to_ship.len()
+        );
+        assert!(to_ship.iter().rev().take(100).all(|o| o.order_type == 0
+            && o.hold.is_none()
+            && o.delivery == SbDeliveryMethod::Express
+            && !o.national_subsidy));
+        // The cancelled waybills are on other plain orders.
+        let waybills = sample_waybills(&orders);
+        assert_eq!(waybills.len(), 3);
+        assert!(waybills.iter().all(|w| w.cancelled));
+        for w in &waybills {
+            let o = orders.iter().find(|o| o.order_id == w.order_id).unwrap();
+            assert!(o.status == 20 && o.order_type == 0 && o.hold.is_none());
+        }
+    }
+
+    #[test]
+    fn small_sandboxes_stay_plain() {
+        let orders = generate_orders(50, 4, NOW);
+        assert!(orders
+            .iter()
+            .all(|o| o.order_type == 0 && o.hold.is_none() && o.status != 21));
+        assert!(sample_waybills(&orders).is_empty());
     }
 
     #[test]

@@ -8,6 +8,10 @@ pub struct SbOrder {
     pub order_id: u64,
     /// OrderStatus (seed 002): 10 unpaid, 20 to be shipped, 21 partly shipped, 30 shipped, 100 done, 250 cancelled.
     pub status: u32,
+    /// OrderType (seed 002): 0 ordinary, 1 self-pickup, 5 same-city delivery, 99 cannot be shipped.
+    pub order_type: u32,
+    /// How the goods reach the buyer; decides which `deliver_type` `delivery/send` accepts.
+    pub delivery: SbDeliveryMethod,
     /// Unix seconds.
     pub create_time: i64,
     /// Unix seconds.
@@ -24,6 +28,39 @@ pub struct SbOrder {
     pub open_aftersale_ids: Vec<u64>,
     /// Packages already sent through `delivery/send`.
     pub deliveries: Vec<SbDelivery>,
+    /// Something WeChat holds the shipment for (seed 003's error table); none for most orders.
+    pub hold: Option<SbHold>,
+    /// A national-subsidy (国补) order: ships only with an SN code and a subsidy courier.
+    pub national_subsidy: bool,
+}
+
+/// How an order is delivered (seed 002 ShippingMethod / DeliveryType; channels `deliver_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SbDeliveryMethod {
+    /// An ordinary parcel by courier (`ShippingMethod_Express`).
+    Express,
+    /// The buyer collects it (`ShippingMethod_Pickup`, `DELIVERY_TYPE_NO_EXPRESS`).
+    Pickup,
+    /// The shop's own same-city rider (`ShippingMethod_SameCity`).
+    SameCity,
+    /// Virtual goods (channels `deliver_method` 1): shipped with `deliver_type` 3, whole order.
+    Virtual,
+}
+
+/// Why WeChat refuses to let an order ship for now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SbHold {
+    /// The buyer asked to change the address (10020115); the new address awaits the merchant.
+    AddressChange {
+        new_address: SbAddress,
+        apply_time: i64,
+    },
+    /// The buyer asked to change the SKU before shipping (10020276).
+    SkuChange,
+    /// The platform's risk control holds the order (606049).
+    Risk,
+    /// The order must ship with WeChat Shop's own e-waybill (606046).
+    EwaybillOnly,
 }
 
 /// One product line of an order.
@@ -53,7 +90,11 @@ pub struct SbAddress {
     pub city_name: String,
     pub county_name: String,
     pub detail_info: String,
+    /// Administrative division code (seed 002 `national_code`), e.g. "440305".
+    pub national_code: String,
     pub tel_number: String,
+    /// Flat / room number (seed 002 `house_number`); empty when the buyer put it in `detail_info`.
+    pub house_number: String,
 }
 
 /// A package that was shipped with `delivery/send`.
@@ -63,6 +104,20 @@ pub struct SbDelivery {
     pub waybill_id: String,
     /// Unix seconds.
     pub delivery_time: i64,
+    /// 1 courier parcel, 3 virtual goods without logistics (seed 003 `deliver_type`).
+    pub deliver_type: u8,
     /// (product_id, sku_id, product_cnt)
     pub products: Vec<(u64, u64, u32)>,
+}
+
+/// A logistics waybill that exists before the sandbox starts (sample data), e.g. one the shop
+/// already cancelled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SbWaybill {
+    /// The shop order it was made for (the logistics `order_id` is its decimal string).
+    pub order_id: u64,
+    /// A logistics (`getAllDelivery`) courier id.
+    pub delivery_id: String,
+    pub waybill_id: String,
+    pub cancelled: bool,
 }

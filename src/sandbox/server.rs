@@ -18,7 +18,7 @@ use url::Url;
 
 use super::faults::{Fault, Faults};
 use super::limits;
-use super::world::{OrderEvent, Stats, World};
+use super::world::{check_family, OrderEvent, Stats, World};
 
 /// Shared between the server task and the [`Sandbox`] handle.
 pub(crate) struct Shared {
@@ -286,38 +286,53 @@ async fn handle(
         let mut world = shared.world();
         if path == "/cgi-bin/stable_token" {
             world.stable_token(&json_body)
-        } else if let Err(e) = world.check_token(query.get("access_token").map(String::as_str)) {
-            Err(e)
         } else {
             let bad = shared.faults().bad_base64_orders.clone();
-            let result = match (method.clone(), path.as_str()) {
-                (_, "/cgi-bin/express/business/delivery/getall") => world.get_all_delivery(),
-                (Method::POST, "/cgi-bin/express/business/order/add") => {
-                    world.add_order(&json_body)
-                }
-                (Method::POST, "/cgi-bin/express/business/order/get") => {
-                    world.get_waybill(&json_body, &bad)
-                }
-                (Method::POST, "/cgi-bin/express/business/order/batchget") => {
-                    world.batch_get(&json_body, &bad)
-                }
-                (Method::POST, "/cgi-bin/express/business/order/cancel") => {
-                    world.cancel_waybill(&json_body)
-                }
-                (Method::POST, "/cgi-bin/express/delivery/contact/get") => {
-                    world.contact(&json_body)
-                }
-                (Method::POST, "/channels/ec/order/list/get") => world.channels_list(&json_body),
-                (Method::POST, "/channels/ec/order/get") => world.channels_get(&json_body),
-                (Method::POST, "/channels/ec/order/delivery/send") => {
-                    world.delivery_send(&json_body)
-                }
-                (Method::POST, "/product/order/get_list") => world.minishop_list(&json_body),
-                (Method::POST, "/product/order/get") => world.minishop_get(&json_body),
-                _ => {
-                    return (StatusCode::NOT_FOUND, "no such WeChat API in the sandbox")
-                        .into_response()
-                }
+            let result = match world
+                .check_token(query.get("access_token").map(String::as_str))
+                .and_then(|family| check_family(family, &path))
+            {
+                Err(e) => Err(e),
+                Ok(()) => match (method.clone(), path.as_str()) {
+                    (_, "/cgi-bin/express/business/delivery/getall") => world.get_all_delivery(),
+                    (Method::POST, "/cgi-bin/express/business/order/add") => {
+                        world.add_order(&json_body)
+                    }
+                    (Method::POST, "/cgi-bin/express/business/order/get") => {
+                        world.get_waybill(&json_body, &bad)
+                    }
+                    (Method::POST, "/cgi-bin/express/business/order/batchget") => {
+                        world.batch_get(&json_body, &bad)
+                    }
+                    (Method::POST, "/cgi-bin/express/business/order/cancel") => {
+                        world.cancel_waybill(&json_body)
+                    }
+                    (Method::POST, "/cgi-bin/express/delivery/contact/get") => {
+                        world.contact(&json_body)
+                    }
+                    (Method::POST, "/channels/ec/order/list/get") => {
+                        world.channels_list(&json_body)
+                    }
+                    (Method::POST, "/channels/ec/order/get") => world.channels_get(&json_body),
+                    (Method::POST, "/channels/ec/order/delivery/send") => {
+                        world.delivery_send(&json_body)
+                    }
+                    (Method::POST, "/channels/ec/order/deliverycompanylist/get") => {
+                        world.shop_courier_list()
+                    }
+                    (Method::POST, "/product/order/get_list") => world.minishop_list(&json_body),
+                    (Method::POST, "/product/order/get") => world.minishop_get(&json_body),
+                    (Method::POST, "/product/delivery/get_company_list") => {
+                        world.shop_courier_list()
+                    }
+                    (Method::POST, "/product/delivery/send") => {
+                        world.minishop_delivery_send(&json_body)
+                    }
+                    _ => {
+                        return (StatusCode::NOT_FOUND, "no such WeChat API in the sandbox")
+                            .into_response()
+                    }
+                },
             };
             let mut faults = shared.faults();
             if let Some(n) = faults.expire_token_after_calls {

@@ -9,11 +9,17 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::fake;
 use super::label::{render_label, LabelContent, LabelParty};
-use super::model::{SbDelivery, SbOrder};
+use super::model::{SbOrder, SbWaybill};
 use crate::wechat::label::encode_print_html;
 use crate::wechat::order::format_china_time;
-use crate::wechat::types::lenient_u64;
+
+mod shipping;
+mod wire;
+
+pub use shipping::{waybill_matches, OTHER_COURIER, SHOP_COURIERS, SUBSIDY_COURIERS};
+use wire::{channels_order_json, minishop_order_json, TypeError};
 
 /// A WeChat error answer: (errcode, errmsg).
 pub type ApiError = (i64, String);
@@ -23,7 +29,8 @@ fn err(code: i64, msg: impl Into<String>) -> ApiError {
     (code, msg.into())
 }
 
-/// The couriers the sandbox offers: (delivery_id, name).
+/// The logistics couriers (`getAllDelivery`, for `order/add`): (delivery_id, name). Not the
+/// list `delivery/send` takes ids from: see [`SHOP_COURIERS`].
 pub const COURIERS: &[(&str, &str)] = &[
     ("SF", "顺丰速运"),
     ("ZTO", "中通快递"),
@@ -33,7 +40,63 @@ pub const COURIERS: &[(&str, &str)] = &[
     ("JTSD", "极兔速递"),
     ("EMS", "中国邮政EMS"),
     ("JD", "京东物流"),
+    ("DB", "德邦快递"),
 ];
+
+/// The mini-shop (小商店) demo AppID; [`crate::sandbox::DEMO_APPID`] is the WeChat Shop
+/// (微信小店) one. Both take [`crate::sandbox::DEMO_SECRET`] and see the same sample orders.
+pub const DEMO_MINISHOP_APPID: &str = "wxsandbox00000002";
+
+/// The shop API family an AppID belongs to. A WeChat Shop account gets 48001 from the mini
+/// shop's `product/...` endpoints and a mini shop gets 48001 from `channels/...` (seed 002 and
+/// seed 003: 48001 无权调用本api; seed 003 §7: only 「微信小店」 accounts may call it). The
+/// logistics endpoints (`cgi-bin/express/...`) answer both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// 微信小店: `channels/ec/...`.
+    Channels,
+    /// 小商店: `product/...`.
+    Minishop,
+}
+
+impl Family {
+    /// The family whose endpoints live under this path, if it is a shop endpoint.
+    pub fn of_path(path: &str) -> Option<Family> {
+        if path.starts_with("/channels/") {
+            Some(Family::Channels)
+        } else if path.starts_with("/product/") {
+            Some(Family::Minishop)
+        } else {
+            None
+        }
+    }
+}
+
+/// The demo AppID of a family, for demo mode.
+pub fn demo_appid(family: Family) -> &'static str {
+    match family {
+        Family::Channels => super::DEMO_APPID,
+        Family::Minishop => DEMO_MINISHOP_APPID,
+    }
+}
+
+/// 48001 for a shop endpoint of the other family.
+pub fn check_family(account: Family, path: &str) -> Result<(), ApiError> {
+    match Family::of_path(path) {
+        Some(f) if f != account => Err(err(
+            48001,
+            format!(
+                "api unauthorized: this AppID is a {} account",
+                match account {
+                    Family::Channels => "WeChat Shop (微信小店)",
+                    Family::Minishop => "mini shop (小商店)",
+                }
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// The order-placement event WeChat pushes when a waybill is created; its `Token` is what
 /// getContact needs. Listed at `GET /sandbox/events`.
@@ -72,6 +135,26 @@ impl Stats {
     }
 }
 
+/// A sender or receiver as getContact answers it (seed 004): `tel` and `mobile` both.
+#[derive(Debug, Clone)]
+struct ContactParty {
+    name: String,
+    tel: String,
+    mobile: String,
+    address: String,
+}
+
+impl ContactParty {
+    /// The number to print on a label: the mobile, else the landline.
+    fn phone(&self) -> &str {
+        if self.mobile.is_empty() {
+            &self.tel
+        } else {
+            &self.mobile
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Waybill {
     order_id: String,
@@ -79,20 +162,27 @@ struct Waybill {
     waybill_id: String,
     cancelled: bool,
     waybill_data: Vec<(String, String)>,
-    sender: (String, String, String),
-    receiver: (String, String, String),
+    sender: ContactParty,
+    receiver: ContactParty,
     items: Vec<(String, u32)>,
     event_token: String,
 }
 
-/// Everything the sandbox knows.
-pub struct World {
+/// An AppID the sandbox answers, with its family and current access_token.
+struct Account {
     appid: String,
     secret: String,
+    family: Family,
+    token: Option<(String, Instant)>,
+}
+
+/// Everything the sandbox knows.
+pub struct World {
+    /// The first is the configured AppID (WeChat Shop); the second the mini-shop demo AppID.
+    accounts: Vec<Account>,
     orders: HashMap<u64, SbOrder>,
     waybills: Vec<Waybill>,
     events: Vec<OrderEvent>,
-    current_token: Option<(String, Instant)>,
     expired_tokens: HashSet<String>,
     rng: StdRng,
     token_lifetime: Duration,
@@ -100,20 +190,114 @@ pub struct World {
 }
 
 impl World {
-    /// A world with the given orders and credentials.
+    /// A world with the given orders and credentials. `appid` is a WeChat Shop (channels)
+    /// account; [`DEMO_MINISHOP_APPID`] with the same secret is a mini-shop account over the
+    /// same orders. The sample waybills of [`fake::sample_waybills`] exist from the start.
     pub fn new(orders: Vec<SbOrder>, appid: String, secret: String, seed: u64) -> Self {
-        World {
-            appid,
-            secret,
+        let mut accounts = vec![Account {
+            appid: appid.clone(),
+            secret: secret.clone(),
+            family: if appid == DEMO_MINISHOP_APPID {
+                Family::Minishop
+            } else {
+                Family::Channels
+            },
+            token: None,
+        }];
+        if appid != DEMO_MINISHOP_APPID {
+            accounts.push(Account {
+                appid: DEMO_MINISHOP_APPID.into(),
+                secret,
+                family: Family::Minishop,
+                token: None,
+            });
+        }
+        let sample = fake::sample_waybills(&orders);
+        let mut world = World {
+            accounts,
             orders: orders.into_iter().map(|o| (o.order_id, o)).collect(),
             waybills: Vec::new(),
             events: Vec::new(),
-            current_token: None,
             expired_tokens: HashSet::new(),
             rng: StdRng::seed_from_u64(seed ^ 0x5eed),
             token_lifetime: Duration::from_secs(7200),
             stats: Stats::default(),
+        };
+        for w in sample {
+            world.seed_waybill(&w);
         }
+        world
+    }
+
+    /// Puts a sample waybill (made before the sandbox started) in place, with its event.
+    fn seed_waybill(&mut self, w: &SbWaybill) {
+        let Some(order) = self.orders.get(&w.order_id).cloned() else {
+            return;
+        };
+        let a = &order.address;
+        let receiver = ContactParty {
+            name: a.user_name.clone(),
+            tel: String::new(),
+            mobile: a.tel_number.clone(),
+            address: format!(
+                "{}{}{}{}{}",
+                a.province_name, a.city_name, a.county_name, a.detail_info, a.house_number
+            ),
+        };
+        let items = order
+            .products
+            .iter()
+            .map(|p| (p.title.clone(), p.sku_cnt))
+            .collect();
+        let created = order.create_time + 3600;
+        let (name, mobile, address) = fake::shop_sender();
+        let sender = ContactParty {
+            name,
+            tel: "0755-27654321".into(),
+            mobile,
+            address,
+        };
+        let token = self.new_event_token();
+        let city = order.address.city_name.trim_end_matches('市').to_string();
+        let waybill = Waybill {
+            order_id: w.order_id.to_string(),
+            delivery_id: w.delivery_id.clone(),
+            waybill_id: w.waybill_id.clone(),
+            cancelled: w.cancelled,
+            waybill_data: self.waybill_data(&w.delivery_id, city),
+            sender,
+            receiver,
+            items,
+            event_token: token.clone(),
+        };
+        self.events.push(OrderEvent {
+            event: "add_express_order".into(),
+            token,
+            order_id: waybill.order_id.clone(),
+            delivery_id: waybill.delivery_id.clone(),
+            waybill_id: waybill.waybill_id.clone(),
+            biz_id: "sandbox_biz_id".into(),
+            create_time: created,
+        });
+        self.waybills.push(waybill);
+    }
+
+    fn new_event_token(&mut self) -> String {
+        (0..32)
+            .map(|_| char::from(b"0123456789abcdef"[self.rng.random_range(0..16)]))
+            .collect()
+    }
+
+    fn waybill_data(&mut self, delivery_id: &str, city: String) -> Vec<(String, String)> {
+        let mark = format!(
+            "{:03}-{:02}-{:02} {:03}",
+            self.rng.random_range(100..999),
+            self.rng.random_range(1..30),
+            self.rng.random_range(1..12),
+            self.rng.random_range(100..999)
+        );
+        let d = delivery_id;
+        vec![(format!("{d}_bagAddr"), city), (format!("{d}_mark"), mark)]
     }
 
     /// The order-placement events so far.
@@ -141,33 +325,42 @@ impl World {
         list.into_iter().map(|o| o.order_id).collect()
     }
 
-    /// Expires the current access_token now.
+    /// Expires every account's current access_token now.
     pub fn expire_tokens(&mut self) {
-        if let Some((t, _)) = self.current_token.take() {
-            self.expired_tokens.insert(t);
+        for account in &mut self.accounts {
+            if let Some((t, _)) = account.token.take() {
+                self.expired_tokens.insert(t);
+            }
         }
     }
 
-    /// Checks an access_token: unknown → 40001, expired → 42001, missing → 41001.
-    pub fn check_token(&mut self, token: Option<&str>) -> Result<(), ApiError> {
+    /// Checks an access_token and answers the family of its account: unknown → 40001,
+    /// expired → 42001, missing → 41001.
+    pub fn check_token(&mut self, token: Option<&str>) -> Result<Family, ApiError> {
         let token = match token {
             None | Some("") => return Err(err(41001, "access_token missing")),
             Some(t) => t,
         };
-        match &self.current_token {
-            Some((t, until)) if t == token => {
-                if Instant::now() < *until {
-                    Ok(())
-                } else {
-                    self.expire_tokens();
-                    Err(err(42001, "access_token expired"))
+        let now = Instant::now();
+        for account in &mut self.accounts {
+            if let Some((t, until)) = &account.token {
+                if t == token {
+                    if now < *until {
+                        return Ok(account.family);
+                    }
+                    self.expired_tokens.insert(t.clone());
+                    account.token = None;
+                    return Err(err(42001, "access_token expired"));
                 }
             }
-            _ if self.expired_tokens.contains(token) => Err(err(42001, "access_token expired")),
-            _ => Err(err(
+        }
+        if self.expired_tokens.contains(token) {
+            Err(err(42001, "access_token expired"))
+        } else {
+            Err(err(
                 40001,
                 "invalid credential, access_token is invalid or not latest",
-            )),
+            ))
         }
     }
 
@@ -176,8 +369,8 @@ impl World {
     pub fn token_service(&mut self) -> ApiResult {
         let body = json!({
             "grant_type": "client_credential",
-            "appid": self.appid,
-            "secret": self.secret,
+            "appid": self.accounts[0].appid,
+            "secret": self.accounts[0].secret,
         });
         self.stable_token(&body)
     }
@@ -196,22 +389,23 @@ impl World {
         if req.grant_type != "client_credential" {
             return Err(err(40002, "invalid grant_type"));
         }
-        if req.appid != self.appid {
-            return Err(err(40013, "invalid appid"));
-        }
-        if req.secret != self.secret {
+        let index = self
+            .accounts
+            .iter()
+            .position(|a| a.appid == req.appid)
+            .ok_or_else(|| err(40013, "invalid appid"))?;
+        if req.secret != self.accounts[index].secret {
             return Err(err(40125, "invalid appsecret"));
         }
-        if req.force_refresh {
-            self.expire_tokens();
-        }
         let now = Instant::now();
-        if let Some((token, until)) = &self.current_token {
-            if now < *until {
-                return Ok(json!({"access_token": token, "expires_in": (*until - now).as_secs()}));
+        if let Some((token, until)) = self.accounts[index].token.take() {
+            if now < until && !req.force_refresh {
+                let answer = json!({"access_token": token, "expires_in": (until - now).as_secs()});
+                self.accounts[index].token = Some((token, until));
+                return Ok(answer);
             }
+            self.expired_tokens.insert(token);
         }
-        self.expire_tokens();
         let token: String = (0..64)
             .map(|_| {
                 char::from(
@@ -220,7 +414,7 @@ impl World {
                 )
             })
             .collect();
-        self.current_token = Some((token.clone(), now + self.token_lifetime));
+        self.accounts[index].token = Some((token.clone(), now + self.token_lifetime));
         self.stats.tokens_issued += 1;
         Ok(json!({"access_token": token, "expires_in": self.token_lifetime.as_secs()}))
     }
@@ -275,9 +469,12 @@ impl World {
         }))
     }
 
-    /// `POST /channels/ec/order/get`.
+    /// `POST /channels/ec/order/get`. WeChat Shop documents `order_id` as a string here (SKIT
+    /// ChannelsECOrderGetRequest: `string OrderId`); a JSON integer is taken too, since the
+    /// WeChat Shop gateway reads its 64-bit ids from either. Anything else is 47001.
     pub fn channels_get(&self, body: &Value) -> ApiResult {
-        let id = order_id_of(body)?;
+        let te = TypeError::Format47001;
+        let id = wire::number_or_digits(wire::object(body, te)?, "order_id", te)?;
         let order = self
             .orders
             .get(&id)
@@ -317,9 +514,11 @@ impl World {
         Ok(json!({ "orders": orders, "total_num": matching.len() }))
     }
 
-    /// `POST /product/order/get`.
+    /// `POST /product/order/get` (seed 002): `order_id` is a number; a string (or anything
+    /// else) is 9401020, the document's 参数错误.
     pub fn minishop_get(&self, body: &Value) -> ApiResult {
-        let id = order_id_of(body).map_err(|_| err(9401020, "order_id must be a number"))?;
+        let te = TypeError::Param9401020;
+        let id = wire::number_id(wire::object(body, te)?, "order_id", te)?;
         let order = self
             .orders
             .get(&id)
@@ -340,129 +539,6 @@ impl World {
                 .then(b.order_id.cmp(&a.order_id))
         });
         list
-    }
-
-    // ---------- shipping ----------
-
-    /// `POST /channels/ec/order/delivery/send` (seed 003).
-    pub fn delivery_send(&mut self, body: &Value) -> ApiResult {
-        #[derive(Deserialize)]
-        struct Product {
-            #[serde(deserialize_with = "lenient_u64")]
-            product_id: u64,
-            #[serde(deserialize_with = "lenient_u64")]
-            sku_id: u64,
-            product_cnt: u32,
-        }
-        #[derive(Deserialize)]
-        struct Package {
-            #[serde(default)]
-            waybill_id: String,
-            #[serde(default)]
-            delivery_id: String,
-            deliver_type: u8,
-            #[serde(default)]
-            product_infos: Vec<Product>,
-        }
-        #[derive(Deserialize)]
-        struct Req {
-            delivery_list: Vec<Package>,
-        }
-        let id = order_id_of(body)?;
-        let req: Req = parse(body)?;
-        let now = chrono::Utc::now().timestamp();
-        let order = self
-            .orders
-            .get_mut(&id)
-            .ok_or_else(|| err(100002, "order not exist"))?;
-        match order.status {
-            30 | 100 => return Err(err(109001, "order already delivered")),
-            20 | 21 => {}
-            _ => return Err(err(101100, "order status not allow delivery")),
-        }
-        if !order.open_aftersale_ids.is_empty()
-            || order.products.iter().any(|p| p.on_aftersale_sku_cnt > 0)
-        {
-            return Err(err(108009, "order has unfinished aftersale"));
-        }
-        if req.delivery_list.is_empty() {
-            return Err(err(40097, "delivery_list is empty"));
-        }
-        let mut shipped_now: HashMap<(u64, u64), u32> = HashMap::new();
-        for package in &req.delivery_list {
-            if package.deliver_type != 1 {
-                return Err(err(606008, "deliver_type not match order"));
-            }
-            if !COURIERS.iter().any(|(d, _)| *d == package.delivery_id) {
-                return Err(err(
-                    606004,
-                    format!("invalid delivery_id `{}`", package.delivery_id),
-                ));
-            }
-            if package.waybill_id.trim().is_empty() || package.waybill_id.len() > 40 {
-                return Err(err(606005, "invalid waybill_id"));
-            }
-            if package.product_infos.is_empty() {
-                return Err(err(109002, "no product in delivery"));
-            }
-            for p in &package.product_infos {
-                if !order
-                    .products
-                    .iter()
-                    .any(|op| op.product_id == p.product_id && op.sku_id == p.sku_id)
-                {
-                    return Err(err(
-                        606031,
-                        format!("product {} sku {} not in order", p.product_id, p.sku_id),
-                    ));
-                }
-                *shipped_now.entry((p.product_id, p.sku_id)).or_default() += p.product_cnt;
-            }
-        }
-        let mut complete = true;
-        for product in &order.products {
-            let key = (product.product_id, product.sku_id);
-            let before: u32 = order
-                .deliveries
-                .iter()
-                .flat_map(|d| &d.products)
-                .filter(|(pid, sid, _)| (*pid, *sid) == key)
-                .map(|(_, _, c)| *c)
-                .sum();
-            let now_cnt = shipped_now.get(&key).copied().unwrap_or(0);
-            let allowed = product
-                .sku_cnt
-                .saturating_sub(product.finish_aftersale_sku_cnt);
-            if before + now_cnt > allowed || (now_cnt == 0 && shipped_now.contains_key(&key)) {
-                return Err(err(
-                    109000,
-                    format!(
-                        "product {} count {} exceeds {}",
-                        product.product_id,
-                        before + now_cnt,
-                        allowed
-                    ),
-                ));
-            }
-            if before + now_cnt < allowed {
-                complete = false;
-            }
-        }
-        for package in req.delivery_list {
-            order.deliveries.push(SbDelivery {
-                delivery_id: package.delivery_id,
-                waybill_id: package.waybill_id,
-                delivery_time: now,
-                products: package
-                    .product_infos
-                    .iter()
-                    .map(|p| (p.product_id, p.sku_id, p.product_cnt))
-                    .collect(),
-            });
-        }
-        order.status = if complete { 30 } else { 21 };
-        order.update_time = now;
-        Ok(json!({}))
     }
 
     // ---------- logistics ----------
@@ -524,6 +600,7 @@ impl World {
             receiver: Party,
             cargo: Cargo,
         }
+        logistics_order_ids_are_strings(body)?;
         let req: Req = parse(body)?;
         *self
             .stats
@@ -564,28 +641,13 @@ impl World {
         } else {
             req.receiver.city.trim_end_matches('市').to_string()
         };
-        let mark = format!(
-            "{:03}-{:02}-{:02} {:03}",
-            self.rng.random_range(100..999),
-            self.rng.random_range(1..30),
-            self.rng.random_range(1..12),
-            self.rng.random_range(100..999)
-        );
-        let d = req.delivery_id.clone();
-        let waybill_data = vec![(format!("{d}_bagAddr"), city), (format!("{d}_mark"), mark)];
-        let token: String = (0..32)
-            .map(|_| char::from(b"0123456789abcdef"[self.rng.random_range(0..16)]))
-            .collect();
-        let join = |p: &Party| {
-            (
-                p.name.clone(),
-                if p.mobile.is_empty() {
-                    p.tel.clone()
-                } else {
-                    p.mobile.clone()
-                },
-                format!("{}{}{}{}", p.province, p.city, p.area, p.address),
-            )
+        let waybill_data = self.waybill_data(&req.delivery_id, city);
+        let token = self.new_event_token();
+        let join = |p: &Party| ContactParty {
+            name: p.name.clone(),
+            tel: p.tel.clone(),
+            mobile: p.mobile.clone(),
+            address: format!("{}{}{}{}", p.province, p.city, p.area, p.address),
         };
         let waybill = Waybill {
             order_id: req.order_id.clone(),
@@ -655,6 +717,7 @@ impl World {
             #[serde(default)]
             print_type: u8,
         }
+        logistics_order_ids_are_strings(body)?;
         let req: Req = parse(body)?;
         let w = self
             .find_waybill(&req.order_id, &req.delivery_id, req.waybill_id.as_deref())
@@ -680,6 +743,9 @@ impl World {
         #[derive(Deserialize)]
         struct Req {
             order_list: Vec<Item>,
+        }
+        if let Some(items) = body.get("order_list").and_then(Value::as_array) {
+            items.iter().try_for_each(logistics_order_ids_are_strings)?;
         }
         let req: Req = parse(body)?;
         if req.order_list.is_empty() || req.order_list.len() > 100 {
@@ -721,6 +787,7 @@ impl World {
             delivery_id: String,
             waybill_id: String,
         }
+        logistics_order_ids_are_strings(body)?;
         let req: Req = parse(body)?;
         let shipped = self
             .orders
@@ -762,7 +829,7 @@ impl World {
         if w.event_token != req.token {
             return Err(err(9300507, "invalid token"));
         }
-        let party = |p: &(String, String, String)| json!({"address": p.2, "name": p.0, "tel": "", "mobile": p.1});
+        let party = |p: &ContactParty| json!({"address": p.address, "name": p.name, "tel": p.tel, "mobile": p.mobile});
         Ok(
             json!({ "waybill_id": w.waybill_id, "sender": party(&w.sender), "receiver": party(&w.receiver) }),
         )
@@ -800,14 +867,14 @@ fn waybill_json(
                 order_id: &w.order_id,
                 sorting: &w.waybill_data,
                 sender: LabelParty {
-                    name: &w.sender.0,
-                    mobile: &w.sender.1,
-                    address: &w.sender.2,
+                    name: &w.sender.name,
+                    mobile: w.sender.phone(),
+                    address: &w.sender.address,
                 },
                 receiver: LabelParty {
-                    name: &w.receiver.0,
-                    mobile: &w.receiver.1,
-                    address: &w.receiver.2,
+                    name: &w.receiver.name,
+                    mobile: w.receiver.phone(),
+                    address: &w.receiver.address,
                 },
                 items: &w.items,
                 printed_at: printed_at.get(..16).unwrap_or(&printed_at),
@@ -831,96 +898,14 @@ fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
     T::deserialize(body).map_err(|e| err(47001, format!("data format error: {e}")))
 }
 
-fn order_id_of(body: &Value) -> Result<u64, ApiError> {
-    #[derive(Deserialize)]
-    struct Req {
-        #[serde(deserialize_with = "lenient_u64")]
-        order_id: u64,
+/// Logistics documents give `order_id` as a string (seed 000, seed 001): a JSON number there
+/// is 47001, the reverse of the shop APIs.
+fn logistics_order_ids_are_strings(body: &Value) -> Result<(), ApiError> {
+    match body.get("order_id") {
+        Some(Value::Number(n)) => Err(err(
+            47001,
+            format!("data format error: order_id must be a string, got the number {n}"),
+        )),
+        _ => Ok(()),
     }
-    parse::<Req>(body).map(|r| r.order_id)
-}
-
-fn address_json(o: &SbOrder) -> Value {
-    let a = &o.address;
-    json!({
-        "user_name": a.user_name, "postal_code": a.postal_code, "province_name": a.province_name,
-        "city_name": a.city_name, "county_name": a.county_name, "detail_info": a.detail_info,
-        "national_code": "", "tel_number": a.tel_number,
-    })
-}
-
-fn product_price(o: &SbOrder) -> i64 {
-    o.products
-        .iter()
-        .map(|p| p.sale_price_fen * i64::from(p.sku_cnt))
-        .sum()
-}
-
-/// WeChat Shop form: ids as strings, times as unix seconds.
-fn channels_order_json(o: &SbOrder) -> Value {
-    let products: Vec<Value> = o.products.iter().map(|p| json!({
-        "product_id": p.product_id.to_string(), "sku_id": p.sku_id.to_string(),
-        "thumb_img": p.thumb_img, "sku_cnt": p.sku_cnt, "sale_price": p.sale_price_fen,
-        "market_price": p.market_price_fen, "title": p.title,
-        "on_aftersale_sku_cnt": p.on_aftersale_sku_cnt, "finish_aftersale_sku_cnt": p.finish_aftersale_sku_cnt,
-        "sku_code": p.sku_code,
-        "sku_attrs": p.sku_attrs.iter().map(|(k, v)| json!({"attr_key": k, "attr_value": v})).collect::<Vec<_>>(),
-    })).collect();
-    let deliveries: Vec<Value> = o.deliveries.iter().map(|d| json!({
-        "waybill_id": d.waybill_id, "delivery_id": d.delivery_id, "delivery_time": d.delivery_time,
-        "deliver_type": 1,
-        "product_infos": d.products.iter().map(|(p, s, c)| json!({"product_id": p.to_string(), "sku_id": s.to_string(), "product_cnt": c})).collect::<Vec<_>>(),
-    })).collect();
-    json!({
-        "order_id": o.order_id.to_string(),
-        "status": o.status,
-        "create_time": o.create_time,
-        "update_time": o.update_time,
-        "openid": o.openid,
-        "order_detail": {
-            "product_infos": products,
-            "price_info": {"product_price": product_price(o), "order_price": product_price(o) + o.freight_fen, "freight": o.freight_fen, "discounted_price": 0, "is_discounted": false},
-            "delivery_info": {"address_info": address_json(o), "delivery_product_info": deliveries, "deliver_method": 0},
-        },
-        "aftersale_detail": {
-            "on_aftersale_order_cnt": o.open_aftersale_ids.len(),
-            "aftersale_order_list": o.open_aftersale_ids.iter().map(|id| json!({"aftersale_order_id": id.to_string(), "status": 1})).collect::<Vec<_>>(),
-        },
-        "ext_info": {"customer_notes": o.customer_notes, "merchant_notes": o.merchant_notes},
-    })
-}
-
-/// Mini shop form (seed 002): ids as numbers, times as "YYYY-MM-DD HH:MM:SS".
-fn minishop_order_json(o: &SbOrder) -> Value {
-    let products: Vec<Value> = o.products.iter().map(|p| json!({
-        "product_id": p.product_id, "sku_id": p.sku_id, "sku_cnt": p.sku_cnt,
-        "on_aftersale_sku_cnt": p.on_aftersale_sku_cnt, "finish_aftersale_sku_cnt": p.finish_aftersale_sku_cnt,
-        "title": p.title, "thumb_img": p.thumb_img, "sale_price": p.sale_price_fen, "market_price": p.market_price_fen,
-        "sku_code": p.sku_code,
-        "sku_attrs": p.sku_attrs.iter().map(|(k, v)| json!({"attr_key": k, "attr_value": v})).collect::<Vec<_>>(),
-    })).collect();
-    let deliveries: Vec<Value> = o.deliveries.iter().map(|d| json!({
-        "waybill_id": d.waybill_id, "delivery_id": d.delivery_id, "delivery_time": d.delivery_time.to_string(),
-        "deliver_type": "DELIVERY_TYPE_OPTIONAL_EXPRESS",
-        "product_infos": d.products.iter().map(|(p, s, c)| json!({"product_id": p, "sku_id": s, "product_cnt": c})).collect::<Vec<_>>(),
-    })).collect();
-    json!({
-        "order_id": o.order_id,
-        "status": o.status,
-        "create_time": format_china_time(o.create_time),
-        "update_time": format_china_time(o.update_time),
-        "openid": o.openid,
-        "order_type": 0,
-        "order_detail": {
-            "product_infos": products,
-            "pay_info": {"pay_method": "微信支付", "pay_time": format_china_time(o.create_time + 60)},
-            "price_info": {"product_price": product_price(o), "order_price": product_price(o) + o.freight_fen, "freight": o.freight_fen, "discounted_price": 0, "is_discounted": false},
-            "delivery_info": {"address_info": address_json(o), "delivery_method": "快递", "delivery_product_info": deliveries},
-        },
-        "aftersale_detail": {
-            "on_aftersale_order_cnt": o.open_aftersale_ids.len(),
-            "aftersale_order_list": o.open_aftersale_ids.iter().map(|id| json!({"aftersale_order_id": id, "status": 1})).collect::<Vec<_>>(),
-        },
-        "ext_info": {"customer_notes": o.customer_notes, "merchant_notes": o.merchant_notes},
-    })
 }
