@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn strips_escapes_controls_and_bidi_overrides() {
         assert_eq!(clean_text("王芳\u{1b}[2J\nok"), "王芳[2J ok");
-        assert_eq!(clean_text("a\u{9b}31mb\u{7f}c\u{0}"), "abc");
+        assert_eq!(clean_text("a\u{9b}31mb\u{7f}c\u{0}"), "a31mbc");
         assert_eq!(clean_text("x\u{202E}gnp.exe\u{2066}y\u{2069}"), "xgnp.exey");
         assert_eq!(clean_text("line\u{2028}two"), "line two");
         assert_eq!(clean_text("普通文本 ok"), "普通文本 ok");
