@@ -106,7 +106,7 @@ pub fn sample_waybills(orders: &[SbOrder]) -> Vec<SbWaybill> {
 
 /// About a third of buyers type the flat number into its own field (seed 002 `house_number`).
 fn split_house_number(o: &mut SbOrder) {
-    if o.order_id % 3 != 0 {
+    if !o.order_id.is_multiple_of(3) {
         return;
     }
     let a = &mut o.address;
@@ -691,7 +691,7 @@ impl Gen {
                 new_address.tel_number = o.address.tel_number.clone();
                 let apply_time = (o.create_time + self.rng.random_range(60..3600)).min(now);
                 o.hold = Some(SbHold::AddressChange {
-                    new_address,
+                    new_address: Box::new(new_address),
                     apply_time,
                 });
             }

@@ -18,8 +18,10 @@ pub use faults::{Fault, FaultRule, Faults};
 pub use server::Sandbox;
 pub use world::{OrderEvent, Stats};
 
-/// The AppID the sandbox accepts.
+/// The WeChat Shop (微信小店) AppID the sandbox accepts; [`DEMO_MINISHOP_APPID`] is its
+/// mini-shop (小商店) account, and each gets 48001 from the other family's endpoints.
 pub const DEMO_APPID: &str = "wxsandbox00000001";
+pub use world::{demo_appid, Family, DEMO_MINISHOP_APPID};
 /// The AppSecret the sandbox accepts (not a real secret: the sandbox is public sample data).
 pub const DEMO_SECRET: &str = "sandbox-demo-secret";
 

@@ -52,7 +52,7 @@ pub enum SbDeliveryMethod {
 pub enum SbHold {
     /// The buyer asked to change the address (10020115); the new address awaits the merchant.
     AddressChange {
-        new_address: SbAddress,
+        new_address: Box<SbAddress>,
         apply_time: i64,
     },
     /// The buyer asked to change the SKU before shipping (10020276).

@@ -28,10 +28,7 @@ impl TypeError {
 }
 
 /// A request body as a JSON object.
-pub(crate) fn object<'a>(
-    body: &'a Value,
-    te: TypeError,
-) -> Result<&'a Map<String, Value>, ApiError> {
+pub(crate) fn object(body: &Value, te: TypeError) -> Result<&Map<String, Value>, ApiError> {
     body.as_object()
         .ok_or_else(|| te.err("the request body must be a JSON object"))
 }
