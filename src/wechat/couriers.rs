@@ -271,11 +271,17 @@ impl CourierMap {
     pub fn lookup(&self, logistics_id: &str) -> Option<(String, MappedBy)> {
         let id = logistics_id.trim();
         if let Some(shop_id) = self.overrides.get(id) {
-            // A hand-set id is trusted only if the shop list has it (or the list is empty,
-            // which happens when WeChat returns none: then the merchant's word stands).
-            if self.shop.is_empty() || self.in_shop(shop_id) {
+            // A hand-set id is trusted if the shop list has it, if it is OTHER (always allowed,
+            // seed 003), or if the list is empty (WeChat returned none: the merchant's word
+            // stands). Otherwise it is a typo, and the table or names decide.
+            if self.shop.is_empty() || self.in_shop(shop_id) || shop_id == OTHER {
                 return Some((shop_id.clone(), MappedBy::Settings));
             }
+            tracing::warn!(
+                logistics_id = id,
+                shop_id = shop_id.as_str(),
+                "courier_map names an id the shop's courier list does not have; ignored"
+            );
         }
         let main = main_courier(id);
         if let Some(main) = main {
@@ -405,8 +411,9 @@ mod tests {
 
     #[test]
     fn settings_win_when_the_shop_list_has_the_id() {
-        let m = map(&[("DB", "OTHER"), ("SF", "NOT_IN_LIST")]);
+        let m = map(&[("DB", "OTHER"), ("SF", "NOT_IN_LIST"), ("YUNDA", "ANNENG")]);
         assert_eq!(m.lookup("DB"), Some(("OTHER".into(), MappedBy::Settings)));
+        assert_eq!(m.lookup("YUNDA"), Some(("ANNENG".into(), MappedBy::Settings)));
         assert_eq!(m.lookup("SF"), Some(("SF".into(), MappedBy::Table)));
     }
 
