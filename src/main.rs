@@ -14,7 +14,9 @@ fn main() -> ExitCode {
     let cli = waybill_desk::cli::Cli::parse();
     let filter =
         || EnvFilter::try_from_env("WAYBILL_DESK_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    // Colour codes only for a terminal: a log file or a pipe gets plain text.
     let fmt = tracing_subscriber::fmt::layer()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .with_filter(filter());
     if cli.command.is_some() {

@@ -1133,3 +1133,33 @@ async fn cli_orders_with_counts_that_overflow_a_sum_do_not_panic() {
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.starts_with("5 "), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_login_against_a_redirecting_token_service_stores_nothing() {
+    let beacon = StandIn::start(|_, _| token_reply()).await;
+    let target = format!("http://{}/steal", beacon.addr);
+    let service = StandIn::start(move |_, _| redirect_to(&target)).await;
+    let token_url = format!("http://{}/token?key=company-key", service.addr);
+    let (out, data) = cli(
+        &service,
+        &["--appid", "wxhostile", "login", "--token-url", &token_url],
+    )
+    .await;
+    let (_, stderr) = assert_terminal_safe(&out);
+    assert!(!out.status.success(), "{stderr}");
+    // The verdict is the redirect (not, say, a keychain error after the check "passed").
+    let verdict = stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("an error line: {stderr}"));
+    assert!(
+        verdict.contains("redirect") && verdict.contains(&beacon.addr.to_string()),
+        "the redirect and its host are named: {stderr}"
+    );
+    assert!(!stderr.contains("company-key"), "{stderr}");
+    assert!(beacon.hits().is_empty(), "the beacon was reached");
+    assert!(
+        !data.path().join("account.json").exists(),
+        "credentials that were never checked are not stored"
+    );
+}

@@ -10,8 +10,7 @@ use serde_json::json;
 
 use super::APPSECRET_ENV;
 use crate::credentials::{shown_url, CredentialSecret, CredentialStore, Credentials};
-use crate::wechat::token::STABLE_TOKEN_PATH;
-use crate::wechat::{ClientConfig, Lang, WechatClient, WechatError, DEFAULT_API_BASE};
+use crate::wechat::{ClientConfig, Lang, WechatClient, DEFAULT_API_BASE};
 
 fn say(line: &str) -> std::io::Result<()> {
     writeln!(std::io::stdout().lock(), "{line}")
@@ -94,12 +93,8 @@ async fn verify(credentials: &Credentials, api_base: Option<&url::Url>) -> anyho
     let client = WechatClient::new(ClientConfig::new(base, credentials.token_source()))?;
     match client.logistics().couriers().await {
         Ok(_) => Ok(()),
-        Err(e @ (WechatError::Api { endpoint, .. }
-        | WechatError::Http { endpoint, .. }
-        | WechatError::Decode { endpoint, .. }
-        | WechatError::Transport { endpoint, .. }))
-            if endpoint == STABLE_TOKEN_PATH =>
-        {
+        // Any failure of the token call (a redirect or an oversized answer included).
+        Err(e) if e.is_token_failure() => {
             Err(anyhow::Error::new(e).context(
                 "the credentials were not accepted (nothing was stored); check them, or pass --no-verify to store them without checking",
             ))

@@ -190,6 +190,25 @@ impl WechatError {
         }
     }
 
+    /// The endpoint the error came from, when it came from a call (the token call's errors name
+    /// [`STABLE_TOKEN_PATH`](super::token::STABLE_TOKEN_PATH), even for a token service).
+    pub fn endpoint(&self) -> Option<&'static str> {
+        match self {
+            WechatError::Api { endpoint, .. }
+            | WechatError::Transport { endpoint, .. }
+            | WechatError::Http { endpoint, .. }
+            | WechatError::Decode { endpoint, .. }
+            | WechatError::Redirect { endpoint, .. }
+            | WechatError::Limit { endpoint, .. } => Some(endpoint),
+            _ => None,
+        }
+    }
+
+    /// True when getting the access_token failed, so the call itself was never sent.
+    pub fn is_token_failure(&self) -> bool {
+        self.endpoint() == Some(super::token::STABLE_TOKEN_PATH)
+    }
+
     /// True when the access_token was rejected and one refresh may cure it.
     pub fn is_token_rejected(&self) -> bool {
         matches!(self.errcode(), Some(40001 | 40014 | 42001))
