@@ -733,3 +733,453 @@ async fn two_ship_processes_at_once_send_once() {
     );
     assert_eq!(rig.sb.order_status(rig.orders[0].id.0), Some(30));
 }
+
+/// A stand-in between the CLI and the sandbox that lies about one label: the first order in
+/// the first label answer (getOrder or batchGetOrder) gets a page of `html_bytes`.
+struct LabelLiar {
+    url: url::Url,
+    victim: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+async fn label_liar(upstream: url::Url, html_bytes: usize) -> LabelLiar {
+    use axum::body::Bytes;
+    use axum::http::{Method, Uri};
+    use std::sync::{Arc, Mutex};
+
+    let victim: Arc<Mutex<Option<String>>> = Arc::default();
+    let page = {
+        let head = "<!DOCTYPE html><html><head><style>@page{size:100mm 180mm}</style></head><body>";
+        let tail = "</body></html>";
+        let filler = "收件人王芳".repeat((html_bytes - head.len() - tail.len()) / 15 + 1);
+        let mut html = format!("{head}{filler}{tail}");
+        while html.len() > html_bytes {
+            html.remove(head.len());
+        }
+        Arc::new(waybill_desk::wechat::label::encode_print_html(&html))
+    };
+    let http = reqwest::Client::new();
+    let state = (upstream, http, victim.clone(), page);
+    let app = axum::Router::new()
+        .fallback(
+            |axum::extract::State((upstream, http, victim, page)): axum::extract::State<(
+                url::Url,
+                reqwest::Client,
+                Arc<Mutex<Option<String>>>,
+                Arc<String>,
+            )>,
+             method: Method,
+             uri: Uri,
+             body: Bytes| async move {
+                let target = upstream
+                    .join(uri.path_and_query().map_or("/", |p| p.as_str()))
+                    .unwrap();
+                let answer = http
+                    .request(
+                        reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap(),
+                        target,
+                    )
+                    .header("content-type", "application/json")
+                    .body(body.to_vec())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = answer.status().as_u16();
+                let bytes = answer.bytes().await.unwrap();
+                let is_label = uri.path().ends_with("/business/order/get")
+                    || uri.path().ends_with("/business/order/batchget");
+                let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+                    return (
+                        axum::http::StatusCode::from_u16(status).unwrap(),
+                        bytes.to_vec(),
+                    );
+                };
+                if is_label {
+                    let items: Vec<&mut serde_json::Value> = match v.get_mut("order_list") {
+                        Some(serde_json::Value::Array(list)) => list.iter_mut().collect(),
+                        _ => vec![&mut v],
+                    };
+                    for item in items {
+                        let Some(order) = item.get("order_id").and_then(|o| o.as_str()) else {
+                            continue;
+                        };
+                        let mut chosen = victim.lock().unwrap();
+                        let is_victim = chosen.get_or_insert_with(|| order.to_string()) == order;
+                        if is_victim && item.get("print_html").is_some() {
+                            item["print_html"] = serde_json::Value::String(page.as_str().into());
+                        }
+                    }
+                }
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    serde_json::to_vec(&v).unwrap(),
+                )
+            },
+        )
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    LabelLiar {
+        url,
+        victim,
+        _task: task,
+    }
+}
+
+/// Bytes the journal takes on disk (the database and its write-ahead log).
+fn journal_bytes(data: &Path) -> u64 {
+    ["", "-wal"]
+        .iter()
+        .map(|suffix| {
+            std::fs::metadata(data.join(format!("{JOURNAL_FILE}{suffix}"))).map_or(0, |m| m.len())
+        })
+        .sum()
+}
+
+fn integrity(path: &Path) -> String {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Runs `batch labels` through the liar and returns the JSON lines, the exit code and stderr.
+async fn batch_through(
+    liar: &LabelLiar,
+    data: &Path,
+    args: &[&str],
+) -> (Vec<serde_json::Value>, Option<i32>, String) {
+    let out = tokio::process::Command::new(BIN)
+        .args([
+            "--lang",
+            "en",
+            "--api-base",
+            liar.url.as_str(),
+            "--appid",
+            DEMO_APPID,
+        ])
+        .args(args)
+        .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+        .env("WAYBILL_DESK_DATA_DIR", data)
+        .output()
+        .await
+        .unwrap();
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        lines,
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn settings_for_batches(data: &Path) {
+    std::fs::create_dir_all(data).unwrap();
+    std::fs::write(
+        data.join("settings.json"),
+        serde_json::json!({"delivery_id": "SF", "biz_id": "SF_CASH", "sender": common::sender()})
+            .to_string(),
+    )
+    .unwrap();
+}
+
+// The CLI runs as a child process beside the in-process sandbox and stand-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_label_is_refused_with_advice_and_never_stored() {
+    let sb = common::sandbox(40).await;
+    // 3 MB: over the 2 MB label limit, small enough that the HTTP body cap lets it through
+    // to the label decoder.
+    let liar = label_liar(sb.url().clone(), 3 * 1024 * 1024).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    settings_for_batches(&data);
+
+    let (lines, code, stderr) =
+        batch_through(&liar, &data, &["batch", "labels", "--limit", "5", "--json"]).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(lines.len(), 5, "one line per order: {lines:?}\n{stderr}");
+    let victim = liar.victim.lock().unwrap().clone().unwrap();
+    let failed: Vec<&serde_json::Value> = lines.iter().filter(|l| l["ok"] == false).collect();
+    assert_eq!(failed.len(), 1, "{lines:?}");
+    assert_eq!(failed[0]["order_id"], victim.as_str());
+    let error = failed[0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("label page of 3.0 MB") && error.contains("labels are under 2 MB"),
+        "{error}"
+    );
+    assert!(
+        error.contains("Fetch the label again") && error.contains("courier"),
+        "advice that fits: {error}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // Four small labels: the journal holds kilobytes, not the page.
+    let size = journal_bytes(&data);
+    assert!(size < 1024 * 1024, "journal is {size} bytes");
+    assert_eq!(integrity(&data.join(JOURNAL_FILE)), "ok");
+    let j = Journal::open(&data).unwrap();
+    let victim_id = OrderId(victim.parse().unwrap());
+    assert_eq!(j.label_count(victim_id).unwrap(), 0);
+    let batch = &j.unfinished_batches().unwrap()[0];
+    let item = j
+        .batch_items(batch.id, true)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.order_id == victim_id)
+        .unwrap();
+    assert_ne!(item.stage, ItemStage::Done);
+    assert!(
+        item.error.as_deref().unwrap_or_default().contains("3.0 MB"),
+        "{item:?}"
+    );
+    drop(j);
+
+    // Chinese, through the one-label path (getOrder): the same refusal, nothing stored.
+    let waybill = item.waybill_id.clone().unwrap();
+    let out = tokio::process::Command::new(BIN)
+        .args([
+            "--lang",
+            "zh-cn",
+            "--api-base",
+            liar.url.as_str(),
+            "--appid",
+            DEMO_APPID,
+        ])
+        .args([
+            "labels",
+            &format!("{victim}:SF:{}", waybill.0),
+            "--print-type",
+            "one",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+        .env("WAYBILL_DESK_DATA_DIR", &data)
+        .output()
+        .await
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("3.0 MB") && text.contains("重新获取面单"),
+        "{text}"
+    );
+    assert!(!dir
+        .path()
+        .join("out")
+        .join(format!("{victim}.html"))
+        .exists());
+    assert_eq!(
+        Journal::open(&data)
+            .unwrap()
+            .label_count(victim_id)
+            .unwrap(),
+        0
+    );
+    assert!(journal_bytes(&data) < 1024 * 1024);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_50_mb_label_fails_its_order_and_leaves_the_journal_small_and_sound() {
+    let sb = common::sandbox(40).await;
+    let liar = label_liar(sb.url().clone(), 50 * 1024 * 1024).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    settings_for_batches(&data);
+
+    let (lines, code, stderr) =
+        batch_through(&liar, &data, &["batch", "labels", "--limit", "3", "--json"]).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let victim = liar.victim.lock().unwrap().clone().unwrap();
+    let failed: Vec<&serde_json::Value> = lines.iter().filter(|l| l["ok"] == false).collect();
+    assert!(
+        failed.iter().any(|l| l["order_id"] == victim.as_str()),
+        "{lines:?}\n{stderr}"
+    );
+    // Caught by the client's cap on the answer's size (the whole batchget answer is
+    // refused) before the label decoder's: either way, each failed order names a size.
+    for line in &failed {
+        assert!(
+            line["error"].as_str().is_some_and(|e| e.contains("MB")),
+            "the size is named: {line}"
+        );
+    }
+    let size = journal_bytes(&data);
+    assert!(
+        size < 1024 * 1024,
+        "journal is {size} bytes after a 50 MB label"
+    );
+    assert_eq!(integrity(&data.join(JOURNAL_FILE)), "ok");
+    let j = Journal::open(&data).unwrap();
+    assert_eq!(j.label_count(OrderId(victim.parse().unwrap())).unwrap(), 0);
+}
+
+#[test]
+fn the_journal_refuses_to_store_a_label_page_over_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = Journal::open(dir.path()).unwrap();
+    let mut big = label(BIG_ID, "SF1");
+    big.html = format!(
+        "<html>{}</html>",
+        "x".repeat(waybill_desk::wechat::label::MAX_LABEL_HTML_BYTES)
+    );
+    let err = j.record_label(&actor(), OrderId(BIG_ID), &big).unwrap_err();
+    assert!(matches!(err, JournalError::LabelTooLarge { .. }), "{err:?}");
+    assert!(err.to_string().contains("Fetch the label again"), "{err}");
+    let batch = j
+        .create_batch(
+            &actor(),
+            &NewBatch {
+                print_type: PrintType::TwoPart,
+                delivery_id: DeliveryId("SF".into()),
+                biz_id: "SF_CASH".into(),
+                items: vec![NewBatchItem {
+                    order_id: OrderId(BIG_ID),
+                    waybill_id: Some(WaybillId("SF1".into())),
+                    add_request: None,
+                }],
+            },
+        )
+        .unwrap();
+    let small = label(BIG_ID + 1, "SF2");
+    assert!(j
+        .complete_items(
+            &actor(),
+            batch,
+            &[(OrderId(BIG_ID + 1), &small), (OrderId(BIG_ID), &big)]
+        )
+        .is_err());
+    assert_eq!(j.label_count(OrderId(BIG_ID)).unwrap(), 0);
+    assert_eq!(
+        j.label_count(OrderId(BIG_ID + 1)).unwrap(),
+        0,
+        "all or nothing"
+    );
+}
+
+/// Overwrites the middle fifth of a file's pages with pseudo-random bytes, as a failing disk
+/// or a torn copy would.
+fn corrupt_middle_pages(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let page = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    let pages = bytes.len() / page;
+    assert!(pages > 50, "a journal big enough to damage: {pages} pages");
+    let mut seed: u32 = 0x2545_f491;
+    for p in pages * 2 / 5..pages * 3 / 5 {
+        for b in &mut bytes[p * page..(p + 1) * page] {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *b = (seed >> 24) as u8;
+        }
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn journal_cli(data: &Path, lang: &str, args: &[&str]) -> Output {
+    std::process::Command::new(BIN)
+        .args(["--lang", lang])
+        .args(args)
+        .env("WAYBILL_DESK_DATA_DIR", data)
+        .env_remove("WAYBILL_DESK_LOG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let j = Journal::open(&data).unwrap();
+    for i in 0..300 {
+        let mut l = label(BIG_ID + i, &format!("SF{i}"));
+        l.html = format!(
+            "<html><body>{}</body></html>",
+            format!("收件人 {i} ").repeat(500)
+        );
+        j.record_label(&actor(), OrderId(BIG_ID + i), &l).unwrap();
+    }
+    drop(j);
+    let path = data.join(JOURNAL_FILE);
+    corrupt_middle_pages(&path);
+    let before = sha(&path);
+    let middle = (BIG_ID + 150).to_string();
+    let out_dir = dir.path().join("out");
+    let out_arg = out_dir.to_str().unwrap();
+    for args in [
+        vec!["journal", "history", middle.as_str()],
+        vec!["journal", "label", middle.as_str(), "--out", out_arg],
+        vec!["journal", "check"],
+    ] {
+        let out = journal_cli(&data, "en", &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(
+            stderr.matches("is damaged").count(),
+            1,
+            "said once: {stderr}"
+        );
+        assert!(stderr.matches("malformed").count() <= 1, "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one message: {stderr}");
+        assert!(
+            stderr.contains(&format!("the journal {} is damaged", path.display())),
+            "{stderr}"
+        );
+        assert!(stderr.contains("will not write to it"), "{stderr}");
+        assert!(
+            stderr.contains("move it aside") && stderr.contains("starts a new, empty journal"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("restore a backup"), "{stderr}");
+    }
+    assert!(!out_dir.join(format!("{middle}.html")).exists());
+
+    let zh = journal_cli(&data, "zh-cn", &["journal", "check"]);
+    let stderr = String::from_utf8_lossy(&zh.stderr);
+    assert_eq!(zh.status.code(), Some(1));
+    assert_eq!(stderr.matches("已损坏").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&path.display().to_string()) && stderr.contains("移到一边"),
+        "{stderr}"
+    );
+    assert_eq!(sha(&path), before, "the damaged file was not written to");
+
+    // Moved aside as advised: the app starts a new journal and works.
+    std::fs::rename(&path, data.join("journal.sqlite3.damaged")).unwrap();
+    let fresh = journal_cli(&data, "en", &["journal", "history", &middle]);
+    assert_eq!(
+        fresh.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+    let ok = journal_cli(&data, "en", &["journal", "check"]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("is sound"));
+}
+
+#[test]
+fn a_journal_whose_first_page_is_damaged_is_not_mistaken_for_another_program_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = Journal::open(dir.path()).unwrap();
+    j.record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF1"))
+        .unwrap();
+    drop(j);
+    let path = dir.path().join(JOURNAL_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Keep SQLite's magic string, break the rest of the header (page size, counters).
+    for b in &mut bytes[16..100] {
+        *b = 0xEE;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Journal::open(dir.path()).unwrap_err();
+    assert!(err.is_damaged(), "{err:?}");
+    assert!(err.to_string().contains("move it aside"), "{err}");
+    assert_eq!(sha(&path), bytes);
+}

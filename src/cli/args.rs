@@ -301,6 +301,9 @@ pub enum JournalAction {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
+    /// Check every page of the journal file (SQLite integrity_check); exit status 1, with what
+    /// to do, when it is damaged.
+    Check,
 }
 
 /// `waybill` sub-actions.

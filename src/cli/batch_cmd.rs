@@ -382,6 +382,15 @@ pub(super) fn journal(
             }
             Ok(ExitCode::SUCCESS)
         }
+        JournalAction::Check => {
+            journal.check()?;
+            say(&if lang == Lang::ZhCn {
+                format!("ok    记录本 {} 完好", journal.path().display())
+            } else {
+                format!("ok    the journal {} is sound", journal.path().display())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         JournalAction::Label { order_id, out } => {
             let Some(label) = journal.latest_label(order_id)? else {
                 anyhow::bail!("the journal has no label for order {order_id}; fetch it with `waybill-desk labels`");

@@ -40,9 +40,12 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let text = match e.downcast_ref::<crate::wechat::WechatError>() {
-                Some(w) => w.explain(lang),
-                None => format!("{e:#}"),
+            let text = if let Some(w) = e.downcast_ref::<crate::wechat::WechatError>() {
+                w.explain(lang)
+            } else if let Some(j) = e.downcast_ref::<crate::store::JournalError>() {
+                j.explain(lang)
+            } else {
+                format!("{e:#}")
             };
             eprintln!(
                 "{}: {text}",

@@ -227,7 +227,7 @@ impl StationError {
             StationError::ShipInProgress {
                 order_id, station, ..
             } if zh => format!("订单 {order_id} 正在由 {station} 发货,请等它完成"),
-            StationError::Journal(e) if zh => format!("记录本(日志数据库)出错:{e}"),
+            StationError::Journal(e) => e.explain(lang),
             StationError::SnRequired { order_id, .. } if zh => format!(
                 "订单 {order_id} 是国补订单,发货必须填写商品的SN码:扫描或输入SN码(手机还要IMEI)后再发货"
             ),

@@ -351,7 +351,20 @@ impl Journal {
         if problems.len() == 1 && problems[0] == "ok" {
             return Ok(());
         }
-        let detail = format!("integrity check: {}", problems.join("; "));
+        // SQLite lists up to 20 problems, some over several lines: name the first two.
+        let lines: Vec<&str> = problems
+            .iter()
+            .flat_map(|p| p.lines())
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("***"))
+            .collect();
+        let mut detail = format!(
+            "integrity check: {}",
+            lines.iter().take(2).cloned().collect::<Vec<_>>().join("; ")
+        );
+        if lines.len() > 2 {
+            detail.push_str(&format!(" and {} more problem(s)", lines.len() - 2));
+        }
         Err(self.mark_damaged(detail))
     }
 
