@@ -379,7 +379,7 @@ fn streamed_body(total: Option<u64>) -> Body {
 use futures::StreamExt as _;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_200_mb_label_answer_stops_at_the_cap_in_time_and_memory() {
+async fn a_200_mb_batchget_answer_stops_at_the_cap_in_time_and_memory() {
     let server = StandIn::start(|hit, _| match hit.path.as_str() {
         "/cgi-bin/stable_token" => token_reply(),
         _ => reply(
@@ -404,7 +404,7 @@ async fn a_200_mb_label_answer_stops_at_the_cap_in_time_and_memory() {
         .unwrap_err();
     let elapsed = started.elapsed();
     let (_, peak) = rss_and_peak();
-    let cap = waybill_desk::wechat::client::LABEL_BODY_CAP_BYTES;
+    let cap = waybill_desk::wechat::client::BATCH_LABEL_BODY_CAP_BYTES;
     assert_eq!(
         err,
         WechatError::Limit {
@@ -986,6 +986,15 @@ async fn control_characters_in_any_server_text_are_stripped() {
 
 /// Runs the CLI against `server` with credentials in the environment and a fresh data dir.
 async fn cli(server: &StandIn, args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    cli_with_log(server, args, None).await
+}
+
+/// [`cli`] with `WAYBILL_DESK_LOG` set to `log`.
+async fn cli_with_log(
+    server: &StandIn,
+    args: &[&str],
+    log: Option<&str>,
+) -> (std::process::Output, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_waybill-desk"))
         .arg("--api-base")
@@ -996,7 +1005,7 @@ async fn cli(server: &StandIn, args: &[&str]) -> (std::process::Output, tempfile
         .args(args)
         .env("WAYBILL_DESK_APPID", "wxhostile")
         .env("WAYBILL_DESK_APPSECRET", SECRET)
-        .env_remove("WAYBILL_DESK_LOG")
+        .env("WAYBILL_DESK_LOG", log.unwrap_or("warn"))
         .env_remove("WAYBILL_DESK_DATA_DIR")
         .kill_on_drop(true)
         .output();
@@ -1162,4 +1171,120 @@ async fn cli_login_against_a_redirecting_token_service_stores_nothing() {
         !data.path().join("account.json").exists(),
         "credentials that were never checked are not stored"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_decode_errors_name_the_path_in_the_message_and_the_debug_log() {
+    let server = StandIn::start(|hit, _| match hit.path.as_str() {
+        "/cgi-bin/stable_token" => token_reply(),
+        _ => json_reply(json!({"errcode": 0, "total_num": 1, "orders": [
+            {"order_id": 5, "status": 20, "order_detail": {"product_infos": [
+                {"product_id": 1, "sku_id": 1, "sku_cnt": 1},
+                {"product_id": 1, "sku_id": 2, "sku_cnt": 1},
+                {"product_id": 1, "sku_id": 3, "sku_cnt": "three"}]}}]})),
+    })
+    .await;
+    let path = "orders[0].order_detail.product_infos[2].sku_cnt";
+    for log in ["warn", "debug"] {
+        let (out, _data) = cli_with_log(
+            &server,
+            &["--shop", "minishop", "orders", "--status", "20"],
+            Some(log),
+        )
+        .await;
+        let (stdout, stderr) = assert_terminal_safe(&out);
+        assert!(!out.status.success());
+        assert!(stdout.is_empty(), "{stdout}");
+        let verdict = stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("an error line: {stderr}"));
+        assert!(
+            verdict.contains(path) && verdict.contains("/product/order/get_list"),
+            "{verdict}"
+        );
+        if log == "debug" {
+            assert!(
+                stderr.lines().any(|l| l.contains("DEBUG")
+                    && l.contains("does not match")
+                    && l.contains(path)),
+                "the debug log names the path: {stderr}"
+            );
+            assert!(stderr.contains("access_token=REDACTED"), "{stderr}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_mb_single_label_answer_stops_at_its_smaller_cap() {
+    let server = StandIn::start(|hit, _| match hit.path.as_str() {
+        "/cgi-bin/stable_token" => token_reply(),
+        _ => reply((StatusCode::OK, streamed_body(Some(200 * 1024 * 1024))).into_response()),
+    })
+    .await;
+    let (rss_before, _) = rss_and_peak();
+    let err = client_for(&server)
+        .call::<Value, Value>(
+            waybill_desk::wechat::logistics::GET_ORDER,
+            Some(&json!({"order_id": "1"})),
+        )
+        .await
+        .unwrap_err();
+    let (_, peak) = rss_and_peak();
+    let cap = waybill_desk::wechat::client::LABEL_BODY_CAP_BYTES;
+    assert_eq!(
+        err,
+        WechatError::Limit {
+            endpoint: "/cgi-bin/express/business/order/get",
+            limit: LimitHit::BodyTooLarge { cap_bytes: cap }
+        }
+    );
+    assert!(peak.saturating_sub(rss_before) < cap as u64 + 50 * 1024 * 1024);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_headers_are_an_error_not_a_memory_leak() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A raw server: reads the request, then sends a status line and headers without end.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                if socket.write_all(b"HTTP/1.1 200 OK\r\n").await.is_err() {
+                    return;
+                }
+                let line =
+                    b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+                while socket.write_all(line).await.is_ok() {}
+            });
+        }
+    });
+    let (rss_before, _) = rss_and_peak();
+    let started = Instant::now();
+    let err = WechatClient::new(config(url::Url::parse(&format!("http://{addr}/")).unwrap()))
+        .unwrap()
+        .call::<(), Value>(PROBE, None)
+        .await
+        .unwrap_err();
+    let (_, peak) = rss_and_peak();
+    assert!(
+        matches!(
+            err,
+            WechatError::Transport {
+                endpoint: "/cgi-bin/stable_token",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(peak.saturating_sub(rss_before) < 50 * 1024 * 1024);
+    assert_clean_error(&err);
 }

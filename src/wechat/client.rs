@@ -59,8 +59,13 @@ impl Default for ListLimits {
     }
 }
 
-/// The most a label answer (`batchGetOrder`, `getOrder`: base64 label pages) may weigh.
+/// The most a one-label answer (`getOrder`: one base64 label page) may weigh: the base64 of the
+/// largest label page accepted (2 MB of HTML) with room to spare.
 pub const LABEL_BODY_CAP_BYTES: usize = 8 * 1024 * 1024;
+/// The most a `batchGetOrder` answer (up to 100 base64 label pages) may weigh. The sandbox's
+/// pages are about 14 KB (1.9 MB per 100); a courier's page with embedded images can be ten
+/// times that, so 100 of them must still fit.
+pub const BATCH_LABEL_BODY_CAP_BYTES: usize = 32 * 1024 * 1024;
 /// The most any other answer may weigh.
 pub const DEFAULT_BODY_CAP_BYTES: usize = 2 * 1024 * 1024;
 
@@ -120,11 +125,12 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// The most this endpoint's answer may weigh: label answers carry base64 pages (up to 100
-    /// in one `batchGetOrder`), every other answer is small JSON.
+    /// in one `batchGetOrder`), every other answer is small JSON. Past it, the answer is
+    /// abandoned while it streams in ([`LimitHit::BodyTooLarge`]).
     pub fn max_body_bytes(&self) -> usize {
-        if self.path == super::logistics::BATCH_GET_ORDER.path
-            || self.path == super::logistics::GET_ORDER.path
-        {
+        if self.path == super::logistics::BATCH_GET_ORDER.path {
+            BATCH_LABEL_BODY_CAP_BYTES
+        } else if self.path == super::logistics::GET_ORDER.path {
             LABEL_BODY_CAP_BYTES
         } else {
             DEFAULT_BODY_CAP_BYTES
