@@ -10,7 +10,7 @@ use print_support as ps;
 use waybill_desk::print::{
     print_batch, BatchOptions, CancelToken, JobOutcome, LabelSize, PrintJob, PrintTarget,
 };
-use waybill_desk::wechat::PrintType;
+use waybill_desk::wechat::{Lang, PrintType};
 
 fn job(
     label: &waybill_desk::wechat::logistics::Label,
@@ -134,14 +134,58 @@ async fn a_label_far_larger_than_the_paper_is_refused_not_cut() {
     .await;
     match &results[0].outcome {
         JobOutcome::Failed { error } => {
-            assert_eq!(error.code(), "invalid_job", "{error}");
+            assert_eq!(error.code(), "label_too_large", "{error}");
             assert!(
                 error.to_string().contains("does not fit on 50x80mm"),
                 "{error}"
             );
+            // A real label on paper of the wrong size: the advice is the size, not the label.
+            let en = error.explain(Lang::En);
+            assert!(en.contains("label size") && !en.contains("courier"), "{en}");
         }
         other => panic!("{other:?}"),
     }
+    assert!(!path.exists());
+}
+
+#[tokio::test]
+async fn a_label_ten_thousand_pages_long_is_refused_as_not_a_label() {
+    if !ps::display() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("endless.pdf");
+    let endless = PrintJob {
+        label_id: "endless".into(),
+        html:
+            "<body style=\"margin:0\"><div style=\"width:100mm;height:1800000mm\">SF</div></body>"
+                .into(),
+        size: LabelSize::TWO_PART,
+        target: PrintTarget::PdfFile(path.clone()),
+        copies: 1,
+    };
+    let results = print_batch(
+        vec![endless],
+        &BatchOptions::new(ps::worker()),
+        |_| {},
+        &CancelToken::new(),
+    )
+    .await;
+    let JobOutcome::Failed { error } = &results[0].outcome else {
+        panic!("{results:?}");
+    };
+    assert_eq!(error.code(), "label_too_large", "{error}");
+    let en = error.explain(Lang::En);
+    assert!(
+        en.contains("not a real label") && en.contains("fetch the label again"),
+        "{en}"
+    );
+    assert!(!en.contains("Print the label again"), "{en}");
+    let zh = error.explain(Lang::ZhCn);
+    assert!(
+        zh.contains("重新获取面单") && zh.contains("快递公司"),
+        "{zh}"
+    );
     assert!(!path.exists());
 }
 

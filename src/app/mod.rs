@@ -1301,8 +1301,10 @@ impl eframe::App for WaybillApp {
 /// A short sound for a scan result, through the desktop's sound theme when it has one.
 fn beep(ok: bool) {
     let id = if ok { "complete" } else { "dialog-error" };
-    // Best effort: a station without a sound server still works, silently.
-    let _ = std::process::Command::new("canberra-gtk-play")
+    // Best effort: a station without a sound server still works, silently. It gets only the
+    // environment it needs (no AppSecret).
+    let mut command = std::process::Command::new("canberra-gtk-play");
+    let _ = crate::print::process::scrub_env(&mut command)
         .args(["-i", id])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

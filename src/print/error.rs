@@ -44,7 +44,29 @@ pub enum PrintError {
     /// The job itself is not valid (size, copies, empty label).
     #[error("invalid print job: {message}")]
     InvalidJob { message: String },
+    /// The laid-out label is far larger than its paper (it would have to shrink below
+    /// `gtk_print::MIN_SCALE`): a label size that does not match, or a page that is no label.
+    #[error(
+        "label {label_id} is {width_mm}x{height_mm} mm and does not fit on {paper} paper, \
+         even shrunk by a third"
+    )]
+    LabelTooLarge {
+        label_id: String,
+        width_mm: u32,
+        height_mm: u32,
+        /// The paper, e.g. `100x180mm`.
+        paper: String,
+        paper_height_mm: u32,
+    },
+    /// The label page kept its scripts running (a loop, `window.print()` over and over) and was
+    /// stopped at the deadline.
+    #[error("the label page was still running its scripts after {seconds} s and was stopped")]
+    LabelUnresponsive { seconds: u64 },
 }
+
+/// A page this many times taller than its paper is not a label that was given the wrong size:
+/// it is not a real label at all.
+const NOT_A_LABEL_FACTOR: u32 = 3;
 
 impl PrintError {
     /// A stable short code for logs, JSON output and the journal.
@@ -60,24 +82,23 @@ impl PrintError {
             PrintError::WorkerCrashed { .. } => "worker_crashed",
             PrintError::Worker { .. } => "worker",
             PrintError::InvalidJob { .. } => "invalid_job",
+            PrintError::LabelTooLarge { .. } => "label_too_large",
+            PrintError::LabelUnresponsive { .. } => "label_unresponsive",
         }
     }
 
-    /// The error in the user's language, with what to do about it.
+    /// True for a label page that is far longer than any label (thousands of pages' worth),
+    /// as opposed to a real label on paper of the wrong size.
+    fn is_not_a_label(&self) -> bool {
+        matches!(self, PrintError::LabelTooLarge { height_mm, paper_height_mm, .. }
+            if *height_mm > paper_height_mm.saturating_mul(NOT_A_LABEL_FACTOR))
+    }
+
+    /// The error in the user's language, with what to do about it: advice that fits the error
+    /// (a printer problem is fixed at the printer, a broken label by fetching it again).
     pub fn explain(&self, lang: Lang) -> String {
         if lang == Lang::En {
-            let action = match self {
-                PrintError::NoSuchPrinter { .. } => "Pick a printer from the list.",
-                PrintError::PrinterUnavailable { .. } => {
-                    "Check the printer (power, cable, paper, lid), resume it in the system's printer settings, then print again."
-                }
-                PrintError::Timeout { .. } | PrintError::WorkerCrashed { .. } => {
-                    "Print the label again; if it keeps happening, restart the app."
-                }
-                PrintError::Renderer { .. } => "Start the app from a desktop session.",
-                _ => "Print the label again.",
-            };
-            return format!("{self}. {action}");
+            return format!("{self}. {}", self.action_en());
         }
         match self {
             PrintError::NoSuchPrinter { printer } => {
@@ -92,8 +113,12 @@ impl PrintError {
                 zh_state(state),
                 reasons.join(", ")
             ),
-            PrintError::Load { message } => format!("面单页面加载失败:{message}。请重新打印。"),
-            PrintError::Print { message } => format!("打印失败:{message}。请重新打印。"),
+            PrintError::Load { message } => format!(
+                "面单页面加载失败:{message}。请重新打印;如果这张面单每次都失败,请重新获取面单。"
+            ),
+            PrintError::Print { message } => format!(
+                "打印失败:{message}。请检查打印机(电源、连线、纸张)后重新打印。"
+            ),
             PrintError::Output { path, message } => {
                 format!("无法写入 {path}:{message}。请换一个保存位置。")
             }
@@ -101,14 +126,74 @@ impl PrintError {
                 format!("无法启动面单渲染(没有显示环境?):{message}。请在桌面环境中启动本程序。")
             }
             PrintError::Timeout { timeout_ms } => format!(
-                "打印进程 {} 秒内没有完成这张面单,已被停止。请重新打印;如果反复出现,请重启程序。",
+                "打印进程 {} 秒内没有完成这张面单,已被停止。请重新打印;如果同一张面单再次超时,请重新获取面单;如果每张面单都超时,请重启程序。",
                 timeout_ms / 1000
             ),
             PrintError::WorkerCrashed { status } => {
                 format!("打印进程意外退出({status})。请重新打印;如果反复出现,请重启程序。")
             }
-            PrintError::Worker { message } => format!("打印进程出错:{message}。请重新打印。"),
-            PrintError::InvalidJob { message } => format!("打印任务无效:{message}。"),
+            PrintError::Worker { message } => {
+                format!("打印进程出错:{message}。请重启程序后重新打印。")
+            }
+            PrintError::InvalidJob { message } => format!(
+                "打印任务无效:{message}。请在设置中检查打印机、份数和面单尺寸。"
+            ),
+            PrintError::LabelTooLarge {
+                label_id,
+                width_mm,
+                height_mm,
+                paper,
+                ..
+            } => {
+                let head = format!(
+                    "面单 {label_id} 有 {width_mm}x{height_mm} 毫米,缩小三分之一也放不进 {paper} 的纸张,未打印。"
+                );
+                if self.is_not_a_label() {
+                    format!("{head}这不是一张正常的面单(远超任何面单的长度)。请重新获取面单;如果仍然如此,请联系快递公司。")
+                } else {
+                    format!("{head}请在设置中选择与面单一致的尺寸(一联单 76x130,二联单 100x180),或换用对应尺寸的纸张。")
+                }
+            }
+            PrintError::LabelUnresponsive { seconds } => format!(
+                "面单页面的脚本运行了 {seconds} 秒仍未结束,已被停止,未打印。这张面单页面有问题:请重新获取面单;如果仍然如此,请联系快递公司。"
+            ),
+        }
+    }
+
+    /// What to do, in English.
+    fn action_en(&self) -> &'static str {
+        match self {
+            PrintError::NoSuchPrinter { .. } => "Pick a printer from the list.",
+            PrintError::PrinterUnavailable { .. } => {
+                "Check the printer (power, cable, paper, lid), resume it in the system's printer settings, then print again."
+            }
+            PrintError::Load { .. } => {
+                "Print it again; if this label fails every time, fetch the label again."
+            }
+            PrintError::Print { .. } => {
+                "Check the printer (power, cable, paper), then print again."
+            }
+            PrintError::Output { .. } => "Choose another place to save it.",
+            PrintError::Renderer { .. } => "Start the app from a desktop session.",
+            PrintError::Timeout { .. } => {
+                "Print it again; if the same label times out again, fetch the label again; if every label times out, restart the app."
+            }
+            PrintError::WorkerCrashed { .. } => {
+                "Print the label again; if it keeps happening, restart the app."
+            }
+            PrintError::Worker { .. } => "Restart the app, then print again.",
+            PrintError::InvalidJob { .. } => {
+                "Check the printer, copies and label size in Settings."
+            }
+            PrintError::LabelTooLarge { .. } if self.is_not_a_label() => {
+                "This is not a real label (far longer than any label): fetch the label again, and contact the courier if it stays this way."
+            }
+            PrintError::LabelTooLarge { .. } => {
+                "Choose the label size that matches the labels in Settings (one-part 76x130, two-part 100x180), or load paper of that size."
+            }
+            PrintError::LabelUnresponsive { .. } => {
+                "The label page is broken: fetch the label again, and contact the courier if it stays this way."
+            }
         }
     }
 }
@@ -155,5 +240,103 @@ mod tests {
         );
         let zh = e.explain(Lang::ZhCn);
         assert!(zh.contains("已停止") && zh.contains("恢复"), "{zh}");
+    }
+
+    fn too_large(height_mm: u32) -> PrintError {
+        PrintError::LabelTooLarge {
+            label_id: "3704".into(),
+            width_mm: 100,
+            height_mm,
+            paper: "100x180mm".into(),
+            paper_height_mm: 180,
+        }
+    }
+
+    #[test]
+    fn a_page_thousands_of_labels_long_is_not_a_label_and_is_never_told_to_print_again() {
+        // 10,000 pages of 180 mm.
+        let e = too_large(1_800_000);
+        let en = e.explain(Lang::En);
+        assert!(en.contains("not a real label") && en.contains("fetch the label again"));
+        assert!(
+            en.contains("courier") && !en.contains("Print the label again"),
+            "{en}"
+        );
+        let zh = e.explain(Lang::ZhCn);
+        assert!(
+            zh.contains("不是一张正常的面单") && zh.contains("重新获取面单"),
+            "{zh}"
+        );
+        assert!(zh.contains("快递公司") && !zh.contains("重新打印"), "{zh}");
+        assert_eq!(e.code(), "label_too_large");
+
+        // A real two-part label on paper set to one-part: pick the size, not "fetch again".
+        let small = PrintError::LabelTooLarge {
+            label_id: "3704".into(),
+            width_mm: 100,
+            height_mm: 100,
+            paper: "60x40mm".into(),
+            paper_height_mm: 40,
+        };
+        assert!(
+            small.explain(Lang::En).contains("label size"),
+            "{}",
+            small.explain(Lang::En)
+        );
+        assert!(small.explain(Lang::ZhCn).contains("尺寸"));
+        assert!(!small.explain(Lang::En).contains("courier"));
+    }
+
+    #[test]
+    fn every_error_has_its_own_advice_in_both_languages() {
+        let all = [
+            PrintError::NoSuchPrinter {
+                printer: "p".into(),
+            },
+            PrintError::PrinterUnavailable {
+                printer: "p".into(),
+                state: "offline".into(),
+                reasons: vec![],
+            },
+            PrintError::Load {
+                message: "m".into(),
+            },
+            PrintError::Print {
+                message: "m".into(),
+            },
+            PrintError::Output {
+                path: "/x".into(),
+                message: "m".into(),
+            },
+            PrintError::Renderer {
+                message: "m".into(),
+            },
+            PrintError::Timeout { timeout_ms: 60_000 },
+            PrintError::WorkerCrashed {
+                status: "signal 9".into(),
+            },
+            PrintError::Worker {
+                message: "m".into(),
+            },
+            PrintError::InvalidJob {
+                message: "m".into(),
+            },
+            too_large(1_800_000),
+            PrintError::LabelUnresponsive { seconds: 20 },
+        ];
+        for e in &all {
+            let en = e.explain(Lang::En);
+            assert!(en.len() > e.to_string().len() + 10, "{en}");
+            let zh = e.explain(Lang::ZhCn);
+            assert!(zh.contains('请'), "{zh}");
+            let back: PrintError =
+                serde_json::from_str(&serde_json::to_string(e).unwrap()).unwrap();
+            assert_eq!(&back, e);
+        }
+        let hung = PrintError::LabelUnresponsive { seconds: 20 }.explain(Lang::En);
+        assert!(
+            hung.contains("fetch the label again") && hung.contains("20 s"),
+            "{hung}"
+        );
     }
 }

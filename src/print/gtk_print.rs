@@ -7,15 +7,16 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gtk::prelude::*;
 use javascriptcore::ValueExt as _;
 use webkit2gtk::{
-    LoadEvent, NavigationPolicyDecision, NavigationPolicyDecisionExt as _,
-    PermissionRequestExt as _, PolicyDecisionExt as _, PolicyDecisionType, PrintOperation,
-    PrintOperationExt as _, PrintOperationResponse, SettingsExt as _, URIRequestExt as _,
-    WebContext, WebView, WebViewExt,
+    LoadEvent, NavigationPolicyDecision, NavigationPolicyDecisionExt as _, NetworkProxyMode,
+    NetworkProxySettings, PermissionRequestExt as _, PolicyDecisionExt as _, PolicyDecisionType,
+    PrintOperation, PrintOperationExt as _, PrintOperationResponse, SettingsExt as _,
+    URIRequestExt as _, WebContext, WebContextExt as _, WebProcessTerminationReason, WebView,
+    WebViewExt, WebsiteDataManagerExt as _,
 };
 
 use super::error::PrintError;
@@ -25,7 +26,7 @@ use super::size::LabelSize;
 
 /// GTK's name of its PDF printer. Translated by GTK: the worker runs with English messages.
 pub const PRINT_TO_FILE: &str = "Print to File";
-/// How long a label page may take to load.
+/// How long a label page may take to load and lay out (its scripts included), in all.
 pub const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 /// The most a label is shrunk to fit its paper: WebKit shrinks a page by at most a third.
 pub const MIN_SCALE: f64 = 0.67;
@@ -148,9 +149,21 @@ pub fn print_settings(job: &PrintJob) -> Result<gtk::PrintSettings, PrintError> 
     Ok(settings)
 }
 
-/// Blocks everything a label page could use to leave the label: navigation (except the page
-/// itself), new windows, script dialogs and `window.print()`.
+/// Where a label webview's network goes: a proxy on a privileged loopback port that nothing
+/// listens on (only root could), so every request fails at once, whatever the page does.
+pub const DEAD_PROXY: &str = "http://127.0.0.1:1";
+
+/// Blocks everything a label page could use to leave the label: the network (every request goes
+/// to [`DEAD_PROXY`]), files, navigation (except the page itself), new windows, script dialogs
+/// and `window.print()`. Call before the first page is loaded. The view's web context must be
+/// the label's own (ephemeral, not shared with other pages): its proxy is set here.
 pub fn lock_down(webview: &WebView) {
+    if let Some(manager) = webview.context().and_then(|c| c.website_data_manager()) {
+        let mut proxy = NetworkProxySettings::new(Some(DEAD_PROXY), &[]);
+        manager.set_network_proxy_settings(NetworkProxyMode::Custom, Some(&mut proxy));
+    } else {
+        tracing::warn!("a label webview has no website data manager; its proxy is not set");
+    }
     webview.connect_decide_policy(|_, decision, kind| {
         if kind != PolicyDecisionType::NavigationAction
             && kind != PolicyDecisionType::NewWindowAction
@@ -184,6 +197,16 @@ pub fn lock_down(webview: &WebView) {
         settings.set_print_backgrounds(true);
         settings.set_enable_page_cache(false);
         settings.set_javascript_can_open_windows_automatically(false);
+        settings.set_javascript_can_access_clipboard(false);
+        settings.set_allow_file_access_from_file_urls(false);
+        settings.set_allow_universal_access_from_file_urls(false);
+        settings.set_allow_top_navigation_to_data_urls(false);
+        settings.set_enable_dns_prefetching(false);
+        settings.set_enable_hyperlink_auditing(false);
+        // WebRTC would talk UDP past the proxy; media capture and DRM have no place on a label.
+        settings.set_enable_webrtc(false);
+        settings.set_enable_media_stream(false);
+        settings.set_enable_encrypted_media(false);
     }
 }
 
@@ -223,7 +246,10 @@ impl LabelPrinter {
         });
         let crashed = load.clone();
         webview.connect_web_process_terminated(move |_, reason| {
-            *crashed.borrow_mut() = Some(Err(format!("the web process ended ({reason:?})")));
+            // Stopping a hung page (see `stop_hung_page`) is not a crash of the next one.
+            if reason != WebProcessTerminationReason::TerminatedByApi {
+                *crashed.borrow_mut() = Some(Err(format!("the web process ended ({reason:?})")));
+            }
         });
         let window = gtk::OffscreenWindow::new();
         // Each job sizes the view to its paper (see `print`); start small so it can shrink.
@@ -244,12 +270,26 @@ impl LabelPrinter {
 
     /// Loads the label page and waits until it has finished loading.
     pub fn load(&self, html: &str) -> Result<(), PrintError> {
+        self.load_until(html, Instant::now() + LOAD_TIMEOUT)
+    }
+
+    fn load_until(&self, html: &str, deadline: Instant) -> Result<(), PrintError> {
         self.load.borrow_mut().take();
         self.webview.load_html(&harden(html), None);
-        pump_until(&self.load, LOAD_TIMEOUT, || PrintError::Load {
-            message: format!("not loaded within {} s", LOAD_TIMEOUT.as_secs()),
-        })?
-        .map_err(|message| PrintError::Load { message })
+        let left = deadline.saturating_duration_since(Instant::now());
+        pump_until(&self.load, left, || self.stop_hung_page())?
+            .map_err(|message| PrintError::Load { message })
+    }
+
+    /// Ends the web process of a page that did not finish in time (a script that never ends,
+    /// `window.print()` in a loop): the next label gets a fresh one. Returns the error to report.
+    fn stop_hung_page(&self) -> PrintError {
+        tracing::warn!("the label page did not finish in time; stopping its web process");
+        self.webview.stop_loading();
+        self.webview.terminate_web_process();
+        PrintError::LabelUnresponsive {
+            seconds: LOAD_TIMEOUT.as_secs(),
+        }
     }
 
     /// Sizes the view to `width` x `height` CSS pixels and waits (briefly) until GTK has.
@@ -277,18 +317,20 @@ impl LabelPrinter {
     }
 
     /// The laid-out page's size in CSS pixels (what overflows the view counts).
-    fn content_size_px(&self) -> Result<(f64, f64), PrintError> {
+    fn content_size_px(&self, deadline: Instant) -> Result<(f64, f64), PrintError> {
         let text = self.run_js(
             "(() => { const e = document.documentElement; \
              return e.scrollWidth + ',' + e.scrollHeight; })()",
+            deadline,
         )?;
         parse_size_px(&text).ok_or_else(|| PrintError::Load {
             message: format!("unexpected page size answer {text:?}"),
         })
     }
 
-    /// Runs a script in the label page and returns its value as text.
-    fn run_js(&self, script: &str) -> Result<String, PrintError> {
+    /// Runs a script in the label page and returns its value as text; a page still busy at
+    /// `deadline` is stopped.
+    fn run_js(&self, script: &str, deadline: Instant) -> Result<String, PrintError> {
         let slot: Rc<RefCell<Option<Result<String, String>>>> = Rc::new(RefCell::new(None));
         let answer = slot.clone();
         self.webview.evaluate_javascript(
@@ -304,10 +346,9 @@ impl LabelPrinter {
                 );
             },
         );
-        pump_until(&slot, LOAD_TIMEOUT, || PrintError::Load {
-            message: "the label page did not answer".into(),
-        })?
-        .map_err(|message| PrintError::Load { message })
+        let left = deadline.saturating_duration_since(Instant::now());
+        pump_until(&slot, left, || self.stop_hung_page())?
+            .map_err(|message| PrintError::Load { message })
     }
 
     /// Lays the label out for `size`: the view at the paper's width, the document pinned so it
@@ -316,22 +357,21 @@ impl LabelPrinter {
         // Lay the page out at the paper's width, so content that fits the paper fits the view.
         let (paper_w, paper_h) = css_px(size);
         self.fit_view(paper_w, paper_h);
-        self.load(html)?;
-        let content = self.content_size_px()?;
+        // One deadline for the load and every script run after it: a page that keeps its web
+        // process busy is stopped within LOAD_TIMEOUT, well inside the app's job deadline.
+        let deadline = Instant::now() + LOAD_TIMEOUT;
+        self.load_until(html, deadline)?;
+        let content = self.content_size_px(deadline)?;
         tracing::debug!(label = %label_id, ?content, paper = ?(paper_w, paper_h), "laid out");
         let scale = fit_scale((paper_w, paper_h), content);
         if scale < MIN_SCALE {
-            return Err(PrintError::InvalidJob {
-                message: format!(
-                    "label {} ({:.0}x{:.0} mm) does not fit on {} paper: it would have to shrink \
-                     to {:.0}%, and labels are shrunk to {:.0}% at most",
-                    label_id,
-                    content.0 * 25.4 / 96.0,
-                    content.1 * 25.4 / 96.0,
-                    size,
-                    scale * 100.0,
-                    MIN_SCALE * 100.0
-                ),
+            let mm = |px: f64| (px * 25.4 / 96.0).round().clamp(0.0, f64::from(u32::MAX)) as u32;
+            return Err(PrintError::LabelTooLarge {
+                label_id: label_id.to_string(),
+                width_mm: mm(content.0),
+                height_mm: mm(content.1),
+                paper: size.to_string(),
+                paper_height_mm: mm(f64::from(paper_h)),
             });
         }
         if scale < 1.0 {
@@ -343,11 +383,14 @@ impl LabelPrinter {
         // the paper prints 1:1 (left alone it prints about 7% too large), one 1/s as wide
         // prints at s. The label is centred in that width.
         let width_px = (f64::from(paper_w) / scale).ceil();
-        self.run_js(&format!(
-            "(() => {{ const h = document.documentElement.style; h.minWidth = '{width_px}px'; \
-             const b = document.body && document.body.style; \
-             if (b) {{ b.marginLeft = 'auto'; b.marginRight = 'auto'; }} return 'ok'; }})()"
-        ))?;
+        self.run_js(
+            &format!(
+                "(() => {{ const h = document.documentElement.style; h.minWidth = '{width_px}px'; \
+                 const b = document.body && document.body.style; \
+                 if (b) {{ b.marginLeft = 'auto'; b.marginRight = 'auto'; }} return 'ok'; }})()"
+            ),
+            deadline,
+        )?;
         Ok(())
     }
 
@@ -386,7 +429,7 @@ impl LabelPrinter {
         if operation.run_dialog(parent) != PrintOperationResponse::Print {
             return Ok(false);
         }
-        wait_printed(&outcome)?;
+        wait_printed(&outcome, &self.webview)?;
         Ok(true)
     }
 
@@ -405,7 +448,7 @@ impl LabelPrinter {
         let outcome = watch(&operation);
         tracing::debug!(label = %job.label_id, size = %job.size, target = ?job.target, "printing");
         operation.print();
-        wait_printed(&outcome)?;
+        wait_printed(&outcome, &self.webview)?;
         if let PrintTarget::PdfFile(path) = &job.target {
             let written = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             if written == 0 {
@@ -442,13 +485,17 @@ fn watch(operation: &PrintOperation) -> Outcome {
     outcome
 }
 
-/// Runs GTK until the operation has finished or failed.
-fn wait_printed(outcome: &Outcome) -> Result<(), PrintError> {
-    pump_until(outcome, PRINT_TIMEOUT, || PrintError::Print {
-        message: format!(
-            "the print system did not take the label within {} s",
-            PRINT_TIMEOUT.as_secs()
-        ),
+/// Runs GTK until the operation has finished or failed. On a timeout the view's web process is
+/// ended too (a page may be what holds the operation up), so the next label starts afresh.
+fn wait_printed(outcome: &Outcome, webview: &WebView) -> Result<(), PrintError> {
+    pump_until(outcome, PRINT_TIMEOUT, || {
+        webview.terminate_web_process();
+        PrintError::Print {
+            message: format!(
+                "the print system did not take the label within {} s",
+                PRINT_TIMEOUT.as_secs()
+            ),
+        }
     })?
     .map_err(|message| PrintError::Print { message })
 }

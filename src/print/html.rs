@@ -1,55 +1,53 @@
 //! Prepares label HTML for a webview: a Content-Security-Policy that allows no network access
 //! (only images, fonts and styles embedded in the page) and no forms, frames or plugins.
+//!
+//! The policy is the first thing in the document, before a single byte of the label: the HTML
+//! parser creates the implied `<html>` and `<head>` for it and applies it before the label is
+//! tokenized, so nothing in the label (comments, attributes, stray elements, a second head) can
+//! move it or come before it. This is one layer; the webview also has no network at all (see
+//! `gtk_print::lock_down`).
 
 /// The policy put in front of every label page. Inline scripts stay allowed because courier
 /// templates may draw their barcodes with them; they can reach nothing (`connect-src 'none'`).
 pub const LABEL_CSP: &str = "default-src 'none'; img-src data:; font-src data:; \
      style-src 'unsafe-inline' data:; script-src 'unsafe-inline'; connect-src 'none'; \
      media-src 'none'; object-src 'none'; frame-src 'none'; child-src 'none'; \
+     worker-src 'none'; manifest-src 'none'; \
      form-action 'none'; base-uri 'none'";
 
-/// Returns the label page with [`LABEL_CSP`] as the first element of its `<head>`, so the policy
-/// is in force before anything in the page is parsed.
+/// The `<meta>` element that carries [`LABEL_CSP`].
+pub fn policy_meta() -> String {
+    format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{LABEL_CSP}\">")
+}
+
+/// Returns `[the label's own leading doctype] + policy + label`: the label follows unchanged.
+///
+/// A `<meta>` before the doctype would put the page in quirks mode (a doctype after an element
+/// is ignored) and change how a standards-mode label lays out; so when the label starts with a
+/// doctype, a copy of exactly that doctype token goes first. The copy ends at the token's first
+/// `>`, as the tokenizer's does, so it cannot carry anything else in front of the policy.
 pub fn harden(html: &str) -> String {
-    let meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{LABEL_CSP}\">");
-    let at = insertion_point(html);
-    let mut out = String::with_capacity(html.len() + meta.len() + 1);
-    out.push_str(&html[..at]);
+    let doctype = leading_doctype(html).unwrap_or("");
+    let meta = policy_meta();
+    let mut out = String::with_capacity(doctype.len() + meta.len() + html.len());
+    out.push_str(doctype);
     out.push_str(&meta);
-    out.push_str(&html[at..]);
+    out.push_str(html);
     out
 }
 
-/// Just after `<head ...>`; else after `<html ...>`; else after a leading doctype; else 0.
-/// A `<meta>` outside an explicit head still lands in the implied one.
-fn insertion_point(html: &str) -> usize {
-    let lower = html.to_ascii_lowercase();
-    for tag in ["<head", "<html"] {
-        let mut from = 0;
-        while let Some(found) = lower[from..].find(tag) {
-            let start = from + found;
-            let after = start + tag.len();
-            // `<header>` is not `<head>`: the tag name must end here.
-            let ends = lower[after..]
-                .chars()
-                .next()
-                .is_some_and(|c| c == '>' || c.is_ascii_whitespace() || c == '/');
-            if ends {
-                if let Some(close) = lower[after..].find('>') {
-                    return after + close + 1;
-                }
-            }
-            from = after;
-        }
+/// The doctype token the page starts with (after optional whitespace), up to its first `>`.
+/// A byte-order mark or a comment before it is not followed: such a page gets no doctype copy
+/// (quirks mode, as a browser would also give a doctype that is not first).
+pub fn leading_doctype(html: &str) -> Option<&str> {
+    // HTML whitespace only (tab, LF, FF, CR, space): what the "initial" insertion mode skips.
+    let body = html.trim_start_matches(['\t', '\n', '\u{c}', '\r', ' ']);
+    let head = body.get(..9)?;
+    if !head.eq_ignore_ascii_case("<!doctype") {
+        return None;
     }
-    let trimmed = lower.trim_start();
-    if trimmed.starts_with("<!doctype") {
-        let offset = lower.len() - trimmed.len();
-        if let Some(close) = trimmed.find('>') {
-            return offset + close + 1;
-        }
-    }
-    0
+    let end = body.find('>')?;
+    Some(&body[..=end])
 }
 
 #[cfg(test)]
@@ -57,28 +55,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn policy_goes_first_in_head() {
-        let page = "<!DOCTYPE html>\n<html lang=\"zh\"><HEAD data-x=1><title>t</title></head><body>x</body></html>";
-        let out = harden(page);
-        let meta_at = out.find("Content-Security-Policy").unwrap();
-        assert!(meta_at > out.find("<HEAD data-x=1>").unwrap());
-        assert!(meta_at < out.find("<title>").unwrap());
-        assert_eq!(
-            out.replace(
-                &out[out.find("<meta").unwrap()..out.find("<title>").unwrap()],
-                ""
-            ),
-            page
-        );
+    fn policy_comes_first_and_the_label_follows_unchanged() {
+        for page in [
+            "<p>only a fragment</p>",
+            "<!--<head>--><html><head></head><body><img src=http://x/></body></html>",
+            "<div title=\"<head>\"></div><html><head></head></html>",
+            "<p>before</p><html><head></head></html>",
+            "",
+        ] {
+            let out = harden(page);
+            assert!(out.starts_with(&policy_meta()), "{out}");
+            assert_eq!(&out[policy_meta().len()..], page);
+        }
     }
 
     #[test]
-    fn header_is_not_head_and_fragments_get_the_policy_first() {
-        let out = harden("<html><header>h</header><p>x</p></html>");
-        assert!(out.starts_with("<html><meta http-equiv=\"Content-Security-Policy\""));
-        assert!(harden("<p>only a fragment</p>").starts_with("<meta http-equiv"));
-        let doctype = harden("<!doctype html><p>x</p>");
-        assert!(doctype.starts_with("<!doctype html><meta"));
+    fn a_leading_doctype_is_copied_in_front_so_the_mode_stays() {
+        let page = "\n <!DOCTYPE html>\n<html lang=\"zh\"><head><title>t</title></head></html>";
+        let out = harden(page);
+        assert_eq!(out, format!("<!DOCTYPE html>{}{page}", policy_meta()));
+        let legacy = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"><p>x";
+        assert!(harden(legacy)
+            .starts_with("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"><meta http-equiv"));
+        // The copy ends at the first `>`, even inside quotes, as the tokenizer's token does.
+        let tricky = "<!doctype html \"><img src=http://x/>\"><p>x";
+        assert_eq!(leading_doctype(tricky), Some("<!doctype html \">"));
+        // Not first: no copy.
+        assert_eq!(leading_doctype("<!-- c --><!doctype html>"), None);
+        assert_eq!(leading_doctype("\u{feff}<!doctype html>"), None);
+        assert_eq!(leading_doctype("<!doctype html"), None);
+        assert_eq!(leading_doctype("<!doc"), None);
     }
 
     #[test]
@@ -86,6 +92,8 @@ mod tests {
         assert!(LABEL_CSP.contains("default-src 'none'"));
         assert!(LABEL_CSP.contains("img-src data:"));
         assert!(LABEL_CSP.contains("connect-src 'none'"));
+        assert!(LABEL_CSP.contains("base-uri 'none'"));
         assert!(!LABEL_CSP.contains("http"));
+        assert!(!LABEL_CSP.contains('"'));
     }
 }

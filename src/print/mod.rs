@@ -12,6 +12,7 @@ pub mod pdf;
 pub mod preview;
 pub mod preview_window;
 pub mod printers;
+pub mod process;
 pub mod size;
 pub mod worker;
 

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::error::PrintError;
+use super::process::scrub_env;
 
 /// Writes `inputs` (in order) into `output` as one PDF; each page keeps its own size.
 pub fn combine_pdfs(inputs: &[PathBuf], output: &Path) -> Result<(), PrintError> {
@@ -21,7 +22,7 @@ pub fn combine_pdfs(inputs: &[PathBuf], output: &Path) -> Result<(), PrintError>
         _ => {}
     }
     let tmp = output.with_extension("pdf.part");
-    let result = Command::new("pdfunite")
+    let result = scrub_env(&mut Command::new("pdfunite"))
         .args(inputs)
         .arg(&tmp)
         .output()

@@ -85,13 +85,14 @@ fn renderer_error(e: wry::Error) -> PrintError {
 }
 
 /// A webview builder with the label lockdown: only the label document, no new windows, no
-/// devtools, no IPC handler, ephemeral storage.
-pub(super) fn locked_builder<'a>(document: Option<String>) -> WebViewBuilder<'a> {
-    let builder = match document {
-        Some(html) => WebViewBuilder::new().with_html(html),
-        None => WebViewBuilder::new(),
-    };
-    builder
+/// devtools, no IPC handler, its own ephemeral storage, and no network (a proxy nothing
+/// listens on). It loads nothing: apply [`lock_down`] to the built view, then load the label.
+pub(super) fn locked_builder<'a>() -> WebViewBuilder<'a> {
+    WebViewBuilder::new()
+        .with_proxy_config(wry::ProxyConfig::Http(wry::ProxyEndpoint {
+            host: "127.0.0.1".into(),
+            port: "1".into(),
+        }))
         .with_navigation_handler(|uri| {
             #[cfg(target_os = "linux")]
             let allowed = super::gtk_print::is_label_document(&uri);
@@ -137,7 +138,7 @@ impl LabelPreview {
         }
         let loaded = Rc::new(Cell::new(false));
         let flag = loaded.clone();
-        let webview = locked_builder(Some(preview_document(html, size)))
+        let webview = locked_builder()
             .with_on_page_load_handler(move |event, _| {
                 flag.set(matches!(event, wry::PageLoadEvent::Finished));
             })
@@ -145,6 +146,9 @@ impl LabelPreview {
             .build_as_child(parent)
             .map_err(renderer_error)?;
         lock_down(&webview);
+        webview
+            .load_html(&preview_document(html, size))
+            .map_err(renderer_error)?;
         Ok(LabelPreview {
             webview,
             loaded,

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::PrintError;
 use super::preview::{lock_down, locked_builder, preview_document, ZOOM_RANGE};
+use super::process::{descendants, kill_tree, scrub_env, stop_leftovers};
 use super::size::LabelSize;
 
 /// The hidden subcommand that runs the window.
@@ -100,12 +101,11 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
         .with_position(tao::dpi::LogicalPosition::new(0.0, 0.0))
         .build(&event_loop)
         .map_err(|e| renderer(e.to_string()))?;
-    let builder = locked_builder(first.as_deref().map(|html| preview_document(html, size)))
-        .with_on_page_load_handler(|event, _| {
-            if matches!(event, wry::PageLoadEvent::Finished) {
-                emit(&PreviewEvent::Loaded);
-            }
-        });
+    let builder = locked_builder().with_on_page_load_handler(|event, _| {
+        if matches!(event, wry::PageLoadEvent::Finished) {
+            emit(&PreviewEvent::Loaded);
+        }
+    });
     #[cfg(target_os = "linux")]
     let webview = {
         use tao::platform::unix::WindowExtUnix as _;
@@ -119,6 +119,11 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
     let webview = builder.build(&window);
     let webview = webview.map_err(|e| renderer(e.to_string()))?;
     lock_down(&webview);
+    if let Some(html) = &first {
+        webview
+            .load_html(&preview_document(html, size))
+            .map_err(|e| renderer(e.to_string()))?;
+    }
 
     emit(&PreviewEvent::Ready {
         x11_window: x11_window_id(&window),
@@ -234,7 +239,13 @@ impl PreviewWindowProcess {
     /// Starts `program preview-window --stdin` (normally this executable).
     pub fn spawn(program: impl Into<PathBuf>) -> Result<Self, PrintError> {
         let program = program.into();
-        let mut child = Command::new(&program)
+        let mut command = Command::new(&program);
+        // Only the environment it needs (no AppSecret); its own process group, so closing it
+        // stops WebKit's processes with it.
+        scrub_env(&mut command);
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command
             .args([PREVIEW_SUBCOMMAND, "--stdin"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -311,16 +322,33 @@ impl PreviewWindowProcess {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// Closes the window and reaps the process.
+    /// The window process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Closes the window and reaps the process; one that does not end within 5 s is stopped
+    /// with everything it started.
     pub fn close(mut self) {
+        let pid = self.child.id();
+        let started = descendants(pid);
         let _ = self.send(&PreviewCommand::Close);
-        let _ = self.child.wait();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.is_alive() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        if !self.is_alive() {
+            // WebKit's processes end when the window does; any that do not are stopped.
+            stop_leftovers(pid, &started, std::time::Duration::from_secs(1));
+        }
+        // Drop stops the window if it is still there.
     }
 }
 
 impl Drop for PreviewWindowProcess {
     fn drop(&mut self) {
         if self.is_alive() {
+            kill_tree(self.child.id());
             let _ = self.child.kill();
             let _ = self.child.wait();
         }

@@ -23,6 +23,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use super::error::PrintError;
 use super::job::PrintJob;
+use super::process::{kill_tree, scrub_env};
 
 /// The hidden subcommand that runs the worker.
 pub const WORKER_SUBCOMMAND: &str = "print-worker";
@@ -194,12 +195,17 @@ impl WorkerProcess {
     /// Starts a worker and waits for its `ready` line.
     pub async fn start(config: &WorkerConfig) -> Result<Self, PrintError> {
         let mut command = Command::new(&config.program);
+        // Its own process group, so a timeout stops WebKit's processes with it; and only the
+        // environment it needs (no AppSecret).
+        scrub_env(command.as_std_mut());
         command
             .args(&config.args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        #[cfg(unix)]
+        command.process_group(0);
         english_gtk_messages(&mut command);
         let mut child = command.spawn().map_err(|e| PrintError::Worker {
             message: format!("cannot start {}: {e}", config.program.display()),
@@ -318,7 +324,12 @@ impl WorkerProcess {
         }
     }
 
+    /// Kills the worker with its process group and every process it started (WebKit's), then
+    /// reaps it.
     async fn kill(&mut self) {
+        if let Some(pid) = self.child.id() {
+            kill_tree(pid);
+        }
         let _ = self.child.kill().await;
     }
 
@@ -347,6 +358,14 @@ impl WorkerProcess {
             }
         };
         PrintError::WorkerCrashed { status }
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        if let (Ok(None), Some(pid)) = (self.child.try_wait(), self.child.id()) {
+            kill_tree(pid);
+        }
     }
 }
 
