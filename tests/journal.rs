@@ -1136,6 +1136,13 @@ fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
             stderr.contains("move it aside") && stderr.contains("starts a new, empty journal"),
             "{stderr}"
         );
+        assert!(
+            stderr.contains(&format!(
+                "waybill-desk journal salvage {}.damaged",
+                path.display()
+            )),
+            "{stderr}"
+        );
         assert!(stderr.contains("restore a backup"), "{stderr}");
     }
     assert!(!out_dir.join(format!("{middle}.html")).exists());
@@ -1151,7 +1158,8 @@ fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
     assert_eq!(sha(&path), before, "the damaged file was not written to");
 
     // Moved aside as advised: the app starts a new journal and works.
-    std::fs::rename(&path, data.join("journal.sqlite3.damaged")).unwrap();
+    let aside = data.join("journal.sqlite3.damaged");
+    std::fs::rename(&path, &aside).unwrap();
     let fresh = journal_cli(&data, "en", &["journal", "history", &middle]);
     assert_eq!(
         fresh.status.code(),
@@ -1162,6 +1170,64 @@ fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
     let ok = journal_cli(&data, "en", &["journal", "check"]);
     assert_eq!(ok.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("is sound"));
+
+    // Salvage: what can be read comes over, ids and all; the damaged file is only read.
+    let salvage = journal_cli(
+        &data,
+        "en",
+        &["journal", "salvage", aside.to_str().unwrap(), "--json"],
+    );
+    let stderr = String::from_utf8_lossy(&salvage.stderr);
+    assert_eq!(salvage.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&salvage.stdout).trim()).unwrap();
+    let labels = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "labels")
+        .unwrap();
+    let copied = labels["copied"].as_u64().unwrap();
+    let unreadable = labels["unreadable"].as_u64().unwrap();
+    assert!(
+        (150..300).contains(&copied) && unreadable > 0,
+        "most labels are outside the damaged pages: {labels}"
+    );
+    assert!(copied + unreadable >= 300, "{labels}");
+    assert_eq!(sha(&aside), before, "the damaged file was only read");
+    assert_eq!(integrity(&path), "ok");
+    let j = Journal::open(&data).unwrap();
+    let first = j.latest_label(OrderId(BIG_ID)).unwrap().unwrap();
+    assert_eq!(first.waybill_id.0, "SF0");
+    assert!(first.html.contains("收件人 0 "));
+    let last = j.latest_label(OrderId(BIG_ID + 299)).unwrap().unwrap();
+    assert_eq!(last.waybill_id.0, "SF299", "rows past the damage are found");
+    let total: u64 = (0..300)
+        .map(|i| j.label_count(OrderId(BIG_ID + i)).unwrap())
+        .sum();
+    assert_eq!(total, copied);
+    drop(j);
+
+    // A second salvage into the now non-empty journal is refused, and changes nothing.
+    let again = journal_cli(
+        &data,
+        "en",
+        &["journal", "salvage", aside.to_str().unwrap()],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already has records"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        Journal::open(&data)
+            .unwrap()
+            .label_count(OrderId(BIG_ID))
+            .unwrap(),
+        1
+    );
 }
 
 #[test]

@@ -304,6 +304,13 @@ pub enum JournalAction {
     /// Check every page of the journal file (SQLite integrity_check); exit status 1, with what
     /// to do, when it is damaged.
     Check,
+    /// Copy every record that can still be read from a damaged journal (moved aside) into the
+    /// new, empty journal of the data directory. The damaged file is only read.
+    Salvage {
+        damaged: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `waybill` sub-actions.

@@ -391,6 +391,60 @@ pub(super) fn journal(
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        JournalAction::Salvage { damaged, json } => {
+            let report = journal.salvage_from(&damaged)?;
+            if json {
+                say(&serde_json::to_string(&report)?)?;
+            } else {
+                for t in &report.tables {
+                    say(&format!(
+                        "{}  {}: {} copied, {} unreadable{}",
+                        if t.lost || t.unreadable > 0 {
+                            "part "
+                        } else {
+                            "ok   "
+                        },
+                        t.table,
+                        t.copied,
+                        t.unreadable,
+                        if t.lost {
+                            " (the table itself is lost)"
+                        } else {
+                            ""
+                        }
+                    ))?;
+                }
+                if report.reopened_items > 0 {
+                    say(&format!(
+                        "{} batch order(s) lost their label: `waybill-desk batch resume` fetches them again",
+                        report.reopened_items
+                    ))?;
+                }
+                eprintln!(
+                    "{}",
+                    if lang == Lang::ZhCn {
+                        format!(
+                            "已从 {} 复制 {} 条记录到 {}",
+                            damaged.display(),
+                            report.copied(),
+                            journal.path().display()
+                        )
+                    } else {
+                        format!(
+                            "{} record(s) copied from {} into {}",
+                            report.copied(),
+                            damaged.display(),
+                            journal.path().display()
+                        )
+                    }
+                );
+            }
+            Ok(if report.copied() > 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         JournalAction::Label { order_id, out } => {
             let Some(label) = journal.latest_label(order_id)? else {
                 anyhow::bail!("the journal has no label for order {order_id}; fetch it with `waybill-desk labels`");

@@ -10,6 +10,7 @@
 
 mod batches;
 mod records;
+mod salvage;
 mod schema;
 pub mod waybills;
 
@@ -26,6 +27,7 @@ pub use records::{
     HistoryEntry, LabelSummary, PrintJob, PrintRecord, ShipClaim, ShipState, ShipmentRecord,
     StoredLabel,
 };
+pub use salvage::{SalvageReport, TableSalvage};
 
 /// File name of the journal inside the data directory.
 pub const JOURNAL_FILE: &str = "journal.sqlite3";
@@ -124,6 +126,10 @@ pub enum JournalError {
     /// A label page too big to keep (the client refuses such pages before they get here).
     #[error("the label page of order {order_id} is {} ({size_bytes} bytes), over the {} a label can be; it was not recorded. Fetch the label again", crate::wechat::label::format_size(*.size_bytes), crate::wechat::label::format_size(crate::wechat::label::MAX_LABEL_HTML_BYTES as u64))]
     LabelTooLarge { order_id: OrderId, size_bytes: u64 },
+    /// `journal salvage` cannot run: the source is missing or unreadable, or the journal to
+    /// fill is not empty.
+    #[error("journal salvage stopped ({path}): {reason}")]
+    SalvageRefused { path: PathBuf, reason: String },
     /// Any other SQLite failure. (The SQLite error is part of the message, not a `source`, so
     /// that a chain printed with `{:#}` says it once.)
     #[error("journal {path}: {error}")]
@@ -177,10 +183,10 @@ fn damaged_advice(path: &Path, lang: Lang) -> String {
     let file = path.display();
     match lang {
         Lang::ZhCn => format!(
-            "请先退出 waybill-desk,把它连同 -wal、-shm 文件移到一边(例如 `mv {file} {aside}`),再启动时会新建一个空记录本;要找回其中的记录,运行 `sqlite3 {aside} .recover > journal-recovered.sql`,或者恢复备份"
+            "请先退出 waybill-desk,把它连同 -wal、-shm 文件移到一边(例如 `mv {file} {aside}`),再启动时会新建一个空记录本;然后运行 `waybill-desk journal salvage {aside}`,把还能读出的记录复制到新记录本里。也可以恢复备份"
         ),
         Lang::En => format!(
-            "Quit waybill-desk, move it aside together with its -wal and -shm files (e.g. `mv {file} {aside}`); the app then starts a new, empty journal. To salvage its records run `sqlite3 {aside} .recover > journal-recovered.sql`, or restore a backup"
+            "Quit waybill-desk, move it aside together with its -wal and -shm files (e.g. `mv {file} {aside}`); the app then starts a new, empty journal. Then `waybill-desk journal salvage {aside}` copies every record that can still be read into the new one. Or restore a backup"
         ),
     }
 }
@@ -439,6 +445,14 @@ fn dir_is_writable(path: &Path) -> bool {
 
 fn map_error(path: &Path, e: rusqlite::Error) -> JournalError {
     let path = path.to_path_buf();
+    // Every text the journal writes is UTF-8: bytes that are not come from damaged pages
+    // (SQLite checks page structure, not the contents of overflow pages).
+    if let rusqlite::Error::Utf8Error(_, utf8) = &e {
+        return JournalError::Damaged {
+            path,
+            detail: format!("a record holds bytes that are not text ({utf8})"),
+        };
+    }
     match e.sqlite_error_code() {
         Some(ErrorCode::ReadOnly) => JournalError::ReadOnly { path },
         Some(ErrorCode::CannotOpen) if !dir_is_writable(&path) => JournalError::ReadOnly { path },
