@@ -136,7 +136,7 @@ impl BatchReport {
                 None => counts.push((s.reason, 1)),
             }
         }
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|c| std::cmp::Reverse(c.1));
         counts
     }
 }
