@@ -287,6 +287,17 @@ async fn case1_partly_shipped_and_split_shipping_through_the_station() {
     ));
     assert_eq!(sends(&sb), before, "refusals make no call");
 
+    // The first parcel's label is fetched (and recorded) before it ships.
+    let label_request = LabelRequest {
+        order_id: order.id.logistics_id(),
+        delivery_id: w1.delivery_id.clone(),
+        waybill_id: Some(w1.waybill_id.clone()),
+    };
+    assert!(st
+        .fetch_labels(&[label_request], PrintType::TwoPart)
+        .await
+        .remove(0)
+        .is_ok());
     let one = ShipRequest {
         items: Some(vec![first]),
         ..ShipRequest::whole(order.id, w1.clone())
@@ -296,6 +307,46 @@ async fn case1_partly_shipped_and_split_shipping_through_the_station() {
     assert!(!r1.order_complete, "the rest stays to be shipped");
     assert_eq!(r1.items, vec![first]);
     assert_eq!(sb.order_status(order.id.0), Some(21));
+    // A label batch for the rest does not reuse the first parcel's waybill.
+    let partly_now = st
+        .client()
+        .shop(ShopKind::Channels)
+        .get_order(order.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        partly_now
+            .remaining_items()
+            .iter()
+            .map(|i| i.count)
+            .sum::<u32>(),
+        order.shippable_pieces() - 1
+    );
+    let batch = st
+        .plan_label_batch(
+            std::slice::from_ref(&partly_now),
+            &waybill_desk::station::LabelBatchPlan {
+                print_type: PrintType::TwoPart,
+                delivery_id: DeliveryId("ZTO".into()),
+                biz_id: "b".into(),
+                sender: common::sender(),
+            },
+        )
+        .unwrap();
+    let item = st.journal().batch_items(batch, false).unwrap().remove(0);
+    assert_eq!(item.waybill_id, None, "a new waybill for the rest");
+    let cargo = &item.add_request.unwrap()["cargo"]["detail_list"];
+    let pieces: u64 = cargo
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        pieces,
+        u64::from(order.shippable_pieces() - 1),
+        "only what is left goes on the waybill"
+    );
     // The same parcel again (a second click) sends nothing.
     let again = st.ship_parcel(&one).await.unwrap();
     assert_eq!(again.outcome, ShipOutcome::AlreadyShipped);

@@ -68,8 +68,12 @@ impl Station {
                 });
                 continue;
             }
-            // A waybill cancelled since its label was fetched is never reused.
-            let known = self.journal.usable_waybill(order.id, &plan.delivery_id)?;
+            // A waybill cancelled since its label was fetched is never reused, nor one that
+            // already went out with an earlier parcel of this order.
+            let known = self
+                .journal
+                .usable_waybill(order.id, &plan.delivery_id)?
+                .filter(|w| !order.has_parcel_with_waybill(&w.0));
             let add_request = match known {
                 Some(_) => None,
                 None => {
