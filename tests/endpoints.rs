@@ -378,3 +378,63 @@ async fn label_request_without_waybill_id_finds_the_order_waybill() {
         .unwrap();
     assert_eq!(label.waybill_id, made[0].1.waybill_id);
 }
+
+fn minishop_client(sb: &waybill_desk::sandbox::Sandbox) -> waybill_desk::wechat::WechatClient {
+    let mut config = common::config(sb);
+    config.tokens = waybill_desk::wechat::TokenSource::AppSecret {
+        appid: waybill_desk::sandbox::DEMO_MINISHOP_APPID.into(),
+        secret: waybill_desk::wechat::Secret::new(waybill_desk::sandbox::DEMO_SECRET),
+    };
+    waybill_desk::wechat::WechatClient::new(config).unwrap()
+}
+
+#[tokio::test]
+async fn shop_courier_lists_of_both_families_differ_from_get_all_delivery() {
+    let sb = common::sandbox(5).await;
+    let channels = common::client(&sb)
+        .shop_couriers(ShopKind::Channels)
+        .await
+        .unwrap();
+    let mini = minishop_client(&sb)
+        .shop_couriers(ShopKind::Minishop)
+        .await
+        .unwrap();
+    assert_eq!(
+        sb.stats()
+            .calls_to("/channels/ec/order/deliverycompanylist/get"),
+        1
+    );
+    assert_eq!(sb.stats().calls_to("/product/delivery/get_company_list"), 1);
+    for list in [&channels, &mini] {
+        assert!(list
+            .iter()
+            .any(|c| c.delivery_id == "YD" && c.delivery_name.contains("韵达")));
+        assert!(!list.iter().any(|c| c.delivery_id == "YUNDA"));
+    }
+    let logistics = common::client(&sb).logistics().couriers().await.unwrap();
+    assert!(logistics.iter().any(|c| c.delivery_id.0 == "YUNDA"));
+    // Each family answers only its own list.
+    let wrong = common::client(&sb)
+        .shop_couriers(ShopKind::Minishop)
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.errcode(), Some(48001));
+}
+
+#[tokio::test]
+async fn minishop_ships_through_product_delivery_send_with_number_ids() {
+    let sb = common::sandbox(50).await;
+    let client = common::client(&sb);
+    let ids = common::clean_orders(&client, &sb, 1).await;
+    let made = common::waybills_for(&client, &ids, "SF").await;
+    let mini = minishop_client(&sb);
+    let outcome = mini
+        .delivery(ShopKind::Minishop)
+        .ship_order(OrderId(ids[0]), &[made[0].1.clone()])
+        .await
+        .unwrap();
+    assert_eq!(outcome, ShipOutcome::Shipped);
+    assert_eq!(sb.stats().calls_to("/product/delivery/send"), 1);
+    assert_eq!(sb.stats().calls_to("/channels/ec/order/delivery/send"), 0);
+    assert_eq!(sb.order_status(ids[0]), Some(30));
+}
