@@ -495,6 +495,17 @@ pub static CODES: &[CodeInfo] = &[
     ),
 ];
 
+/// True for codes with which WeChat holds an order back until someone acts (seed 003): an
+/// address or SKU change to handle (10020115, 10020276), the platform's own e-waybill (606046),
+/// a risk hold (606049), national-subsidy SN / courier rules (606060, 606061, 268545000..=
+/// 268545015). Shipping again unchanged will fail the same way: the row shows the explanation.
+pub fn holds_order(code: i64) -> bool {
+    matches!(
+        code,
+        10020115 | 10020276 | 606046 | 606049 | 606060 | 606061 | 268_545_000..=268_545_015
+    )
+}
+
 /// Binary search in CODES.
 pub fn lookup(code: i64) -> Option<&'static CodeInfo> {
     CODES
@@ -569,6 +580,25 @@ mod tests {
         assert!(lookup(12345).is_none());
         assert!(lookup(i64::MIN).is_none());
         assert!(lookup(i64::MAX).is_none());
+    }
+
+    #[test]
+    fn order_holds_are_known_and_explained() {
+        for code in [
+            10020115,
+            10020276,
+            606046,
+            606049,
+            606060,
+            606061,
+            268_545_000,
+            268_545_015,
+        ] {
+            assert!(holds_order(code), "{code}");
+            assert!(lookup(code).is_some(), "{code}");
+        }
+        assert!(!holds_order(109001));
+        assert!(!holds_order(-1));
     }
 
     #[test]
