@@ -374,8 +374,19 @@ fn redirect_host(response: &reqwest::Response) -> String {
 struct Envelope {
     #[serde(default)]
     errcode: i64,
+    /// Any JSON: an odd `errmsg` must not hide the `errcode` beside it.
     #[serde(default)]
-    errmsg: String,
+    errmsg: serde_json::Value,
+}
+
+impl Envelope {
+    fn message(&self) -> String {
+        match &self.errmsg {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Decodes an answer in one place for every endpoint: the JSON is parsed, every string in it is
@@ -405,14 +416,20 @@ pub(crate) fn decode<T: DeserializeOwned>(
         return Err(WechatError::Api {
             endpoint,
             errcode: envelope.errcode,
-            errmsg: envelope.errmsg,
+            errmsg: envelope.message(),
         });
     }
     if let Some(bad) = bad_id {
         return Err(failed(bad.path, bad.reason));
     }
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| failed(e.path().to_string(), e.inner().to_string()))
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        // The top level is `.` to serde_path_to_error; `$` everywhere here.
+        let path = match e.path().to_string() {
+            p if p == "." => "$".to_string(),
+            p => p,
+        };
+        failed(path, e.inner().to_string())
+    })
 }
 
 /// A transport error without its URL: reqwest puts the URL, query string and all, into its
@@ -534,6 +551,40 @@ mod tests {
         assert_eq!(err.errcode(), Some(45011));
         let err = decode::<serde_json::Value>("x", b"{not json").unwrap_err();
         assert!(matches!(err, WechatError::Decode { .. }));
+    }
+
+    #[test]
+    fn an_odd_errmsg_does_not_hide_the_errcode() {
+        for (body, msg) in [
+            (r#"{"errcode":45011,"errmsg":5}"#, "5"),
+            (r#"{"errcode":45011,"errmsg":null}"#, ""),
+            (r#"{"errcode":45011,"errmsg":["a"]}"#, r#"["a"]"#),
+        ] {
+            match decode::<serde_json::Value>("x", body.as_bytes()).unwrap_err() {
+                WechatError::Api {
+                    errcode: 45011,
+                    errmsg,
+                    ..
+                } => assert_eq!(errmsg, msg),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_top_level_field_is_at_the_root() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Needs {
+            order: u32,
+        }
+        match decode::<Needs>("x", br#"{"errcode":0}"#).unwrap_err() {
+            WechatError::Decode { path, message, .. } => {
+                assert_eq!(path, "$");
+                assert!(message.contains("order"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
