@@ -742,6 +742,14 @@ struct LabelLiar {
     _task: tokio::task::JoinHandle<()>,
 }
 
+/// Where the liar forwards to, its client, the order it lies about, and the page it sends.
+type LiarState = (
+    url::Url,
+    reqwest::Client,
+    std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    std::sync::Arc<String>,
+);
+
 async fn label_liar(upstream: url::Url, html_bytes: usize) -> LabelLiar {
     use axum::body::Bytes;
     use axum::http::{Method, Uri};
@@ -762,12 +770,9 @@ async fn label_liar(upstream: url::Url, html_bytes: usize) -> LabelLiar {
     let state = (upstream, http, victim.clone(), page);
     let app = axum::Router::new()
         .fallback(
-            |axum::extract::State((upstream, http, victim, page)): axum::extract::State<(
-                url::Url,
-                reqwest::Client,
-                Arc<Mutex<Option<String>>>,
-                Arc<String>,
-            )>,
+            |axum::extract::State((upstream, http, victim, page)): axum::extract::State<
+                LiarState,
+            >,
              method: Method,
              uri: Uri,
              body: Bytes| async move {

@@ -93,7 +93,7 @@ fn decoded_len(print_html: &str) -> u64 {
 pub fn format_size(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     if bytes >= MIB {
-        if bytes % MIB == 0 {
+        if bytes.is_multiple_of(MIB) {
             format!("{} MB", bytes / MIB)
         } else {
             format!("{:.1} MB", bytes as f64 / MIB as f64)
