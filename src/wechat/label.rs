@@ -11,7 +11,7 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// The largest label page accepted, decoded (2 MiB). A courier's thermal label page with its
-/// embedded logos and barcodes is tens of kilobytes (the sandbox's pages are 5–20 KB); 2 MiB
+/// embedded logos and barcodes is tens of kilobytes (the sandbox's pages are 13–16 KB); 2 MiB
 /// leaves room for pages with large embedded images while a page of many megabytes (which
 /// would be stored whole in the journal and rendered by WebKit) is refused.
 pub const MAX_LABEL_HTML_BYTES: usize = 2 * 1024 * 1024;
@@ -189,6 +189,36 @@ mod tests {
                     Err(LabelDecodeError::TooLarge { .. })
                 ));
             }
+        }
+    }
+
+    proptest::proptest! {
+        // The size is judged from the base64 text alone; it must be the decoded size exactly,
+        // whatever the wrapping, the padding or the page, or the limit would be off by a byte.
+        #[test]
+        fn the_size_known_before_decoding_is_the_decoded_size(
+            body in "\\PC{0,400}",
+            wrap in 1usize..100,
+            crlf in proptest::bool::ANY,
+            strip_padding in proptest::bool::ANY,
+        ) {
+            let html = format!("<p>{body}</p>");
+            let mut encoded = encode_print_html(&html)
+                .as_bytes()
+                .chunks(wrap)
+                .map(|c| std::str::from_utf8(c).unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join(if crlf { "\r\n" } else { " " });
+            if strip_padding {
+                encoded = encoded.trim_end_matches('=').to_string();
+            }
+            proptest::prop_assert_eq!(decoded_len(&encoded), html.len() as u64);
+            proptest::prop_assert_eq!(decode_print_html_limited(&encoded, html.len()), Ok(html.clone()));
+            let refused = matches!(
+                decode_print_html_limited(&encoded, html.len() - 1),
+                Err(LabelDecodeError::TooLarge { .. })
+            );
+            proptest::prop_assert!(refused);
         }
     }
 
