@@ -5,13 +5,13 @@ use std::sync::mpsc;
 use std::sync::Arc;
 
 use crate::sandbox::Sandbox;
-use crate::station::{BatchEvent, CancelToken, LabelBatchPlan, Station};
+use crate::station::{BatchEvent, CancelToken, LabelBatchPlan, ShipRequest, Station, StationError};
 use crate::store::{BatchId, HistoryEntry, StoredLabel};
 use crate::wechat::delivery::{ShipOutcome, WaybillRef};
 use crate::wechat::logistics::{Contact, Courier, Label};
 use crate::wechat::order::Order;
 use crate::wechat::shop::{OrderQuery, ShopKind};
-use crate::wechat::{DeliveryId, Lang, OrderId, WechatClient};
+use crate::wechat::{DeliveryId, Lang, OrderId, WechatClient, WechatError};
 
 /// What a background task reports.
 #[derive(Debug)]
@@ -36,8 +36,23 @@ pub enum Event {
     /// One ship request ended.
     Shipped {
         order_id: OrderId,
-        result: Result<ShipOutcome, ShipFailure>,
+        result: Result<ShipDone, ShipFailure>,
     },
+    /// The label fetch found the waybill cancelled (by WeChat's `order_status` 1 or the
+    /// journal): the order needs a new waybill.
+    LabelCancelled {
+        order_id: OrderId,
+        message: String,
+    },
+    /// `waybill cancel` from the window ended.
+    WaybillCancelled {
+        order_id: OrderId,
+        result: Result<(), String>,
+    },
+    /// An order read again (after a partial shipment).
+    OrderReread(Result<Box<Order>, String>),
+    /// Orders a label batch left out because they take no courier, counted by reason.
+    BatchSkipped(Vec<(crate::wechat::order::NoCourier, u32)>),
     Contact {
         order_id: OrderId,
         result: Result<Contact, String>,
@@ -69,6 +84,20 @@ pub enum Event {
 pub struct ShipFailure {
     pub errcode: Option<i64>,
     pub message: String,
+    /// WeChat wants the national-subsidy SN (606060): ask for it and ship again.
+    pub needs_sn: bool,
+    /// The parcel's items as asked (`None` = everything left), to ask again with the SN.
+    pub items: Option<Vec<crate::wechat::order::ParcelItem>>,
+}
+
+/// A ship request that went through (or found the order already shipped).
+#[derive(Debug, Clone)]
+pub struct ShipDone {
+    pub outcome: ShipOutcome,
+    /// False when part of the order is still to be shipped (split shipping).
+    pub order_complete: bool,
+    /// What went into this parcel.
+    pub items: Vec<crate::wechat::order::ParcelItem>,
 }
 
 /// Runs work for the UI.
@@ -223,29 +252,62 @@ impl Backend {
         self.cancel_batch.cancel();
     }
 
-    /// Ships orders one after another through the station: never twice, every attempt in the
-    /// journal, an order the journal knows as shipped answered without a call.
-    pub fn ship(&self, orders: Vec<(OrderId, WaybillRef)>) {
+    /// Ships parcels one after another through the station: never twice, every attempt in the
+    /// journal, an order the journal knows as shipped answered without a call. A parcel that
+    /// leaves part of the order behind re-reads the order so its row shows what is left.
+    pub fn ship(&self, requests: Vec<ShipRequest>) {
         let Some(station) = self.station.clone() else {
-            self.no_journal(orders.iter().map(|(id, _)| *id).collect());
+            self.no_journal(requests.iter().map(|r| r.order_id).collect());
+            return;
+        };
+        let (client, shop, lang, report) =
+            (self.client.clone(), self.shop, self.lang, self.reporter());
+        self.runtime.spawn(async move {
+            for request in requests {
+                let order_id = request.order_id;
+                let result = station
+                    .ship_parcel(&request)
+                    .await
+                    .map(|r| ShipDone {
+                        outcome: r.outcome,
+                        order_complete: r.order_complete,
+                        items: r.items,
+                    })
+                    .map_err(|e| ShipFailure {
+                        errcode: e.errcode(),
+                        needs_sn: matches!(e, StationError::SnRequired { .. }),
+                        items: request.items.clone(),
+                        message: e.explain(lang),
+                    });
+                let partial = matches!(&result, Ok(done) if !done.order_complete);
+                report.send(Event::Shipped { order_id, result });
+                if partial {
+                    let order = client
+                        .shop(shop)
+                        .get_order(order_id)
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.explain(lang));
+                    report.send(Event::OrderReread(order));
+                }
+            }
+        });
+    }
+
+    /// Cancels an order's waybill (`order/cancel`) and records it in the journal, so it is
+    /// never used again for a label or a shipment.
+    pub fn cancel_waybill(&self, order_id: OrderId, waybill: WaybillRef) {
+        let Some(station) = self.station.clone() else {
+            self.no_journal(vec![order_id]);
             return;
         };
         let (lang, report) = (self.lang, self.reporter());
         self.runtime.spawn(async move {
-            for (order_id, waybill) in orders {
-                let result = station
-                    .ship(order_id, std::slice::from_ref(&waybill))
-                    .await
-                    .map(|r| r.outcome)
-                    .map_err(|e| ShipFailure {
-                        errcode: match &e {
-                            crate::station::StationError::Wechat(w) => w.errcode(),
-                            _ => None,
-                        },
-                        message: e.explain(lang),
-                    });
-                report.send(Event::Shipped { order_id, result });
-            }
+            let result = station
+                .cancel_waybill(order_id, &waybill)
+                .await
+                .map_err(|e| e.explain(lang));
+            report.send(Event::WaybillCancelled { order_id, result });
         });
     }
 
@@ -402,6 +464,8 @@ impl Backend {
                 result: Err(ShipFailure {
                     errcode: None,
                     message: text.into(),
+                    needs_sn: false,
+                    items: None,
                 }),
             });
         }
@@ -483,12 +547,28 @@ async fn run_batch(
                         report.send(Event::LabelDone { order_id, result });
                     }
                     BatchEvent::Failed { order_id, error } => {
+                        let message = error.explain(lang);
+                        if matches!(
+                            &error,
+                            WechatError::Refused(crate::wechat::Refusal::WaybillCancelled { .. })
+                        ) {
+                            report.send(Event::LabelCancelled {
+                                order_id,
+                                message: message.clone(),
+                            });
+                        }
                         report.send(Event::LabelDone {
                             order_id,
-                            result: Err(error.explain(lang)),
+                            result: Err(message),
                         });
                     }
-                    BatchEvent::Started { .. } | BatchEvent::Finished(_) => {}
+                    BatchEvent::Finished(batch_report) => {
+                        let skipped = batch_report.skipped_by_reason();
+                        if !skipped.is_empty() {
+                            report.send(Event::BatchSkipped(skipped));
+                        }
+                    }
+                    BatchEvent::Started { .. } => {}
                 }
             }
         })

@@ -2,6 +2,7 @@
 
 use crate::app::orders::{ClickMods, SortKey};
 use crate::settings::Settings;
+use crate::wechat::order::ParcelItem;
 use crate::wechat::{Lang, OrderId};
 
 /// A user action.
@@ -41,6 +42,23 @@ pub enum Command {
     Ship,
     /// Answer to "some orders were never printed: ship anyway?".
     ConfirmShip(bool),
+    /// Open the split-shipping dialog for the focused order (only part of it goes in this box).
+    OpenSplitShip,
+    /// Ship one parcel of an order: `items` `None` = everything left; `sn` = the
+    /// national-subsidy SN and IMEIs WeChat asked for (606060).
+    ShipParcel {
+        order_id: OrderId,
+        items: Option<Vec<ParcelItem>>,
+        sn: Option<(String, Vec<String>)>,
+    },
+    /// Close the split / SN dialog without shipping.
+    CloseShipDialog,
+    /// Ask to cancel the focused order's waybill (a confirmation follows).
+    AskCancelWaybill(OrderId),
+    /// Answer to "cancel this waybill?".
+    ConfirmCancelWaybill(bool),
+    /// The waybill was cancelled: create a new one and fetch its label.
+    NewWaybill(OrderId),
     /// A scanned (or typed) order id or waybill id.
     Scan(String),
     ToggleScanner,

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 
 use super::activity::Level;
 use super::{AppConfig, WaybillApp};
-use crate::sandbox::{Sandbox, SandboxConfig, DEMO_APPID, DEMO_SECRET};
+use crate::sandbox::{Sandbox, SandboxConfig, DEMO_SECRET};
 use crate::settings::{default_data_dir, Settings};
 use crate::wechat::shop::ShopKind;
 use crate::wechat::{ClientConfig, Secret, TokenSource, WechatClient, DEFAULT_API_BASE};
@@ -85,7 +85,7 @@ pub fn configure(
                 ))
                 .context("starting the embedded sandbox")?;
             let source = TokenSource::AppSecret {
-                appid: DEMO_APPID.into(),
+                appid: crate::sandbox::demo_appid_for(shop).into(),
                 secret: Secret::new(DEMO_SECRET),
             };
             let client = WechatClient::new(ClientConfig::new(sandbox.url().clone(), source))?;
@@ -97,12 +97,10 @@ pub fn configure(
     };
     let actor = crate::store::Actor::resolve(&settings.station, &settings.operator);
     let station = match crate::store::Journal::open(&journal_dir) {
-        Ok(journal) => Some(crate::station::Station::new(
-            client.clone(),
-            shop,
-            journal,
-            actor,
-        )),
+        Ok(journal) => Some(
+            crate::station::Station::new(client.clone(), shop, journal, actor)
+                .with_courier_overrides(settings.courier_map.clone()),
+        ),
         Err(e) => {
             let text = if zh {
                 format!("记录本(数据库)打不开:{e}。取面单和发货已停用")

@@ -7,6 +7,7 @@ pub mod command;
 pub mod launch;
 pub mod orders;
 pub mod request;
+pub mod ship_dialog;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use backend::{Backend, Event};
 use command::Command;
 use orders::{Filter, LabelState, OrderBook, ShipState};
 use request::Request;
+use ship_dialog::ShipDialog;
 
 use crate::sandbox::Sandbox;
 use crate::settings::Settings;
@@ -98,6 +100,10 @@ pub struct WaybillApp {
     preview_zoom: f64,
     failed_last_batch: Vec<OrderId>,
     ship_confirm: Option<Vec<OrderId>>,
+    /// The split-shipping or SN question, when open.
+    ship_dialog: Option<ShipDialog>,
+    /// "Cancel this waybill?" for an order, when asked.
+    cancel_confirm: Option<OrderId>,
     scanner_on: bool,
     scan_input: String,
     scan_flow: Option<(OrderId, ScanStage)>,
@@ -159,6 +165,8 @@ impl WaybillApp {
             preview_zoom: 0.0,
             failed_last_batch: Vec::new(),
             ship_confirm: None,
+            ship_dialog: None,
+            cancel_confirm: None,
             scanner_on: false,
             scan_input: String::new(),
             scan_flow: None,
@@ -193,6 +201,19 @@ impl WaybillApp {
     /// True while the order list is being fetched.
     pub fn is_refreshing(&self) -> bool {
         self.orders.is_pending()
+    }
+
+    /// The open split-shipping / SN dialog (tests read it).
+    pub fn ship_dialog(&self) -> Option<&ShipDialog> {
+        self.ship_dialog.as_ref()
+    }
+
+    /// True while a modal question is open (the label preview hides so it covers none).
+    fn modal_open(&self) -> bool {
+        self.ship_confirm.is_some()
+            || self.ship_dialog.is_some()
+            || self.cancel_confirm.is_some()
+            || self.settings_draft.is_some()
     }
 
     /// True while the "ship without printing?" question is open.
@@ -329,6 +350,37 @@ impl WaybillApp {
                     }
                 }
             }
+            Command::OpenSplitShip => self.open_split_ship(),
+            Command::ShipParcel {
+                order_id,
+                items,
+                sn,
+            } => {
+                self.ship_parcel(order_id, items, sn);
+            }
+            Command::CloseShipDialog => self.ship_dialog = None,
+            Command::AskCancelWaybill(id) => {
+                if self.book.row(id).is_some_and(|r| r.waybill.is_some()) {
+                    self.cancel_confirm = Some(id);
+                }
+            }
+            Command::ConfirmCancelWaybill(yes) => {
+                if let Some(id) = self.cancel_confirm.take() {
+                    let waybill = self.book.row(id).and_then(|r| r.waybill.clone());
+                    if let (true, Some(waybill)) = (yes, waybill) {
+                        self.log(
+                            Level::Info,
+                            format!(
+                                "{id}: {} {}",
+                                tr(lang, "正在取消运单", "cancelling waybill"),
+                                waybill.waybill_id
+                            ),
+                        );
+                        self.backend.cancel_waybill(id, waybill);
+                    }
+                }
+            }
+            Command::NewWaybill(id) => self.get_labels(vec![id]),
             Command::Scan(code) => self.scan(&code),
             Command::ToggleScanner => self.scanner_on = !self.scanner_on,
             Command::OpenSettings => {
@@ -450,6 +502,25 @@ impl WaybillApp {
         if ids.is_empty() || self.batch.is_some() {
             return;
         }
+        // Orders that take no courier get no waybill: say how many and why, and leave them out.
+        let mut skipped: Vec<(crate::wechat::order::NoCourier, u32)> = Vec::new();
+        let mut ids = ids;
+        ids.retain(|id| match self.book.row(*id).and_then(|r| r.no_courier()) {
+            Some(reason) => {
+                match skipped.iter_mut().find(|(r, _)| *r == reason) {
+                    Some((_, n)) => *n += 1,
+                    None => skipped.push((reason, 1)),
+                }
+                false
+            }
+            None => true,
+        });
+        if !skipped.is_empty() {
+            self.log_skipped(&skipped);
+        }
+        if ids.is_empty() {
+            return;
+        }
         let orders: Vec<crate::wechat::order::Order> = ids
             .iter()
             .filter_map(|id| self.book.row(*id))
@@ -501,18 +572,12 @@ impl WaybillApp {
                 self.log(Level::Info, text);
                 continue;
             }
-            match row.waybill.clone() {
-                Some(w) => {
+            match ship_request(row, None, None, lang) {
+                Ok(request) => {
                     row.ship_state = ShipState::Shipping;
-                    work.push((id, w));
+                    work.push(request);
                 }
-                None => {
-                    let text = tr(
-                        lang,
-                        "没有运单号:请先获取面单",
-                        "No waybill: get the label first",
-                    )
-                    .to_string();
+                Err(text) => {
                     row.ship_state = ShipState::Error;
                     row.last_error = Some(text.clone());
                     self.log(Level::Error, format!("{id}: {text}"));
@@ -522,6 +587,88 @@ impl WaybillApp {
         if !work.is_empty() {
             self.backend.ship(work);
         }
+    }
+
+    /// Opens "which items go in this box?" for the focused order.
+    fn open_split_ship(&mut self) {
+        let lang = self.lang;
+        let Some(row) = self.book.focused.and_then(|id| self.book.row(id)) else {
+            return;
+        };
+        if row.ship_state == ShipState::Shipped {
+            return;
+        }
+        match ShipDialog::split(&row.order) {
+            Some(dialog) => self.ship_dialog = Some(dialog),
+            None => {
+                let text = format!(
+                    "{}: {}",
+                    row.order.id,
+                    tr(lang, "没有剩余要发的商品", "nothing is left to ship")
+                );
+                self.log(Level::Warn, text);
+            }
+        }
+    }
+
+    /// Ships one parcel chosen in the split or SN dialog.
+    fn ship_parcel(
+        &mut self,
+        order_id: OrderId,
+        items: Option<Vec<crate::wechat::order::ParcelItem>>,
+        sn: Option<(String, Vec<String>)>,
+    ) {
+        let lang = self.lang;
+        let sn = match sn {
+            Some((code, imeis)) => match crate::wechat::delivery::SnInfo::new(&code, &imeis) {
+                Ok(info) => Some(info),
+                Err(e) => {
+                    if let Some(ShipDialog::Sn { problem, .. }) = &mut self.ship_dialog {
+                        *problem = Some(e.explain(lang));
+                    }
+                    return;
+                }
+            },
+            None => None,
+        };
+        self.ship_dialog = None;
+        let Some(row) = self.book.row_mut(order_id) else {
+            return;
+        };
+        match ship_request(row, items, sn, lang) {
+            Ok(request) => {
+                row.ship_state = ShipState::Shipping;
+                self.backend.ship(vec![request]);
+            }
+            Err(text) => {
+                row.ship_state = ShipState::Error;
+                row.last_error = Some(text.clone());
+                self.log(Level::Error, format!("{order_id}: {text}"));
+            }
+        }
+    }
+
+    /// "Skipped 3 orders that take no courier: self-pickup 2, same-city 1".
+    fn log_skipped(&mut self, skipped: &[(crate::wechat::order::NoCourier, u32)]) {
+        let lang = self.lang;
+        let total: u32 = skipped.iter().map(|(_, n)| n).sum();
+        let parts: Vec<String> = skipped
+            .iter()
+            .map(|(reason, n)| format!("{} {n}", ui::orders_ui::no_courier_short(*reason, lang)))
+            .collect();
+        self.log(
+            Level::Warn,
+            format!(
+                "{} {total} {}: {}",
+                tr(lang, "跳过", "Skipped"),
+                tr(
+                    lang,
+                    "单不用快递的订单(不取号、不打面单)",
+                    "orders that take no courier (no waybill, no label)"
+                ),
+                parts.join(", ")
+            ),
+        );
     }
 
     fn scan(&mut self, code: &str) {
@@ -912,35 +1059,68 @@ impl WaybillApp {
                 let scan =
                     matches!(self.scan_flow, Some((id, ScanStage::Shipping)) if id == order_id);
                 let (ok, text) = match &result {
-                    Ok(ShipOutcome::Shipped) | Ok(ShipOutcome::ShippedConfirmedOnReread) => {
-                        (true, tr(lang, "已发货", "shipped").to_string())
-                    }
-                    Ok(ShipOutcome::AlreadyShipped) => (
+                    Ok(done) if !done.order_complete => (
                         true,
-                        tr(
-                            lang,
-                            "已经发过货,无需操作",
-                            "already shipped, nothing to do",
-                        )
-                        .to_string(),
+                        format!(
+                            "{} {} {}",
+                            tr(lang, "已发出一个包裹", "one parcel shipped"),
+                            done.items.iter().map(|i| i.count).sum::<u32>(),
+                            tr(
+                                lang,
+                                "件;其余仍待发货",
+                                "pieces; the rest stays to be shipped"
+                            ),
+                        ),
                     ),
+                    Ok(done) => match done.outcome {
+                        ShipOutcome::Shipped | ShipOutcome::ShippedConfirmedOnReread => {
+                            (true, tr(lang, "已发货", "shipped").to_string())
+                        }
+                        ShipOutcome::AlreadyShipped => (
+                            true,
+                            tr(
+                                lang,
+                                "已经发过货,无需操作",
+                                "already shipped, nothing to do",
+                            )
+                            .to_string(),
+                        ),
+                    },
                     Err(f) => (false, f.message.clone()),
                 };
                 if let Some(r) = self.book.row_mut(order_id) {
-                    if ok {
-                        r.ship_state = ShipState::Shipped;
-                        r.order.status = crate::wechat::order::STATUS_SHIPPED;
-                        r.last_error =
-                            matches!(result, Ok(ShipOutcome::AlreadyShipped)).then(|| text.clone());
-                    } else {
-                        r.ship_state = ShipState::Error;
-                        r.last_error = Some(text.clone());
+                    match &result {
+                        Ok(done) if !done.order_complete => {
+                            // The rest needs its own waybill: this one went with the parcel.
+                            r.ship_state = ShipState::Partly;
+                            r.order.status = crate::wechat::order::STATUS_PARTLY_SHIPPED;
+                            r.waybill = None;
+                            r.label = None;
+                            r.label_state = LabelState::None;
+                            r.last_error = None;
+                        }
+                        Ok(done) => {
+                            r.ship_state = ShipState::Shipped;
+                            r.order.status = crate::wechat::order::STATUS_SHIPPED;
+                            r.last_error = matches!(done.outcome, ShipOutcome::AlreadyShipped)
+                                .then(|| text.clone());
+                        }
+                        Err(_) => {
+                            r.ship_state = ShipState::Error;
+                            r.last_error = Some(text.clone());
+                        }
                     }
                 }
                 self.log(
                     if ok { Level::Info } else { Level::Error },
                     format!("{order_id}: {text}"),
                 );
+                if let Err(f) = &result {
+                    if f.needs_sn {
+                        // A scanner can type the SN into the dialog that opens now.
+                        self.ship_dialog = Some(ShipDialog::sn(order_id, f.items.clone()));
+                    }
+                }
                 if scan {
                     self.scan_flow = None;
                     self.last_scan = Some(ScanResult {
@@ -950,6 +1130,47 @@ impl WaybillApp {
                     beep(ok);
                 }
             }
+            Event::LabelCancelled { order_id, message } => {
+                if let Some(r) = self.book.row_mut(order_id) {
+                    r.waybill_cancelled();
+                    r.last_error = Some(message);
+                }
+            }
+            Event::WaybillCancelled { order_id, result } => match result {
+                Ok(()) => {
+                    if let Some(r) = self.book.row_mut(order_id) {
+                        r.waybill_cancelled();
+                        r.last_error = None;
+                    }
+                    self.log(
+                        Level::Info,
+                        format!(
+                            "{order_id}: {}",
+                            tr(
+                                lang,
+                                "运单已取消;需要时点“取新运单”",
+                                "waybill cancelled; press \"New waybill\" when needed"
+                            )
+                        ),
+                    );
+                    self.backend.load_history(order_id);
+                }
+                Err(e) => {
+                    if let Some(r) = self.book.row_mut(order_id) {
+                        r.last_error = Some(e.clone());
+                    }
+                    self.log(Level::Error, format!("{order_id}: {e}"));
+                }
+            },
+            Event::OrderReread(result) => match result {
+                Ok(order) => {
+                    let id = order.id;
+                    self.book.merge(vec![*order]);
+                    self.backend.load_history(id);
+                }
+                Err(e) => self.log(Level::Warn, e),
+            },
+            Event::BatchSkipped(skipped) => self.log_skipped(&skipped),
             Event::Contact { order_id, result } => {
                 self.contacts.entry(order_id).or_default().finish(result);
             }
@@ -1265,6 +1486,37 @@ impl WaybillApp {
             });
         }
 
+        if let Some(dialog) = &mut self.ship_dialog {
+            ui::ship_dialog_ui::ship_dialog_ui(ctx, lang, dialog, &mut out);
+        }
+        if let Some(id) = self.cancel_confirm {
+            let waybill = self
+                .book
+                .row(id)
+                .and_then(|r| r.waybill.as_ref())
+                .map(|w| format!("{} {}", w.delivery_id, w.waybill_id))
+                .unwrap_or_default();
+            egui::Modal::new(egui::Id::unique("confirm_cancel_waybill")).show(ctx, |ui| {
+                ui.heading(tr(lang, "取消运单?", "Cancel the waybill?"));
+                ui.label(format!(
+                    "{id}: {waybill}\n{}",
+                    tr(
+                        lang,
+                        "取消后这张面单作废,不能再打印或发货;需要时再取新运单",
+                        "Once cancelled, this label is void and can never print or ship; get a new waybill when needed"
+                    )
+                ));
+                ui.horizontal(|ui| {
+                    if ui.button(tr(lang, "取消运单", "Cancel waybill")).clicked() {
+                        out.push(Command::ConfirmCancelWaybill(true));
+                    }
+                    if ui.button(tr(lang, "不取消", "Keep it")).clicked() {
+                        out.push(Command::ConfirmCancelWaybill(false));
+                    }
+                });
+            });
+        }
+
         if let Some(draft) = &mut self.settings_draft {
             let mut open = true;
             egui::Window::new(tr(lang, "设置", "Settings"))
@@ -1284,6 +1536,8 @@ impl WaybillApp {
             }
         }
 
+        // The label webview sits above everything egui draws: hide it while a dialog is open.
+        let preview_rect = preview_rect.filter(|_| !self.modal_open());
         self.update_preview(ctx, frame, preview_rect);
         ui::log_ui::toasts_ui(ctx, &mut self.activity, &mut out);
         for command in out {
@@ -1296,6 +1550,47 @@ impl eframe::App for WaybillApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         self.ui_in_window(ui, Some(frame));
     }
+}
+
+/// The ship request for a row, or why it cannot ship from here (said in the user's language).
+fn ship_request(
+    row: &orders::OrderRow,
+    items: Option<Vec<crate::wechat::order::ParcelItem>>,
+    sn: Option<crate::wechat::delivery::SnInfo>,
+    lang: Lang,
+) -> Result<crate::station::ShipRequest, String> {
+    use crate::wechat::order::NoCourier;
+    let order_id = row.order.id;
+    let waybill = match row.no_courier() {
+        // Virtual goods ship whole with deliver_type 3 and no waybill (seed 003).
+        Some(NoCourier::Virtual) => None,
+        Some(reason) => return Err(reason.explain(lang).to_string()),
+        None if row.label_state == LabelState::Cancelled => {
+            return Err(tr(
+                lang,
+                "运单已取消,不能用它发货:请点“取新运单”",
+                "The waybill was cancelled and cannot ship: press \"New waybill\"",
+            )
+            .to_string())
+        }
+        None => match &row.waybill {
+            Some(w) => Some(w.clone()),
+            None => {
+                return Err(tr(
+                    lang,
+                    "没有运单号:请先获取面单",
+                    "No waybill: get the label first",
+                )
+                .to_string())
+            }
+        },
+    };
+    Ok(crate::station::ShipRequest {
+        order_id,
+        waybill,
+        items,
+        sn,
+    })
 }
 
 /// A short sound for a scan result, through the desktop's sound theme when it has one.

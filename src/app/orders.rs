@@ -16,15 +16,42 @@ pub enum LabelState {
     Fetching,
     Fetched,
     Printed,
+    /// The waybill was cancelled (here or by WeChat): its label is never shown or printed,
+    /// and the order needs a new waybill.
+    Cancelled,
 }
 
 /// Where an order's shipment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ShipState {
     Pending,
+    /// Some parcels went out; the rest is still to be shipped.
+    Partly,
     Shipping,
     Shipped,
     Error,
+}
+
+/// OrderStatus 100 (seed 002): complete.
+const STATUS_COMPLETED: u32 = 100;
+
+/// True when nothing of the order is left to ship (status 30 or 100). A partly shipped order
+/// (21) is not: what is left still needs a parcel.
+pub fn is_fully_shipped(order: &Order) -> bool {
+    matches!(
+        order.status,
+        crate::wechat::order::STATUS_SHIPPED | STATUS_COMPLETED
+    )
+}
+
+fn ship_state_of(order: &Order) -> ShipState {
+    if is_fully_shipped(order) {
+        ShipState::Shipped
+    } else if order.status == crate::wechat::order::STATUS_PARTLY_SHIPPED {
+        ShipState::Partly
+    } else {
+        ShipState::Pending
+    }
 }
 
 /// One row of the orders table.
@@ -43,16 +70,19 @@ pub struct OrderRow {
 
 impl OrderRow {
     fn new(order: Order) -> Self {
-        let mut row = OrderRow {
-            waybill: order.shipped_packages.first().map(|p| WaybillRef {
+        // An earlier parcel's waybill is this order's waybill only when nothing is left to ship;
+        // a partly shipped order needs a new waybill for the rest.
+        let waybill = if is_fully_shipped(&order) {
+            order.shipped_packages.last().map(|p| WaybillRef {
                 delivery_id: crate::wechat::DeliveryId(p.delivery_id.clone()),
                 waybill_id: crate::wechat::WaybillId(p.waybill_id.clone()),
-            }),
-            ship_state: if order.is_shipped() {
-                ShipState::Shipped
-            } else {
-                ShipState::Pending
-            },
+            })
+        } else {
+            None
+        };
+        let mut row = OrderRow {
+            waybill,
+            ship_state: ship_state_of(&order),
             order,
             label: None,
             label_state: LabelState::None,
@@ -79,7 +109,23 @@ impl OrderRow {
     /// Sets the waybill (and keeps search in step).
     pub fn set_waybill(&mut self, waybill: WaybillRef) {
         self.waybill = Some(waybill);
+        if self.label_state == LabelState::Cancelled {
+            self.label_state = LabelState::None;
+        }
         self.refresh_search_text();
+    }
+
+    /// The waybill was cancelled: forget it and its label, so nothing can print or ship it.
+    pub fn waybill_cancelled(&mut self) {
+        self.waybill = None;
+        self.label = None;
+        self.label_state = LabelState::Cancelled;
+        self.refresh_search_text();
+    }
+
+    /// Why this order takes no courier (greyed in the table), if it does not.
+    pub fn no_courier(&self) -> Option<crate::wechat::order::NoCourier> {
+        self.order.no_courier_reason()
     }
 
     /// Total pieces to ship.
@@ -174,7 +220,9 @@ impl OrderBook {
             match self.index.get(&order.id) {
                 Some(&i) => {
                     let row = &mut self.rows[i];
-                    if order.is_shipped() && row.ship_state != ShipState::Shipped {
+                    if row.ship_state != ShipState::Shipping && row.ship_state != ShipState::Error {
+                        row.ship_state = ship_state_of(&order);
+                    } else if is_fully_shipped(&order) {
                         row.ship_state = ShipState::Shipped;
                     }
                     row.order = order;

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::sandbox::{Sandbox, SandboxConfig, DEMO_APPID, DEMO_SECRET};
+use crate::sandbox::{Sandbox, SandboxConfig, DEMO_SECRET};
 use crate::settings::{default_data_dir, Settings};
 use crate::wechat::shop::ShopKind;
 use crate::wechat::{ClientConfig, Lang, Secret, TokenSource, WechatClient, DEFAULT_API_BASE};
@@ -111,7 +111,7 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
         } => batch_cmd::batch_offline(&data_dir, action),
         command => {
             let (client, embedded) =
-                connect(&cli.api_base, cli.appid.as_deref(), &data_dir, lang).await?;
+                connect(&cli.api_base, cli.appid.as_deref(), &data_dir, shop, lang).await?;
             let ctx = Context {
                 client,
                 shop,
@@ -132,6 +132,7 @@ async fn connect(
     api_base: &Option<url::Url>,
     appid: Option<&str>,
     data_dir: &std::path::Path,
+    shop: ShopKind,
     lang: Lang,
 ) -> anyhow::Result<(WechatClient, Option<Sandbox>)> {
     let secret = std::env::var(APPSECRET_ENV).ok().filter(|s| !s.is_empty());
@@ -180,7 +181,7 @@ async fn connect(
                 }
             );
             let source = TokenSource::AppSecret {
-                appid: DEMO_APPID.into(),
+                appid: crate::sandbox::demo_appid_for(shop).into(),
                 secret: Secret::new(DEMO_SECRET),
             };
             let client = WechatClient::new(ClientConfig::new(sandbox.url().clone(), source))?;

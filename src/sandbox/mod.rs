@@ -69,3 +69,12 @@ impl Sandbox {
         Sandbox::serve(addr, shared).await
     }
 }
+
+/// The demo AppID of a shop family: the sandbox answers each family's endpoints only for its
+/// own accounts, as WeChat does (48001 otherwise).
+pub fn demo_appid_for(shop: crate::wechat::shop::ShopKind) -> &'static str {
+    demo_appid(match shop {
+        crate::wechat::shop::ShopKind::Channels => Family::Channels,
+        crate::wechat::shop::ShopKind::Minishop => Family::Minishop,
+    })
+}

@@ -117,6 +117,12 @@ impl Sandbox {
         self.shared.world().order_ids_with_status(status)
     }
 
+    /// (national-subsidy orders, orders with a cancelled waybill) of the sample data: cases the
+    /// order data itself does not show, for tests.
+    pub fn sample_case_order_ids(&self) -> (Vec<u64>, Vec<u64>) {
+        self.shared.world().sample_case_order_ids()
+    }
+
     /// Stops the server and waits for it.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -311,6 +311,27 @@ impl World {
     }
 
     /// Ids of the orders in a status, newest first.
+    /// Orders of the sample cases that the order data does not show (tests find them here):
+    /// national-subsidy orders, and orders whose only waybill was cancelled.
+    pub fn sample_case_order_ids(&self) -> (Vec<u64>, Vec<u64>) {
+        let mut subsidy: Vec<u64> = self
+            .orders
+            .values()
+            .filter(|o| o.national_subsidy)
+            .map(|o| o.order_id)
+            .collect();
+        subsidy.sort_unstable();
+        let mut cancelled: Vec<u64> = self
+            .waybills
+            .iter()
+            .filter(|w| w.cancelled)
+            .filter_map(|w| w.order_id.parse().ok())
+            .collect();
+        cancelled.sort_unstable();
+        cancelled.dedup();
+        (subsidy, cancelled)
+    }
+
     pub fn order_ids_with_status(&self, status: u32) -> Vec<u64> {
         let mut list: Vec<&SbOrder> = self
             .orders

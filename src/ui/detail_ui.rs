@@ -2,13 +2,21 @@
 //! address, price, waybill sorting codes, after-sales warnings, sender/receiver, history.
 
 use crate::app::command::Command;
-use crate::app::orders::OrderRow;
+use crate::app::orders::{LabelState, OrderRow, ShipState};
 use crate::app::request::Request;
 use crate::ui::{theme, tr};
 use crate::wechat::error::status_label;
 use crate::wechat::logistics::Contact;
 use crate::wechat::order::format_china_time;
 use crate::wechat::Lang;
+
+fn dash(text: &str) -> &str {
+    if text.is_empty() {
+        "-"
+    } else {
+        text
+    }
+}
 
 fn yuan(fen: i64) -> String {
     format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
@@ -31,6 +39,40 @@ pub fn detail_ui(
         format_china_time(o.created_unix)
     ));
 
+    // Actions first: the panel scrolls, and these must never be below the fold.
+    let can_ship = row.ship_state != ShipState::Shipped
+        && row.ship_state != ShipState::Shipping
+        && o.shippable_pieces() > 0;
+    ui.horizontal(|ui| {
+        if row.waybill.is_some()
+            && row.ship_state != ShipState::Shipped
+            && ui
+                .button(tr(lang, "取消运单…", "Cancel waybill…"))
+                .on_hover_text(tr(
+                    lang,
+                    "作废这张运单(面单不能再用)",
+                    "Void this waybill (its label can no longer be used)",
+                ))
+                .clicked()
+        {
+            out.push(Command::AskCancelWaybill(o.id));
+        }
+        // Virtual goods must ship whole (seed 003), so they have no split.
+        let splittable = row.no_courier().is_none() && row.waybill.is_some();
+        if can_ship
+            && splittable
+            && ui
+                .button(tr(lang, "分开发货…", "Ship part…"))
+                .on_hover_text(tr(
+                    lang,
+                    "只发一部分商品(其余缺货),其余仍待发货",
+                    "Ship only some items (the rest is out of stock); the rest stays to be shipped",
+                ))
+                .clicked()
+        {
+            out.push(Command::OpenSplitShip);
+        }
+    });
     for (title, note) in [
         (tr(lang, "买家留言", "Buyer note"), &o.customer_notes),
         (tr(lang, "商家备注", "Merchant note"), &o.merchant_notes),
@@ -51,6 +93,16 @@ pub fn detail_ui(
                 });
         }
     }
+    if let Some(reason) = row.no_courier() {
+        egui::Frame::new()
+            .fill(egui::Color32::from_gray(0xee))
+            .inner_margin(6.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(egui::RichText::new(reason.explain(lang)).strong());
+            });
+    }
     if o.has_open_aftersale() {
         ui.colored_label(
             theme::ERROR,
@@ -65,6 +117,7 @@ pub fn detail_ui(
 
     ui.separator();
     ui.label(egui::RichText::new(tr(lang, "商品", "Products")).strong());
+    let remaining = o.remaining_items();
     egui::Grid::new("products")
         .striped(true)
         .num_columns(3)
@@ -77,24 +130,70 @@ pub fn detail_ui(
                     .collect();
                 ui.label(&p.title);
                 ui.label(attrs.join(" "));
-                let cnt = p.shippable_cnt();
-                if p.finish_aftersale_sku_cnt > 0 || p.on_aftersale_sku_cnt > 0 {
+                let left = remaining
+                    .iter()
+                    .find(|i| i.product_id == p.product_id && i.sku_id == p.sku_id)
+                    .map_or(0, |i| i.count);
+                let shipped = o.shipped_count(p.product_id, p.sku_id);
+                let aftersale = p.finish_aftersale_sku_cnt + p.on_aftersale_sku_cnt;
+                if shipped > 0 || aftersale > 0 {
+                    let mut parts = vec![format!("{} {}", tr(lang, "下单", "ordered"), p.sku_cnt)];
+                    if shipped > 0 {
+                        parts.push(format!("{} {shipped}", tr(lang, "已发", "shipped")));
+                    }
+                    if aftersale > 0 {
+                        parts.push(format!("{} {aftersale}", tr(lang, "售后", "after-sales")));
+                    }
                     ui.colored_label(
-                        theme::WARN,
+                        if left == 0 {
+                            theme::GREYED
+                        } else {
+                            theme::WARN
+                        },
                         format!(
-                            "×{cnt} ({} {}, {} {})",
-                            tr(lang, "下单", "ordered"),
-                            p.sku_cnt,
-                            tr(lang, "售后", "after-sales"),
-                            p.finish_aftersale_sku_cnt + p.on_aftersale_sku_cnt
+                            "{} ×{left} ({})",
+                            tr(lang, "待发", "to ship"),
+                            parts.join(", ")
                         ),
                     );
                 } else {
-                    ui.label(egui::RichText::new(format!("×{cnt}")).strong());
+                    ui.label(egui::RichText::new(format!("×{left}")).strong());
                 }
                 ui.end_row();
             }
         });
+    if !o.shipped_packages.is_empty() {
+        ui.label(egui::RichText::new(tr(lang, "已发出的包裹", "Parcels already shipped")).strong());
+        for parcel in &o.shipped_packages {
+            let courier = if parcel.delivery_name.is_empty() {
+                parcel.delivery_id.clone()
+            } else {
+                format!("{} ({})", parcel.delivery_name, parcel.delivery_id)
+            };
+            let when = if parcel.delivery_time > 0 {
+                format_china_time(parcel.delivery_time)
+            } else {
+                String::new()
+            };
+            let items: Vec<String> = parcel
+                .products
+                .iter()
+                .map(|item| {
+                    let title = o
+                        .products
+                        .iter()
+                        .find(|p| p.product_id == item.product_id && p.sku_id == item.sku_id)
+                        .map_or_else(|| item.product_id.to_string(), |p| p.title.clone());
+                    format!("{title} ×{}", item.count)
+                })
+                .collect();
+            ui.label(format!(
+                "· {courier} {}  {when}\n   {}",
+                parcel.waybill_id,
+                items.join(", ")
+            ));
+        }
+    }
     ui.label(format!(
         "{} {}  ({} {})",
         tr(lang, "实付", "Paid"),
@@ -107,6 +206,24 @@ pub fn detail_ui(
     ui.label(egui::RichText::new(tr(lang, "收货地址", "Address")).strong());
     ui.label(format!("{}  {}", o.address.user_name, o.address.tel_number));
     ui.label(o.address.one_line());
+    let mut codes = Vec::new();
+    if !o.address.postal_code.is_empty() {
+        codes.push(format!(
+            "{} {}",
+            tr(lang, "邮编", "Postcode"),
+            o.address.postal_code
+        ));
+    }
+    if !o.address.national_code.is_empty() {
+        codes.push(format!(
+            "{} {}",
+            tr(lang, "国家/地区码", "National code"),
+            o.address.national_code
+        ));
+    }
+    if !codes.is_empty() {
+        ui.label(egui::RichText::new(codes.join("  ")).small());
+    }
 
     ui.separator();
     match &row.waybill {
@@ -135,26 +252,40 @@ pub fn detail_ui(
                     ui.spinner();
                 }
                 Some(Request::Done(c)) => {
-                    ui.label(format!(
-                        "{}:{} {} {}",
-                        tr(lang, "寄件人", "Sender"),
-                        c.sender.name,
-                        c.sender.mobile,
-                        c.sender.address
-                    ));
-                    ui.label(format!(
-                        "{}:{} {} {}",
-                        tr(lang, "收件人", "Receiver"),
-                        c.receiver.name,
-                        c.receiver.mobile,
-                        c.receiver.address
-                    ));
+                    for (title, party) in [
+                        (tr(lang, "寄件人", "Sender"), &c.sender),
+                        (tr(lang, "收件人", "Receiver"), &c.receiver),
+                    ] {
+                        ui.label(format!("{title}:{} {}", party.name, party.address));
+                        ui.label(format!(
+                            "    {} {}  {} {}",
+                            tr(lang, "手机", "Mobile"),
+                            dash(&party.mobile),
+                            tr(lang, "电话", "Tel"),
+                            dash(&party.tel)
+                        ));
+                    }
                 }
                 Some(Request::Failed { message, .. }) => {
                     ui.colored_label(theme::WARN, message);
                 }
             }
         }
+        None if row.label_state == LabelState::Cancelled => {
+            ui.colored_label(
+                theme::ERROR,
+                egui::RichText::new(tr(
+                    lang,
+                    "运单已取消:这张面单作废,不能打印或发货。请取新运单",
+                    "Waybill cancelled: its label is void and cannot print or ship. Get a new waybill",
+                ))
+                .strong(),
+            );
+            if ui.button(tr(lang, "取新运单", "New waybill")).clicked() {
+                out.push(Command::NewWaybill(o.id));
+            }
+        }
+        None if row.no_courier().is_some() => {}
         None => {
             ui.label(tr(
                 lang,

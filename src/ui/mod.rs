@@ -8,6 +8,7 @@ pub mod log_ui;
 pub mod orders_ui;
 pub mod scanner_ui;
 pub mod settings_ui;
+pub mod ship_dialog_ui;
 pub mod theme;
 pub mod toolbar_ui;
 

@@ -6,7 +6,7 @@ use crate::app::command::Command;
 use crate::app::orders::{ClickMods, LabelState, OrderBook, OrderRow, ShipState, SortKey};
 use crate::ui::{theme, tr};
 use crate::wechat::error::status_label;
-use crate::wechat::order::format_china_time;
+use crate::wechat::order::{format_china_time, NoCourier};
 use crate::wechat::Lang;
 
 /// Status choices of the filter: (status, zh, en); `None` is every status.
@@ -193,17 +193,38 @@ pub fn orders_table_ui(
         });
 }
 
+/// A short name for why an order takes no courier, for the table's label column.
+pub fn no_courier_short(reason: NoCourier, lang: Lang) -> &'static str {
+    match reason {
+        NoCourier::SelfPickup => tr(lang, "自提·无需面单", "pickup · no label"),
+        NoCourier::SameCity => tr(lang, "同城配送·无需面单", "same-city · no label"),
+        NoCourier::CannotShip => tr(lang, "不可发货", "not shippable"),
+        NoCourier::NoExpress => tr(lang, "无需快递", "no courier"),
+        NoCourier::Virtual => tr(lang, "虚拟商品·无需面单", "virtual · no label"),
+    }
+}
+
 fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) {
     let o = &r.order;
+    // Orders that take no courier are greyed, with the reason in the label column.
+    let no_courier = r.no_courier();
+    let greyed = no_courier.is_some();
+    let cell = |ui: &mut egui::Ui, text: String| {
+        if greyed {
+            ui.label(egui::RichText::new(text).color(theme::GREYED));
+        } else {
+            ui.label(text);
+        }
+    };
     row.col(|ui| {
-        ui.label(o.id.to_string());
+        cell(ui, o.id.to_string());
     });
     row.col(|ui| {
         let t = format_china_time(o.created_unix);
-        ui.label(t.get(5..16).unwrap_or(&t));
+        cell(ui, t.get(5..16).unwrap_or(&t).to_string());
     });
     row.col(|ui| {
-        ui.label(status_label(o.status, lang));
+        cell(ui, status_label(o.status, lang).to_string());
     });
     row.col(|ui| {
         let tail: String = o
@@ -216,34 +237,51 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) 
             .into_iter()
             .rev()
             .collect();
-        ui.label(format!("{} {}", o.address.user_name, tail));
+        cell(ui, format!("{} {}", o.address.user_name, tail));
     });
     row.col(|ui| {
-        ui.label(r.pieces().to_string());
+        cell(ui, r.pieces().to_string());
     });
     row.col(|ui| {
-        ui.label(r.waybill.as_ref().map_or("", |w| w.delivery_id.0.as_str()));
+        cell(
+            ui,
+            r.waybill
+                .as_ref()
+                .map_or(String::new(), |w| w.delivery_id.0.clone()),
+        );
     });
     row.col(|ui| {
-        ui.label(r.waybill.as_ref().map_or("", |w| w.waybill_id.0.as_str()));
+        cell(
+            ui,
+            r.waybill
+                .as_ref()
+                .map_or(String::new(), |w| w.waybill_id.0.clone()),
+        );
     });
     row.col(|ui| {
+        if let Some(reason) = no_courier {
+            ui.colored_label(theme::GREYED, no_courier_short(reason, lang))
+                .on_hover_text(reason.explain(lang));
+            return;
+        }
         let (text, color) = match r.label_state {
             LabelState::None => (tr(lang, "无", "none"), ui.visuals().weak_text_color()),
             LabelState::Fetching => (tr(lang, "获取中", "fetching"), theme::WARN),
             LabelState::Fetched => (tr(lang, "已获取", "fetched"), ui.visuals().text_color()),
             LabelState::Printed => (tr(lang, "已打印", "printed"), theme::OK),
+            LabelState::Cancelled => (tr(lang, "运单已取消", "waybill cancelled"), theme::ERROR),
         };
         ui.colored_label(color, text);
     });
     row.col(|ui| {
         let (text, color) = match r.ship_state {
             ShipState::Pending => (tr(lang, "待发货", "pending"), ui.visuals().text_color()),
+            ShipState::Partly => (tr(lang, "部分发货", "partly shipped"), theme::WARN),
             ShipState::Shipping => (tr(lang, "发货中", "shipping"), theme::WARN),
             ShipState::Shipped => (tr(lang, "已发货", "shipped"), theme::OK),
             ShipState::Error => (tr(lang, "出错", "error"), theme::ERROR),
         };
-        ui.colored_label(color, text);
+        ui.colored_label(if greyed { theme::GREYED } else { color }, text);
     });
     row.col(|ui| {
         if let Some(e) = &r.last_error {
