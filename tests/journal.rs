@@ -262,6 +262,28 @@ fn a_shipment_left_sending_by_a_dead_process_is_taken_over() {
 }
 
 #[test]
+fn a_sending_record_with_an_absurd_start_time_does_not_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(JOURNAL_FILE);
+    let j = Journal::open(dir.path()).unwrap();
+    let order = OrderId(78);
+    let ShipClaim::Go { attempt_id } = j.claim_shipment(&actor(), order, &[]).unwrap() else {
+        panic!()
+    };
+    // Another station's attempt (its process cannot be checked) with a hand-edited start.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE shipments SET station = 'elsewhere', started_at_ms = ?1 WHERE id = ?2",
+        rusqlite::params![i64::MIN, attempt_id],
+    )
+    .unwrap();
+    assert!(matches!(
+        j.claim_shipment(&actor(), order, &[]).unwrap(),
+        ShipClaim::Go { .. }
+    ));
+}
+
+#[test]
 fn a_file_from_a_newer_version_or_another_program_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     // Newer schema.

@@ -441,7 +441,8 @@ impl Journal {
             if let Some((record, pid)) = in_flight {
                 let same_station = record.station == actor.station;
                 let dead = same_station && !process_alive(pid);
-                let stale = now_ms() - record.started_at_ms > STALE_SENDING_MS;
+                // Saturating: a start time from a hand-edited or damaged record must not overflow.
+                let stale = now_ms().saturating_sub(record.started_at_ms) > STALE_SENDING_MS;
                 if !(dead || stale) {
                     return Ok(ShipClaim::InFlight(record));
                 }
