@@ -530,9 +530,7 @@ async fn case2_house_number_reaches_the_courier_and_both_phones_show() {
     let found: Value = stdout(&listed)
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .find(|v| {
-            v["id"].as_u64() == Some(order.id.0) || v["id"].to_string() == order.id.to_string()
-        })
+        .find(|v| v["id"].as_u64() == Some(order.id.0))
         .unwrap();
     assert_eq!(found["address"]["house_number"], a.house_number.as_str());
     let id = order.id.to_string();
@@ -1134,7 +1132,6 @@ async fn case6_shipments_carry_the_shop_list_courier_id() {
 async fn case6_main_courier_missing_from_the_shop_list_is_refused_without_a_call() {
     let stand_in = standin::start(standin::Shop {
         shop_couriers: vec![("SF", "顺丰速运"), ("YD", "韵达快递"), ("OTHER", "其他")],
-        ..standin::Shop::default()
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -1389,7 +1386,7 @@ mod standin {
 
     pub const ORDER_ID: u64 = 3_705_115_058_471_208_928;
 
-    #[derive(Default, Clone)]
+    #[derive(Clone)]
     pub struct Shop {
         pub shop_couriers: Vec<(&'static str, &'static str)>,
     }
