@@ -1288,3 +1288,36 @@ async fn endless_headers_are_an_error_not_a_memory_leak() {
     assert!(peak.saturating_sub(rss_before) < 50 * 1024 * 1024);
     assert_clean_error(&err);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_megabyte_of_server_text_in_an_error_is_cut_short() {
+    // 1.5 MB: under the 2 MB body cap, so it reaches the decoder.
+    let long = "长".repeat(500_000);
+    let server = StandIn::start(move |hit, _| match hit.path.as_str() {
+        "/cgi-bin/stable_token" => token_reply(),
+        "/cgi-bin/probe" => json_reply(json!({"errcode": 777777, "errmsg": long})),
+        _ => json_reply(json!({"errcode": 0, "order": {"order_id": 1, "status": long}})),
+    })
+    .await;
+    let client = client_for(&server);
+    let err = client.call::<(), Value>(PROBE, None).await.unwrap_err();
+    assert_eq!(err.errcode(), Some(777777));
+    assert!(
+        err.explain(Lang::En).len() < 2_000,
+        "{}",
+        err.explain(Lang::En).len()
+    );
+    let err = client
+        .shop(ShopKind::Channels)
+        .get_order(OrderId(1))
+        .await
+        .unwrap_err();
+    match &err {
+        WechatError::Decode { path, message, .. } => {
+            assert_eq!(path, "order.status");
+            assert!(message.contains("characters in all"), "{}", message.len());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.explain(Lang::ZhCn).len() < 2_000);
+}

@@ -370,6 +370,10 @@ fn redirect_host(response: &reqwest::Response) -> String {
         .unwrap_or_else(|| "an unnamed host".to_string())
 }
 
+/// The most of a server's text (an `errmsg`, a decode error quoting a value) kept in an error:
+/// enough to recognise it, not enough to flood a terminal, a toast or the journal.
+const MAX_SHOWN_CHARS: usize = 300;
+
 #[derive(Deserialize)]
 struct Envelope {
     #[serde(default)]
@@ -399,6 +403,11 @@ pub(crate) fn decode<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, WechatError> {
     let failed = |path: String, message: String| {
+        // serde quotes the offending value, which a server can make megabytes long.
+        let (path, message) = (
+            sanitize::truncate(&path, MAX_SHOWN_CHARS),
+            sanitize::truncate(&message, MAX_SHOWN_CHARS),
+        );
         tracing::debug!(endpoint, %path, %message, "WeChat answer does not match the API");
         WechatError::Decode {
             endpoint,
@@ -416,7 +425,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
         return Err(WechatError::Api {
             endpoint,
             errcode: envelope.errcode,
-            errmsg: envelope.message(),
+            errmsg: sanitize::truncate(&envelope.message(), MAX_SHOWN_CHARS),
         });
     }
     if let Some(bad) = bad_id {

@@ -48,6 +48,19 @@ fn needs_cleaning(c: char) -> bool {
     is_unsafe_char(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
+/// `text` cut to at most `max_chars` characters (on a character boundary), with `…` and the
+/// original length when something was cut.
+pub fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_string(),
+        Some((end, _)) => format!(
+            "{}… ({} characters in all)",
+            &text[..end],
+            text.chars().count()
+        ),
+    }
+}
+
 /// True when `id` is empty or made only of ASCII letters, digits, `-` and `_`, and not too long.
 pub fn is_valid_id(id: &str) -> bool {
     id.len() <= MAX_ID_LEN
@@ -175,6 +188,13 @@ mod tests {
         assert_eq!(clean_text("x\u{202E}gnp.exe\u{2066}y\u{2069}"), "xgnp.exey");
         assert_eq!(clean_text("line\u{2028}two"), "line two");
         assert_eq!(clean_text("普通文本 ok"), "普通文本 ok");
+    }
+
+    #[test]
+    fn truncates_on_a_character_boundary() {
+        assert_eq!(truncate("王芳王芳", 10), "王芳王芳");
+        assert_eq!(truncate("王芳王芳", 2), "王芳… (4 characters in all)");
+        assert_eq!(truncate("", 0), "");
     }
 
     #[test]
