@@ -1486,3 +1486,45 @@ mod standin {
         )
     }
 }
+
+/// A lost answer to the second parcel of a split shipment: the order stays in status 21, so the
+/// re-read must recognise the parcel by its waybill (not by a status change) and never send it
+/// again.
+#[tokio::test]
+async fn case1_lost_answer_to_a_later_parcel_is_settled_by_its_waybill() {
+    let sb = sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let st = station(&sb, dir.path(), ShopKind::Channels);
+    let orders = all_orders(st.client()).await;
+    let order = plain_order(&orders, 3, &[]);
+    let left = order.remaining_items();
+    let one = |w: WaybillRef| ShipRequest {
+        items: Some(vec![ParcelItem {
+            count: 1,
+            ..left[0]
+        }]),
+        ..ShipRequest::whole(order.id, w)
+    };
+    let w1 = st.new_waybill(order.id, &plan("SF")).await.unwrap();
+    st.ship_parcel(&one(w1)).await.unwrap();
+    assert_eq!(sb.order_status(order.id.0), Some(21));
+
+    let w2 = st.new_waybill(order.id, &plan("YTO")).await.unwrap();
+    sb.set_faults(waybill_desk::sandbox::Faults::one(
+        "delivery/send",
+        waybill_desk::sandbox::Fault::ApplyThenHttpStatus { status: 502 },
+        1,
+    ));
+    let r = st.ship_parcel(&one(w2.clone())).await.unwrap();
+    assert_eq!(r.outcome, ShipOutcome::ShippedConfirmedOnReread);
+    assert!(!r.order_complete);
+    assert_eq!(
+        sb.order_status(order.id.0),
+        Some(21),
+        "still partly shipped"
+    );
+    // Asked again: the parcel is found among the order's parcels; nothing is sent.
+    let again = st.ship_parcel(&one(w2)).await.unwrap();
+    assert_eq!(again.outcome, ShipOutcome::AlreadyShipped);
+    assert_eq!(sb.stats().calls_to(SEND), 2);
+}
