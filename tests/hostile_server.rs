@@ -1321,3 +1321,44 @@ async fn a_megabyte_of_server_text_in_an_error_is_cut_short() {
     }
     assert!(err.explain(Lang::ZhCn).len() < 2_000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_ship_with_a_redirected_delivery_send_sends_once_and_never_elsewhere() {
+    let beacon = StandIn::start(|_, _| json_reply(json!({"errcode": 0}))).await;
+    let target = format!("http://{}/steal", beacon.addr);
+    let order = json!({"errcode": 0, "order": {
+        "order_id": "3704612354559498753", "status": 20, "create_time": 1_764_460_800,
+        "order_detail": {"product_infos": [{"product_id": "1", "sku_id": "2", "sku_cnt": 1,
+                                            "title": "保温杯"}],
+                         "delivery_info": {"address_info": {"user_name": "王芳"}}}}});
+    let couriers = json!({"errcode": 0, "data": [{"delivery_id": "SF", "delivery_name": "顺丰速运"}],
+                          "company_list": [{"delivery_id": "SF", "delivery_name": "顺丰速运"}]});
+    let server = StandIn::start(move |hit, _| match hit.path.as_str() {
+        "/cgi-bin/stable_token" => token_reply(),
+        p if p.contains("delivery/send") => redirect_to(&target),
+        "/channels/ec/order/get" => json_reply(order.clone()),
+        _ => json_reply(couriers.clone()),
+    })
+    .await;
+    let (out, _data) = cli(
+        &server,
+        &[
+            "ship",
+            "3704612354559498753",
+            "--waybill",
+            "SF:SF1234567890",
+        ],
+    )
+    .await;
+    let (stdout, stderr) = assert_terminal_safe(&out);
+    assert!(!out.status.success(), "{stdout} {stderr}");
+    assert!(beacon.hits().is_empty(), "the shipment reached the beacon");
+    assert_eq!(
+        server.count("delivery/send"),
+        1,
+        "sent once: {:?}",
+        server.hits()
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("FAIL  3704612354559498753"), "{stdout}");
+}
