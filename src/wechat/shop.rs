@@ -240,15 +240,15 @@ impl Shop<'_> {
                     }),
                 ))
                 .await??;
-            let limits = self.client.list_limits();
-            let pages_needed = response.total_num.div_ceil(u64::from(PAGE_SIZE));
-            if response.total_num > limits.max_orders || pages_needed > u64::from(limits.max_pages)
-            {
+            // The most this listing may hold: by orders, and by the pages they would take.
+            let max = guard
+                .limits
+                .max_orders
+                .min(u64::from(guard.limits.max_pages).saturating_mul(u64::from(PAGE_SIZE)));
+            if response.total_num > max {
                 return Err(guard.hit(LimitHit::AbsurdTotal {
                     total: response.total_num,
-                    max: limits
-                        .max_orders
-                        .min(u64::from(limits.max_pages).saturating_mul(u64::from(PAGE_SIZE))),
+                    max,
                 }));
             }
             let got = response.orders.len();
