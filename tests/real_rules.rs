@@ -1218,6 +1218,15 @@ async fn case7_blocked_orders_are_explained_and_subsidy_orders_take_an_sn() {
         );
         assert_eq!(sb.order_status(id.0), Some(20));
     }
+    // The order list says so too, before anyone packs it.
+    let address_change = OrderId(hold(|h| matches!(h, SbHold::AddressChange { .. })));
+    let listed = run(&sb, dir.path(), &["orders", "--days", "40"]).await;
+    let line = stdout(&listed)
+        .lines()
+        .find(|l| l.starts_with(&address_change.to_string()))
+        .unwrap()
+        .to_string();
+    assert!(line.contains("asked for a new address"), "{line}");
     // The code table itself explains each, with what to do.
     for code in [
         10020115,

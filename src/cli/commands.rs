@@ -177,10 +177,15 @@ fn order_line(order: &Order, lang: Lang) -> String {
         format!("  [{}]", order.customer_notes)
     };
     // Orders that take no courier say so (the window greys them); parcels already out show.
-    let no_courier = order
+    let mut no_courier = order
         .no_courier_reason()
         .map(|r| format!("  ({})", r.explain(lang)))
         .unwrap_or_default();
+    if order.address_change_pending {
+        // WeChat would answer 10020115: say so before anyone packs it.
+        let held = crate::wechat::Refusal::AddressChangePending(order.id.to_string());
+        no_courier.push_str(&format!("  ({})", held.explain(lang)));
+    }
     let parcels = if order.shipped_packages.is_empty() {
         String::new()
     } else {
