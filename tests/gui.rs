@@ -609,3 +609,321 @@ fn search_filters_locally_without_refreshing() {
     drop(h);
     drop(world.runtime);
 }
+
+fn log_lines(app: &WaybillApp) -> Vec<String> {
+    app.activity
+        .entries()
+        .iter()
+        .map(|e| e.text.clone())
+        .collect()
+}
+
+/// Focuses one order by clicking its row (scrolling it into view first).
+fn focus(h: &mut Harness<'static, WaybillApp>, id: OrderId) {
+    h.state_mut().book.filter.text = id.to_string();
+    h.state_mut()
+        .handle(waybill_desk::app::command::Command::SearchChanged);
+    h.run_steps(2);
+    h.get_by_label(&id.to_string()).click();
+    h.run_steps(2);
+    assert_eq!(h.state().book.focused, Some(id));
+}
+
+#[test]
+fn orders_that_take_no_courier_are_greyed_with_the_reason_and_left_out_of_a_label_batch() {
+    use waybill_desk::wechat::order::NoCourier;
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let app = h.state();
+    let rows: Vec<_> = (0..app.book.view_len())
+        .filter_map(|p| app.book.view_row(p))
+        .collect();
+    let pickup = rows
+        .iter()
+        .find(|r| r.no_courier() == Some(NoCourier::SelfPickup))
+        .map(|r| r.order.id)
+        .expect("the sample data has a self-pickup order to be shipped");
+    let plain = clean_shown_ids(app, 40)
+        .into_iter()
+        .find(|id| app.book.row(*id).unwrap().no_courier().is_none())
+        .unwrap();
+    // The row says why, in place of a label state.
+    focus(&mut h, pickup);
+    h.get_by_label("自提·无需面单");
+    h.get_by_label_contains("自提订单:买家到店自取");
+
+    // Select both and get labels: only the plain order gets a waybill; the log says why.
+    h.state_mut().book.filter.text.clear();
+    h.state_mut()
+        .handle(waybill_desk::app::command::Command::SearchChanged);
+    h.state_mut().book.select_only([pickup, plain]);
+    h.run_steps(1);
+    h.get_by_label("获取面单").click();
+    wait_for(&mut h, "the batch to end", |a| a.batch.is_none());
+    wait_for(&mut h, "the plain label", |a| {
+        a.book.row(plain).unwrap().label_state == LabelState::Fetched
+    });
+    let log = log_lines(h.state());
+    assert!(
+        log.iter()
+            .any(|l| l.contains("跳过 1") && l.contains("自提·无需面单 1")),
+        "{log:?}"
+    );
+    let stats = world.sandbox.stats();
+    assert_eq!(
+        stats
+            .add_calls
+            .get(&pickup.0.to_string())
+            .copied()
+            .unwrap_or(0),
+        0,
+        "no waybill for a pickup order"
+    );
+    assert_eq!(
+        stats
+            .add_calls
+            .get(&plain.0.to_string())
+            .copied()
+            .unwrap_or(0),
+        1
+    );
+    let row = h.state().book.row(pickup).unwrap();
+    assert!(row.waybill.is_none() && row.label.is_none());
+
+    // Shipping it is refused in the window with the reason, and nothing is sent.
+    focus(&mut h, pickup);
+    h.get_by_label("发货").click();
+    h.run_steps(2);
+    if h.state().awaiting_ship_confirmation() {
+        wait_for_node(&mut h, "仍然发货");
+        h.get_by_label("仍然发货").click();
+        h.run_steps(2);
+    }
+    let row = h.state().book.row(pickup).unwrap();
+    assert!(
+        row.last_error.as_deref().unwrap_or("").contains("自提订单"),
+        "{:?}",
+        row.last_error
+    );
+    assert_eq!(
+        world
+            .sandbox
+            .stats()
+            .calls_to("/channels/ec/order/delivery/send"),
+        0
+    );
+    drop(h);
+    drop(world.runtime);
+}
+
+#[test]
+fn a_partly_shipped_order_shows_its_parcels_and_ships_a_split_parcel() {
+    use waybill_desk::app::command::Command;
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    // A split parcel: one piece of an order with several goes out, the rest stays.
+    let app = h.state();
+    let id = clean_shown_ids(app, 60)
+        .into_iter()
+        .find(|id| {
+            let r = app.book.row(*id).unwrap();
+            r.no_courier().is_none() && r.order.shippable_pieces() >= 2
+        })
+        .expect("an order of two or more pieces");
+    let left_before = h.state().book.row(id).unwrap().order.shippable_pieces();
+    focus(&mut h, id);
+    h.get_by_label("获取面单").click();
+    wait_for(&mut h, "the label", |a| {
+        a.batch.is_none() && a.book.row(id).unwrap().label_state == LabelState::Fetched
+    });
+    h.get_by_label("分开发货…").click();
+    h.run_steps(2);
+    let Some(waybill_desk::app::ship_dialog::ShipDialog::Split { lines, .. }) =
+        h.state().ship_dialog().cloned()
+    else {
+        panic!("the split dialog is open");
+    };
+    assert_eq!(lines.iter().map(|l| l.left).sum::<u32>(), left_before);
+    for _ in 0..100 {
+        if h.query_by_label_contains("分开发货:订单").is_some() {
+            break;
+        }
+        h.step();
+    }
+    h.get_by_label_contains("分开发货:订单");
+    let first = lines[0].clone();
+    h.state_mut().handle(Command::ShipParcel {
+        order_id: id,
+        items: Some(vec![waybill_desk::wechat::order::ParcelItem {
+            product_id: first.product_id,
+            sku_id: first.sku_id,
+            count: 1,
+        }]),
+        sn: None,
+    });
+    wait_for(&mut h, "the parcel and the re-read order", |a| {
+        let r = a.book.row(id).unwrap();
+        r.ship_state == ShipState::Partly && r.order.shipped_packages.len() == 1
+    });
+    // WeChat has the order as partly shipped, with one piece fewer to go.
+    assert_eq!(world.sandbox.order_status(id.0), Some(21));
+    let row = h.state().book.row(id).unwrap();
+    assert_eq!(row.order.shippable_pieces(), left_before - 1);
+    assert!(
+        row.waybill.is_none(),
+        "the next parcel needs its own waybill"
+    );
+    let log = log_lines(h.state());
+    assert!(
+        log.iter().any(|l| l.contains("已发出一个包裹 1")),
+        "{log:?}"
+    );
+    let parcel_waybill = row.order.shipped_packages[0].waybill_id.clone();
+    // The detail panel lists the parcel that went out.
+    h.run_steps(2);
+    h.get_by_label_contains("已发出的包裹");
+    assert!(
+        h.query_all_by_label_contains(&parcel_waybill).any(|n| n
+            .value()
+            .unwrap_or_default()
+            .contains("×1")
+            || format!("{n:?}").contains("×1")),
+        "the parcel line names its waybill and its item"
+    );
+    drop(h);
+    drop(world.runtime);
+}
+
+#[test]
+fn a_cancelled_waybill_is_void_in_the_window_and_a_new_one_is_offered() {
+    use waybill_desk::app::command::Command;
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let id = clean_shown_ids(h.state(), 1)[0];
+    focus(&mut h, id);
+    h.get_by_label("获取面单").click();
+    wait_for(&mut h, "the label", |a| {
+        a.batch.is_none() && a.book.row(id).unwrap().label_state == LabelState::Fetched
+    });
+    let old = h.state().book.row(id).unwrap().waybill.clone().unwrap();
+    h.get_by_label("取消运单…").click();
+    h.run_steps(1);
+    wait_for_node(&mut h, "取消运单");
+    h.get_by_label("取消运单").click();
+    wait_for(&mut h, "the cancel", |a| {
+        a.book.row(id).unwrap().label_state == LabelState::Cancelled
+    });
+    let row = h.state().book.row(id).unwrap();
+    assert!(row.waybill.is_none() && row.label.is_none());
+    h.run_steps(2);
+    h.get_by_label_contains("运单已取消:这张面单作废");
+    assert_eq!(
+        world
+            .sandbox
+            .stats()
+            .calls_to("/cgi-bin/express/business/order/cancel"),
+        1
+    );
+
+    // Ship now: refused with what to do, nothing sent.
+    h.state_mut().handle(Command::Ship);
+    h.run_steps(1);
+    if h.state().awaiting_ship_confirmation() {
+        h.state_mut().handle(Command::ConfirmShip(true));
+    }
+    h.run_steps(1);
+    assert!(h
+        .state()
+        .book
+        .row(id)
+        .unwrap()
+        .last_error
+        .as_deref()
+        .unwrap_or("")
+        .contains("运单已取消"));
+
+    h.get_by_label("取新运单").click();
+    wait_for(&mut h, "the new label", |a| {
+        a.batch.is_none() && a.book.row(id).unwrap().label_state == LabelState::Fetched
+    });
+    let new = h.state().book.row(id).unwrap().waybill.clone().unwrap();
+    assert_ne!(
+        new.waybill_id, old.waybill_id,
+        "a cancelled waybill is never reused"
+    );
+    assert_eq!(
+        world
+            .sandbox
+            .stats()
+            .calls_to("/channels/ec/order/delivery/send"),
+        0
+    );
+    drop(h);
+    drop(world.runtime);
+}
+
+#[test]
+fn a_national_subsidy_order_asks_for_the_sn_and_ships_with_it() {
+    use waybill_desk::app::command::Command;
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let (subsidy, _) = world.sandbox.sample_case_order_ids();
+    let id = subsidy
+        .iter()
+        .map(|id| OrderId(*id))
+        .find(|id| {
+            h.state()
+                .book
+                .row(*id)
+                .is_some_and(|r| r.order.status == 20 && !r.order.has_open_aftersale())
+        })
+        .expect("a national-subsidy order to be shipped");
+    focus(&mut h, id);
+    h.get_by_label("获取面单").click();
+    wait_for(&mut h, "the label", |a| {
+        a.batch.is_none() && a.book.row(id).unwrap().label_state == LabelState::Fetched
+    });
+    h.state_mut().handle(Command::Ship);
+    h.run_steps(1);
+    if h.state().awaiting_ship_confirmation() {
+        h.state_mut().handle(Command::ConfirmShip(true));
+    }
+    wait_for(&mut h, "the SN question", |a| {
+        matches!(
+            a.ship_dialog(),
+            Some(waybill_desk::app::ship_dialog::ShipDialog::Sn { .. })
+        )
+    });
+    assert_eq!(h.state().book.row(id).unwrap().ship_state, ShipState::Error);
+    // A scanner types the SN into the focused field and presses Enter.
+    h.run_steps(3);
+    wait_for_node(&mut h, "SN");
+    let sn = h.get_by_label("SN");
+    sn.focus();
+    sn.type_text("SN20261130A1");
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    wait_for(&mut h, "shipped with the SN", |a| {
+        a.book.row(id).unwrap().ship_state == ShipState::Shipped
+    });
+    assert!(h.state().ship_dialog().is_none());
+    assert_eq!(world.sandbox.order_status(id.0), Some(30));
+    assert_eq!(
+        world
+            .sandbox
+            .stats()
+            .calls_to("/channels/ec/order/delivery/send"),
+        2,
+        "once refused for the SN, once with it"
+    );
+    drop(h);
+    drop(world.runtime);
+}

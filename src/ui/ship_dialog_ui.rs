@@ -116,8 +116,13 @@ pub fn ship_dialog_ui(
             if let Some(p) = problem {
                 ui.colored_label(theme::ERROR, p.as_str());
             }
-            let entered = (sn_edit.lost_focus() || imei_edit.lost_focus())
-                && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            // A scanner ends the code with Enter. Inside a modal the field keeps its focus on
+            // Enter, so focus (not only losing it) counts.
+            let in_fields = sn_edit.has_focus()
+                || sn_edit.lost_focus()
+                || imei_edit.has_focus()
+                || imei_edit.lost_focus();
+            let entered = in_fields && ui.input(|i| i.key_pressed(egui::Key::Enter));
             ui.horizontal(|ui| {
                 let ship = ui.button(tr(lang, "带 SN 发货", "Ship with SN"));
                 if ship.clicked() || entered {
