@@ -552,6 +552,158 @@ async fn a_timeout_stops_the_worker_and_every_webkit_process_it_started() {
     }
 }
 
+/// CPU time (user + system, in clock ticks) used so far by each of `pids` that still runs.
+fn cpu_ticks(pids: &[u32]) -> u64 {
+    pids.iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
+        .filter_map(|s| {
+            let fields: Vec<&str> = s[s.rfind(')')? + 1..].split_whitespace().collect();
+            // After the comm: state is field 3, utime 14 and stime 15 of the whole line.
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .sum()
+}
+
+/// Share of one CPU the processes below `pid` used over `window`.
+fn cpu_share_below(pid: u32, window: Duration) -> f64 {
+    let tree = descendants(pid);
+    let before = cpu_ticks(&tree);
+    std::thread::sleep(window);
+    let used = cpu_ticks(&tree).saturating_sub(before);
+    // Linux reports in USER_HZ, 100 per second on every architecture Rust supports here.
+    used as f64 / (window.as_secs_f64() * 100.0)
+}
+
+const NEVER_YIELDS: &str = "<body>busy<script>while (true) {}</script></body>";
+
+#[tokio::test]
+async fn a_label_that_never_yields_is_stopped_in_the_preview_window() {
+    if !ps::display() {
+        return;
+    }
+    tokio::task::spawn_blocking(|| {
+        let mut window = PreviewWindowProcess::spawn(ps::exe()).unwrap();
+        let events = window.take_events().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(events).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(serde_json::from_str::<PreviewEvent>(&line).unwrap());
+            }
+        });
+        assert!(matches!(
+            rx.recv_timeout(Duration::from_secs(60)).unwrap(),
+            PreviewEvent::Ready { .. }
+        ));
+        let pid = window.pid();
+        window.show(NEVER_YIELDS, LabelSize::TWO_PART).unwrap();
+        std::thread::sleep(Duration::from_secs(2));
+        let busy = cpu_share_below(pid, Duration::from_secs(1));
+        assert!(busy > 0.2, "the page should spin a web process: {busy:.2}");
+        let started = Instant::now();
+        let message = loop {
+            match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
+                PreviewEvent::Error { message } => break message,
+                _ => continue,
+            }
+        };
+        assert!(message.contains("still running its scripts"), "{message}");
+        assert!(started.elapsed() < Duration::from_secs(20));
+        let after = cpu_share_below(pid, Duration::from_secs(2));
+        assert!(after < 0.15, "still busy after it was stopped: {after:.2}");
+        // The next label shows.
+        window.show("<p>next</p>", LabelSize::TWO_PART).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap()
+            != PreviewEvent::Loaded
+        {}
+        window.close();
+    })
+    .await
+    .unwrap();
+}
+
+#[test]
+fn a_label_that_never_yields_is_stopped_in_the_child_preview() {
+    if !ps::display() {
+        return;
+    }
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(hung_child_preview));
+        let _ = tx.send(outcome.map_err(|panic| {
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panicked".into())
+        }));
+        loop {
+            std::thread::park();
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => panic!("{message}"),
+        Err(e) => panic!("the child preview did not finish: {e}"),
+    }
+}
+
+fn hung_child_preview() {
+    use tao::event_loop::EventLoopBuilder;
+    use tao::platform::unix::EventLoopBuilderExtUnix as _;
+    use tao::window::WindowBuilder;
+    use waybill_desk::print::preview::{pump, LabelPreview};
+
+    let event_loop = EventLoopBuilder::new().with_any_thread(true).build();
+    let window = WindowBuilder::new()
+        .with_inner_size(tao::dpi::PhysicalSize::new(400u32, 600u32))
+        .build(&event_loop)
+        .unwrap();
+    let mut preview =
+        LabelPreview::new_child(&window, (0, 0, 380, 580), NEVER_YIELDS, LabelSize::TWO_PART)
+            .unwrap();
+    let pump_until = |done: &dyn Fn() -> bool, limit: Duration| {
+        let deadline = Instant::now() + limit;
+        while !done() && Instant::now() < deadline {
+            pump();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        done()
+    };
+    let started = Instant::now();
+    let me = std::process::id();
+    pump_until(&|| false, Duration::from_secs(2));
+    let tree = descendants(me);
+    let before = cpu_ticks(&tree);
+    pump_until(&|| false, Duration::from_secs(1));
+    let busy = cpu_ticks(&tree).saturating_sub(before) as f64 / 100.0;
+    assert!(busy > 0.2, "the page should spin a web process: {busy:.2}");
+    assert!(
+        pump_until(&|| preview.is_hung(), Duration::from_secs(30)),
+        "the hung page was not stopped"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    // Pumped meanwhile, or WebKit's answers queue up.
+    let tree = descendants(me);
+    let before = cpu_ticks(&tree);
+    pump_until(&|| false, Duration::from_secs(2));
+    let after = cpu_ticks(&tree).saturating_sub(before) as f64 / 200.0;
+    assert!(after < 0.15, "still busy after it was stopped: {after:.2}");
+    preview
+        .set_html("<p>next</p>", LabelSize::TWO_PART)
+        .unwrap();
+    assert!(!preview.is_hung());
+    assert!(
+        pump_until(&|| preview.is_loaded(), Duration::from_secs(30)),
+        "the next label did not load"
+    );
+    drop(preview);
+    drop(window);
+}
+
 /// The secret put into this test process's environment.
 const SECRET: &str = "hostile-label-test-secret-3b9f";
 

@@ -9,6 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use gtk::glib;
 use gtk::prelude::*;
 use javascriptcore::ValueExt as _;
 use webkit2gtk::{
@@ -208,6 +209,46 @@ pub fn lock_down(webview: &WebView) {
         settings.set_enable_media_stream(false);
         settings.set_enable_encrypted_media(false);
     }
+}
+
+/// How long a label page on screen may leave a probe unanswered (its scripts never yield)
+/// before its web process is ended.
+pub const HUNG_AFTER: Duration = Duration::from_secs(10);
+
+/// Watches a label view that stays on screen (the previews): a page whose scripts never yield
+/// (`while (true) {}`, `window.print()` in a loop) would keep a web process busy for as long as
+/// it is shown. Once a second a trivial script is sent; when one stays unanswered for
+/// [`HUNG_AFTER`], the web process is ended and `on_hung` is called. The next page loaded gets a
+/// fresh process. Remove the returned timer when the view goes away.
+pub fn watch_for_hung_page(webview: &WebView, on_hung: impl Fn() + 'static) -> glib::SourceId {
+    let pending: Rc<Cell<Option<Instant>>> = Rc::new(Cell::new(None));
+    let view = webview.downgrade();
+    glib::timeout_add_local(Duration::from_secs(1), move || {
+        let Some(view) = view.upgrade() else {
+            return glib::ControlFlow::Break;
+        };
+        match pending.get() {
+            Some(since) if since.elapsed() >= HUNG_AFTER => {
+                pending.set(None);
+                tracing::warn!("a label page on screen stopped answering; ending its web process");
+                view.terminate_web_process();
+                on_hung();
+            }
+            Some(_) => {}
+            None => {
+                pending.set(Some(Instant::now()));
+                let answered = pending.clone();
+                view.evaluate_javascript(
+                    "0",
+                    None,
+                    None,
+                    None::<&gtk::gio::Cancellable>,
+                    move |_| answered.set(None),
+                );
+            }
+        }
+        glib::ControlFlow::Continue
+    })
 }
 
 /// The only documents a label webview may show: the label itself (loaded as `about:blank`).

@@ -73,6 +73,10 @@ pub fn init() -> Result<(), PrintError> {
 pub struct LabelPreview {
     webview: WebView,
     loaded: Rc<Cell<bool>>,
+    /// Set when the page shown stopped answering and was ended (see [`watch_for_hangs`]).
+    hung: Rc<Cell<bool>>,
+    #[cfg(target_os = "linux")]
+    watchdog: Option<gtk::glib::SourceId>,
     size: LabelSize,
     zoom: f64,
     html: String,
@@ -120,6 +124,18 @@ pub(super) fn lock_down(_webview: &WebView) {
     }
 }
 
+/// Ends the web process of a shown label whose scripts never yield, then calls `on_hung`
+/// (Linux: `gtk_print::watch_for_hung_page`; runs while GTK is pumped). Remove the timer it
+/// returns when the view goes away.
+#[cfg(target_os = "linux")]
+pub(super) fn watch_for_hangs(
+    webview: &WebView,
+    on_hung: impl Fn() + 'static,
+) -> gtk::glib::SourceId {
+    use wry::WebViewExtUnix as _;
+    super::gtk_print::watch_for_hung_page(&webview.webview(), on_hung)
+}
+
 impl LabelPreview {
     /// Creates the preview as a child of `parent` at `bounds` = (x, y, width, height) in
     /// physical pixels of the parent, showing `html`. Linux: X11 only, after [`init`].
@@ -146,16 +162,35 @@ impl LabelPreview {
             .build_as_child(parent)
             .map_err(renderer_error)?;
         lock_down(&webview);
+        let hung = Rc::new(Cell::new(false));
+        #[cfg(target_os = "linux")]
+        let watchdog = {
+            let (hung, loaded) = (hung.clone(), loaded.clone());
+            Some(watch_for_hangs(&webview, move || {
+                hung.set(true);
+                loaded.set(false);
+            }))
+        };
         webview
             .load_html(&preview_document(html, size))
             .map_err(renderer_error)?;
         Ok(LabelPreview {
             webview,
             loaded,
+            hung,
+            #[cfg(target_os = "linux")]
+            watchdog,
             size,
             zoom: 1.0,
             html: html.to_string(),
         })
+    }
+
+    /// Whether the page shown stopped answering (a script that never ends) and was ended; the
+    /// preview is blank until the next [`Self::set_html`]. Say so with
+    /// [`PrintError::LabelUnresponsive`].
+    pub fn is_hung(&self) -> bool {
+        self.hung.get()
     }
 
     /// Shows another label page.
@@ -163,6 +198,7 @@ impl LabelPreview {
         self.size = size;
         self.html = html.to_string();
         self.loaded.set(false);
+        self.hung.set(false);
         self.webview
             .load_html(&preview_document(html, size))
             .map_err(renderer_error)
@@ -237,6 +273,15 @@ impl LabelPreview {
     /// The wry webview (for platform extensions).
     pub fn webview(&self) -> &WebView {
         &self.webview
+    }
+}
+
+impl Drop for LabelPreview {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Some(timer) = self.watchdog.take() {
+            timer.remove();
+        }
     }
 }
 

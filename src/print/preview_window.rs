@@ -119,6 +119,16 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
     let webview = builder.build(&window);
     let webview = webview.map_err(|e| renderer(e.to_string()))?;
     lock_down(&webview);
+    // Lives as long as the window (this process).
+    #[cfg(target_os = "linux")]
+    let _watchdog = super::preview::watch_for_hangs(&webview, || {
+        emit(&PreviewEvent::Error {
+            message: PrintError::LabelUnresponsive {
+                seconds: super::gtk_print::HUNG_AFTER.as_secs(),
+            }
+            .to_string(),
+        })
+    });
     if let Some(html) = &first {
         webview
             .load_html(&preview_document(html, size))
