@@ -1138,6 +1138,7 @@ fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
     let middle = (BIG_ID + 150).to_string();
     let out_dir = dir.path().join("out");
     let out_arg = out_dir.to_str().unwrap();
+    let mut advice = String::new();
     for args in [
         vec!["journal", "history", middle.as_str()],
         vec!["journal", "label", middle.as_str(), "--out", out_arg],
@@ -1160,17 +1161,19 @@ fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
         );
         assert!(stderr.contains("will not write to it"), "{stderr}");
         assert!(
-            stderr.contains("move it aside") && stderr.contains("starts a new, empty journal"),
+            stderr.contains("move it away with its -wal and -shm files")
+                && stderr.contains("starts a new, empty journal"),
             "{stderr}"
         );
         assert!(
             stderr.contains(&format!(
-                "waybill-desk journal salvage {}.damaged",
-                path.display()
+                "`waybill-desk journal salvage '{}'`",
+                data.join("damaged").join(JOURNAL_FILE).display()
             )),
             "{stderr}"
         );
         assert!(stderr.contains("restore a backup"), "{stderr}");
+        advice = stderr.into_owned();
     }
     assert!(!out_dir.join(format!("{middle}.html")).exists());
 
@@ -1179,14 +1182,22 @@ fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
     assert_eq!(zh.status.code(), Some(1));
     assert_eq!(stderr.matches("已损坏").count(), 1, "{stderr}");
     assert!(
-        stderr.contains(&path.display().to_string()) && stderr.contains("移到一边"),
+        stderr.contains(&path.display().to_string()) && stderr.contains("一起移走"),
         "{stderr}"
     );
     assert_eq!(sha(&path), before, "the damaged file was not written to");
 
-    // Moved aside as advised: the app starts a new journal and works.
-    let aside = data.join("journal.sqlite3.damaged");
-    std::fs::rename(&path, &aside).unwrap();
+    // Moved aside with the very command the message gives: the app starts a new journal.
+    let mv = advice.split('`').nth(1).unwrap();
+    assert!(mv.starts_with("mkdir -p "), "{advice}");
+    let moved = std::process::Command::new("bash")
+        .args(["-c", mv])
+        .status()
+        .unwrap();
+    assert!(moved.success(), "{mv}");
+    let aside = data.join("damaged").join(JOURNAL_FILE);
+    assert_eq!(sha(&aside), before);
+    assert!(!path.exists());
     let fresh = journal_cli(&data, "en", &["journal", "history", &middle]);
     assert_eq!(
         fresh.status.code(),
@@ -1273,6 +1284,38 @@ fn a_journal_whose_first_page_is_damaged_is_not_mistaken_for_another_program_fil
     std::fs::write(&path, &bytes).unwrap();
     let err = Journal::open(dir.path()).unwrap_err();
     assert!(err.is_damaged(), "{err:?}");
-    assert!(err.to_string().contains("move it aside"), "{err}");
+    assert!(err.to_string().contains("move it away"), "{err}");
     assert_eq!(sha(&path), bytes);
+}
+
+#[test]
+fn a_log_left_behind_without_its_journal_is_not_taken_into_a_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(JOURNAL_FILE);
+    drop(Journal::open(dir.path()).unwrap());
+    // A writer that died (kill -9) leaves its committed records in the -wal file only.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    let j = Journal::open(dir.path()).unwrap();
+    j.record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SFOLD"))
+        .unwrap();
+    let wal = dir.path().join(format!("{JOURNAL_FILE}-wal"));
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    // Someone moves the journal away but not its log, while the log is still there.
+    let aside = dir.path().join("moved.sqlite3");
+    std::fs::copy(&path, &aside).unwrap();
+    std::fs::copy(&wal, dir.path().join("kept-wal")).unwrap();
+    drop(j);
+    drop(conn);
+    std::fs::remove_file(&path).unwrap();
+    std::fs::copy(dir.path().join("kept-wal"), &wal).unwrap();
+
+    let fresh = Journal::open(dir.path()).unwrap();
+    assert_eq!(fresh.label_count(OrderId(BIG_ID)).unwrap(), 0);
+    assert_eq!(integrity(&path), "ok");
+    assert!(dir
+        .path()
+        .join(format!("{JOURNAL_FILE}-wal.orphaned"))
+        .exists());
 }

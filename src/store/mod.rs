@@ -179,16 +179,31 @@ impl JournalError {
 /// What to do with a damaged journal: move it aside (the app then starts a new one) and
 /// salvage what it holds with `sqlite3 .recover`, or restore a backup.
 fn damaged_advice(path: &Path, lang: Lang) -> String {
-    let aside = format!("{}.damaged", path.display());
-    let file = path.display();
+    // Moved into a folder of its own with a glob, the -wal and -shm files keep their names next
+    // to it: SQLite finds the log that belongs to it there, and the new journal never adopts
+    // the old log.
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(|| JOURNAL_FILE.into(), |n| n.to_string_lossy());
+    let aside = dir.join("damaged");
+    let moved = aside.join(name.as_ref());
+    let (dir, aside, moved) = (shell_quote(dir), shell_quote(&aside), shell_quote(&moved));
+    let mv = format!("mkdir -p {aside} && mv {dir}/'{name}'* {aside}/");
+    let salvage = format!("waybill-desk journal salvage {moved}");
     match lang {
         Lang::ZhCn => format!(
-            "请先退出 waybill-desk,把它连同 -wal、-shm 文件移到一边(例如 `mv {file} {aside}`),再启动时会新建一个空记录本;然后运行 `waybill-desk journal salvage {aside}`,把还能读出的记录复制到新记录本里。也可以恢复备份"
+            "请先退出 waybill-desk,把它连同 -wal、-shm 文件一起移走:`{mv}`,再启动时会新建一个空记录本;然后运行 `{salvage}`,把还能读出的记录复制到新记录本里。也可以恢复备份"
         ),
         Lang::En => format!(
-            "Quit waybill-desk, move it aside together with its -wal and -shm files (e.g. `mv {file} {aside}`); the app then starts a new, empty journal. Then `waybill-desk journal salvage {aside}` copies every record that can still be read into the new one. Or restore a backup"
+            "Quit waybill-desk and move it away with its -wal and -shm files: `{mv}`; the app then starts a new, empty journal. Then `{salvage}` copies every record that can still be read into the new one. Or restore a backup"
         ),
     }
+}
+
+/// A path for a shell command line: single-quoted (a data directory may hold spaces).
+fn shell_quote(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
 
 /// The journal of one data directory.
@@ -229,6 +244,7 @@ impl Journal {
     /// Opens a journal file at an explicit path.
     pub fn open_file(path: &Path) -> Result<Journal, JournalError> {
         let map = |e: rusqlite::Error| map_error(path, e);
+        set_aside_orphaned_log(path);
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -415,6 +431,34 @@ impl Journal {
         self.conn
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A write-ahead log whose database is gone (moved aside without it) would be replayed into
+/// the new journal created at the same path: SQLite cannot tell it belongs to another file.
+/// Such a log is renamed `*.orphaned` before the journal is opened.
+fn set_aside_orphaned_log(path: &Path) {
+    if path.exists() {
+        return;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut log = path.as_os_str().to_owned();
+        log.push(suffix);
+        let log = PathBuf::from(log);
+        if !log.exists() {
+            continue;
+        }
+        let mut orphan = log.as_os_str().to_owned();
+        orphan.push(".orphaned");
+        match std::fs::rename(&log, &orphan) {
+            Ok(()) => tracing::warn!(
+                log = %log.display(),
+                "the journal's write-ahead log was there without its journal; renamed *.orphaned so the new journal does not take it in"
+            ),
+            Err(e) => {
+                tracing::warn!(log = %log.display(), error = %e, "cannot set aside an orphaned journal log")
+            }
+        }
     }
 }
 
