@@ -11,6 +11,10 @@
 //! worker -> app  {"type":"fatal","error":{...}}                    could not start; exits
 //! ```
 //! End of stdin ends the worker.
+//!
+//! The worker gets only the environment it needs (`process::scrub_env`: no AppSecret) and runs in
+//! its own process group; a worker that misses its deadline is stopped with every process it
+//! started (WebKit's web and network processes), so nothing is left running.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
