@@ -1319,3 +1319,37 @@ fn a_log_left_behind_without_its_journal_is_not_taken_into_a_new_one() {
         .join(format!("{JOURNAL_FILE}-wal.orphaned"))
         .exists());
 }
+
+#[test]
+fn once_found_damaged_the_journal_is_not_written_to_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = Journal::open(dir.path()).unwrap();
+    for i in 0..300 {
+        let mut l = label(BIG_ID + i, &format!("SF{i}"));
+        l.html = format!(
+            "<html><body>{}</body></html>",
+            format!("收件人 {i} ").repeat(500)
+        );
+        j.record_label(&actor(), OrderId(BIG_ID + i), &l).unwrap();
+    }
+    drop(j);
+    let path = dir.path().join(JOURNAL_FILE);
+    corrupt_middle_pages(&path);
+    let before = sha(&path);
+    let j = Journal::open(dir.path()).unwrap();
+    assert!(!j.is_damaged());
+    let err = j.latest_label(OrderId(BIG_ID + 150)).unwrap_err();
+    assert!(err.is_damaged(), "{err:?}");
+    assert!(j.is_damaged());
+    // Even a write that would land on sound pages is refused, and a clone knows too.
+    let err = j
+        .clone()
+        .record_label(&actor(), OrderId(1), &label(1, "SFNEW"))
+        .unwrap_err();
+    assert!(err.is_damaged(), "{err:?}");
+    assert!(err
+        .explain(waybill_desk::wechat::Lang::ZhCn)
+        .contains("已损坏"));
+    drop(j);
+    assert_eq!(sha(&path), before);
+}

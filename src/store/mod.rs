@@ -332,6 +332,12 @@ impl Journal {
         &self.path
     }
 
+    /// True once the file was found damaged: every call then answers
+    /// [`JournalError::Damaged`] without touching it, so a window can say it once.
+    pub fn is_damaged(&self) -> bool {
+        self.damaged.get().is_some()
+    }
+
     /// The schema version of the file (equals the latest this build knows once opened).
     pub fn schema_version(&self) -> Result<u32, JournalError> {
         self.read(schema::current_version)
