@@ -245,7 +245,14 @@ impl LabelPreview {
 
     /// Shows or hides the preview.
     pub fn set_visible(&self, visible: bool) -> Result<(), PrintError> {
-        self.webview.set_visible(visible).map_err(renderer_error)
+        self.webview.set_visible(visible).map_err(renderer_error)?;
+        // wry maps/unmaps the X11 child through GDK's Xlib connection without flushing it; with
+        // no other X traffic the request would sit in the buffer and the label stay on screen.
+        #[cfg(target_os = "linux")]
+        if let Some(display) = gtk::gdk::Display::default() {
+            display.flush();
+        }
+        Ok(())
     }
 
     /// Opens the print dialog for the label shown, with its paper size preset (and `preset`'s

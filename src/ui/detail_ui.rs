@@ -58,7 +58,8 @@ pub fn detail_ui(
             out.push(Command::AskCancelWaybill(o.id));
         }
         // Virtual goods must ship whole (seed 003), so they have no split.
-        let splittable = row.no_courier().is_none() && row.waybill.is_some();
+        let splittable =
+            row.no_courier().is_none() && row.waybill.is_some() && o.shippable_pieces() >= 2;
         if can_ship
             && splittable
             && ui
@@ -103,6 +104,17 @@ pub fn detail_ui(
                 ui.label(egui::RichText::new(reason.explain(lang)).strong());
             });
     }
+    if o.address_change_pending {
+        ui.colored_label(
+            theme::ERROR,
+            egui::RichText::new(tr(
+                lang,
+                "买家申请修改收货地址:请先在小店后台处理,再打单发货(微信会拒绝发货 10020115)",
+                "The buyer asked to change the address: handle it in the shop console first, then label and ship (WeChat refuses shipping with 10020115)",
+            ))
+            .strong(),
+        );
+    }
     if o.has_open_aftersale() {
         ui.colored_label(
             theme::ERROR,
@@ -135,7 +147,9 @@ pub fn detail_ui(
                     .find(|i| i.product_id == p.product_id && i.sku_id == p.sku_id)
                     .map_or(0, |i| i.count);
                 let shipped = o.shipped_count(p.product_id, p.sku_id);
-                let aftersale = p.finish_aftersale_sku_cnt + p.on_aftersale_sku_cnt;
+                let aftersale = p
+                    .finish_aftersale_sku_cnt
+                    .saturating_add(p.on_aftersale_sku_cnt);
                 if shipped > 0 || aftersale > 0 {
                     let mut parts = vec![format!("{} {}", tr(lang, "下单", "ordered"), p.sku_cnt)];
                     if shipped > 0 {
