@@ -20,13 +20,17 @@ pub fn policy_meta() -> String {
     format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{LABEL_CSP}\">")
 }
 
-/// Returns `[the label's own leading doctype] + policy + label`: the label follows unchanged.
+/// Returns `[the label's own leading doctype] + policy + label`: the label follows unchanged
+/// (less a leading byte-order mark).
 ///
 /// A `<meta>` before the doctype would put the page in quirks mode (a doctype after an element
 /// is ignored) and change how a standards-mode label lays out; so when the label starts with a
 /// doctype, a copy of exactly that doctype token goes first. The copy ends at the token's first
 /// `>`, as the tokenizer's does, so it cannot carry anything else in front of the policy.
 pub fn harden(html: &str) -> String {
+    // A leading byte-order mark is not content (decoders drop it); left in after the policy it
+    // would be text that starts the body early.
+    let html = html.strip_prefix('\u{feff}').unwrap_or(html);
     let doctype = leading_doctype(html).unwrap_or("");
     let meta = policy_meta();
     let mut out = String::with_capacity(doctype.len() + meta.len() + html.len());
@@ -37,7 +41,7 @@ pub fn harden(html: &str) -> String {
 }
 
 /// The doctype token the page starts with (after optional whitespace), up to its first `>`.
-/// A byte-order mark or a comment before it is not followed: such a page gets no doctype copy
+/// A comment or anything else before it is not followed: such a page gets no doctype copy
 /// (quirks mode, as a browser would also give a doctype that is not first).
 pub fn leading_doctype(html: &str) -> Option<&str> {
     // HTML whitespace only (tab, LF, FF, CR, space): what the "initial" insertion mode skips.
@@ -82,7 +86,12 @@ mod tests {
         assert_eq!(leading_doctype(tricky), Some("<!doctype html \">"));
         // Not first: no copy.
         assert_eq!(leading_doctype("<!-- c --><!doctype html>"), None);
-        assert_eq!(leading_doctype("\u{feff}<!doctype html>"), None);
+        assert_eq!(leading_doctype("x<!doctype html>"), None);
+        // A byte-order mark is dropped, as decoders do, and the doctype behind it still counts.
+        assert_eq!(
+            harden("\u{feff}<!doctype html><p>x"),
+            format!("<!doctype html>{}<!doctype html><p>x", policy_meta())
+        );
         assert_eq!(leading_doctype("<!doctype html"), None);
         assert_eq!(leading_doctype("<!doc"), None);
     }
