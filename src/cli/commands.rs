@@ -119,7 +119,10 @@ pub(super) async fn serve_sandbox(
     .await
     .with_context(|| format!("cannot listen on {addr}"))?;
     say!("{}", sandbox.url());
-    say!("appid: {DEMO_APPID}  appsecret: {DEMO_SECRET}  (sample data only)");
+    say!(
+        "appid: {DEMO_APPID} (微信小店, --shop channels)  {} (小商店, --shop minishop)  appsecret: {DEMO_SECRET}  (sample data only)",
+        crate::sandbox::DEMO_MINISHOP_APPID
+    );
     say!(
         "control: GET {0}sandbox/events  GET {0}sandbox/stats  POST {0}sandbox/faults",
         sandbox.url()
