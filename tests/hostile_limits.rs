@@ -386,3 +386,44 @@ fn a_non_loopback_address_is_warned_about_on_stderr_and_in_the_log() {
     let stderr = local.stop();
     assert!(!stderr.contains("WARN"), "{stderr}");
 }
+
+#[test]
+fn a_client_that_stops_reading_its_answers_is_cut_off() {
+    use waybill_desk::sandbox::limits::WRITE_STALL_TIMEOUT;
+    let sb = SandboxProcess::start(&["--addr", "127.0.0.1:0"]);
+    let mut s = TcpStream::connect(sb.local()).unwrap();
+    // Without the cut this test would hang here; a minute of blocked writing is a failure.
+    s.set_write_timeout(Some(WRITE_STALL_TIMEOUT * 3)).unwrap();
+    let request = b"GET /sandbox/stats HTTP/1.1\r\nHost: sandbox\r\n\r\n".repeat(256);
+    let started = Instant::now();
+    let mut sent = 0usize;
+    // Pipelined requests, never reading an answer: the answers fill both socket buffers, the
+    // sandbox's writes stop making progress, and it must hang up.
+    let err = loop {
+        match s.write_all(&request) {
+            Ok(()) => sent += 256,
+            Err(e) => break e,
+        }
+        assert!(
+            started.elapsed() < WRITE_STALL_TIMEOUT * 3,
+            "still accepting after {sent} requests"
+        );
+    };
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+        ),
+        "cut off, not timed out: {err:?} after {elapsed:?} and {sent} requests"
+    );
+    assert!(
+        elapsed >= WRITE_STALL_TIMEOUT - Duration::from_secs(1)
+            && elapsed <= WRITE_STALL_TIMEOUT + Duration::from_secs(10),
+        "{elapsed:?}"
+    );
+    // Others are still served.
+    let (status, _) = http(sb.local(), "GET", "/sandbox/stats", b"");
+    assert_eq!(status, 200);
+    assert_no_panic(&sb.stop());
+}
