@@ -394,8 +394,10 @@ async fn a_label_whose_script_writes_its_barcode_text_still_prints_it_at_its_siz
          .l{width:100mm;height:178mm;border:1px solid #000;box-sizing:border-box}</style></head>\
          <body><div class=l><div id=bc></div></div><script>document.getElementById('bc')\
          .textContent = 'SF' + (1234567890 + 1) + ' ' + document.compatMode;</script></body></html>";
+    let with_bom = format!("\u{feff}{scripted}");
     let jobs = vec![
         pdf_job("scripted", scripted, &dir.path().join("scripted.pdf")),
+        pdf_job("bom", &with_bom, &dir.path().join("bom.pdf")),
         pdf_job(
             &labels[0].order_id,
             &labels[0].html,
@@ -410,10 +412,15 @@ async fn a_label_whose_script_writes_its_barcode_text_still_prints_it_at_its_siz
     )
     .await;
     assert!(results.iter().all(|r| r.printed()), "{results:?}");
-    let text = ps::pdftotext(&dir.path().join("scripted.pdf"));
-    assert!(text.contains("SF1234567891"), "{text}");
-    assert!(text.contains("CSS1Compat"), "standards mode kept: {text}");
-    for name in ["scripted.pdf", "sandbox.pdf"] {
+    for name in ["scripted.pdf", "bom.pdf"] {
+        let text = ps::pdftotext(&dir.path().join(name));
+        assert!(text.contains("SF1234567891"), "{name}: {text}");
+        assert!(
+            text.contains("CSS1Compat"),
+            "{name}: standards mode kept: {text}"
+        );
+    }
+    for name in ["scripted.pdf", "bom.pdf", "sandbox.pdf"] {
         let info = ps::pdfinfo(&dir.path().join(name));
         assert_eq!(
             (info.pages, info.rounded()),
