@@ -609,7 +609,8 @@ async fn a_label_that_never_yields_is_stopped_in_the_preview_window() {
         window.show(NEVER_YIELDS, LabelSize::TWO_PART).unwrap();
         std::thread::sleep(Duration::from_secs(2));
         let busy = cpu_share_below(pid, Duration::from_secs(1));
-        assert!(busy > 0.2, "the page should spin a web process: {busy:.2}");
+        // Low bar: the machine may be busy with other work; an idle web process uses ~0.
+        assert!(busy > 0.05, "the page should spin a web process: {busy:.2}");
         let started = Instant::now();
         let message = loop {
             match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
@@ -690,7 +691,8 @@ fn hung_child_preview() {
     let before = cpu_ticks(&tree);
     pump_until(&|| false, Duration::from_secs(1));
     let busy = cpu_ticks(&tree).saturating_sub(before) as f64 / 100.0;
-    assert!(busy > 0.2, "the page should spin a web process: {busy:.2}");
+    // Low bar: the machine may be busy with other work; an idle web process uses ~0.
+    assert!(busy > 0.05, "the page should spin a web process: {busy:.2}");
     assert!(
         pump_until(&|| preview.is_hung(), Duration::from_secs(30)),
         "the hung page was not stopped"
