@@ -1353,3 +1353,51 @@ fn once_found_damaged_the_journal_is_not_written_to_again() {
     drop(j);
     assert_eq!(sha(&path), before);
 }
+
+#[test]
+fn salvage_reads_what_only_the_moved_write_ahead_log_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let j = Journal::open(&data).unwrap();
+    let conn = rusqlite::Connection::open(data.join(JOURNAL_FILE)).unwrap();
+    conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    for i in 0..5 {
+        j.record_label(
+            &actor(),
+            OrderId(BIG_ID + i),
+            &label(BIG_ID + i, &format!("SF{i}")),
+        )
+        .unwrap();
+    }
+    // As after kill -9: the connections are never closed, the records sit in the -wal file.
+    std::mem::forget(j);
+    std::mem::forget(conn);
+    let wal = data.join(format!("{JOURNAL_FILE}-wal"));
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    let aside = dir.path().join("damaged");
+    std::fs::create_dir_all(&aside).unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let name = format!("{JOURNAL_FILE}{suffix}");
+        std::fs::copy(data.join(&name), aside.join(&name)).unwrap();
+    }
+    let fresh = dir.path().join("fresh");
+    let out = journal_cli(
+        &fresh,
+        "en",
+        &[
+            "journal",
+            "salvage",
+            aside.join(JOURNAL_FILE).to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = Journal::open(&fresh).unwrap();
+    for i in 0..5 {
+        assert_eq!(j.label_count(OrderId(BIG_ID + i)).unwrap(), 1, "label {i}");
+    }
+}
