@@ -165,6 +165,22 @@ impl JournalError {
                 crate::wechat::label::format_size(*size_bytes),
                 crate::wechat::label::format_size(crate::wechat::label::MAX_LABEL_HTML_BYTES as u64)
             ),
+            (JournalError::NotAJournal { path, detail }, Lang::ZhCn) => format!(
+                "{} 不是 waybill-desk 的记录本({detail})。请把它移到别处;它没有被改动",
+                path.display()
+            ),
+            (JournalError::TooNew { path, found, known }, Lang::ZhCn) => format!(
+                "记录本 {} 是更新版本的 waybill-desk 写的(结构版本 {found},本版本只认识到 {known})。请升级 waybill-desk;记录本没有被改动",
+                path.display()
+            ),
+            (JournalError::WriteFailed { path, .. }, Lang::ZhCn) => format!(
+                "记录本 {} 写入失败:磁盘可能已满或有故障。请清理空间或检查磁盘后重试;没有丢失数据,最后一步没有记下,会重做",
+                path.display()
+            ),
+            (JournalError::SalvageRefused { path, reason }, Lang::ZhCn) => format!(
+                "记录本整理没有进行({}):{reason}",
+                path.display()
+            ),
             (other, Lang::ZhCn) => format!("记录本(日志数据库)出错:{other}"),
             (other, Lang::En) => other.to_string(),
         }
