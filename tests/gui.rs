@@ -314,7 +314,8 @@ fn settings_store_the_secret_in_the_keychain_not_in_a_file() {
     h.get_by_label("AppID").type_text("wxguitest0000001");
     h.get_by_label("AppSecret").focus();
     h.get_by_label("AppSecret").type_text(SECRET);
-    h.run_steps(2);
+    // The window settles its size over a few frames (its body scrolls).
+    h.run_steps(10);
     h.get_by_label("保存").click();
     wait_for(&mut h, "credentials saved", |a| {
         a.activity
@@ -924,6 +925,48 @@ fn a_national_subsidy_order_asks_for_the_sn_and_ships_with_it() {
         2,
         "once refused for the SN, once with it"
     );
+    drop(h);
+    drop(world.runtime);
+}
+
+#[test]
+fn settings_show_which_shop_courier_id_each_waybill_courier_ships_under_and_take_a_correction() {
+    use waybill_desk::app::command::Command;
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    h.get_by_label("设置").click();
+    wait_for(&mut h, "the courier lists", |a| a.courier_table().is_some());
+    let table = h.state().courier_table().unwrap().clone();
+    let shop_id = |t: &waybill_desk::app::backend::CourierTable, id: &str| {
+        t.mappings
+            .iter()
+            .find(|m| m.logistics_id == id)
+            .and_then(|m| m.shop_id.clone())
+    };
+    // The two lists differ for 韵达: the waybill is made with YUNDA, shipped as YD.
+    assert_eq!(shop_id(&table, "YUNDA").as_deref(), Some("YD"));
+    assert_eq!(shop_id(&table, "ZTO").as_deref(), Some("ZTO"));
+    h.run_steps(10);
+    wait_for_node(&mut h, "发货用的快递公司对照");
+    h.get_by_label("发货用的快递公司对照").click();
+    h.run_steps(5);
+    assert!(h.query_all_by_label_contains("YUNDA").count() >= 1);
+
+    // A correction by hand is used at once (no restart), and kept in the settings.
+    let mut settings = waybill_desk::settings::Settings::default();
+    settings.courier_map.insert("ZTO".into(), "OTHER".into());
+    h.state_mut().handle(Command::SaveSettings {
+        settings: Box::new(settings),
+        appid: String::new(),
+        secret: None,
+    });
+    h.state_mut().handle(Command::LoadCourierMap);
+    wait_for(&mut h, "the reloaded map", |a| {
+        a.courier_table()
+            .is_some_and(|t| shop_id(t, "ZTO").as_deref() == Some("OTHER"))
+    });
     drop(h);
     drop(world.runtime);
 }

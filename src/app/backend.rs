@@ -51,6 +51,8 @@ pub enum Event {
     },
     /// An order read again (after a partial shipment).
     OrderReread(Result<Box<Order>, String>),
+    /// Both courier lists and how one maps to the other (Settings).
+    CourierMap(Result<CourierTable, String>),
     /// Orders a label batch left out because they take no courier, counted by reason.
     BatchSkipped(Vec<(crate::wechat::order::NoCourier, u32)>),
     Contact {
@@ -77,6 +79,14 @@ pub enum Event {
     },
     /// Label batches a previous run left unfinished (crash, cancel, failures): (id, done, total).
     UnfinishedBatches(Vec<(BatchId, u32, u32)>),
+}
+
+/// The logistics couriers (`getAllDelivery`) with the shop-list id each ships under, and the
+/// shop's courier list to pick from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CourierTable {
+    pub mappings: Vec<crate::wechat::couriers::CourierMapping>,
+    pub shop: Vec<crate::wechat::couriers::ShopCourier>,
 }
 
 /// A failed ship, explained, with WeChat's code when there is one.
@@ -205,6 +215,32 @@ impl Backend {
                 .map_err(|e| e.explain(lang));
             report.send(Event::Couriers(result));
         });
+    }
+
+    /// Loads both courier lists and their mapping, as the station will use them to ship.
+    pub fn load_courier_map(&self) {
+        let Some(station) = self.station.clone() else {
+            return;
+        };
+        let (lang, report) = (self.lang, self.reporter());
+        self.runtime.spawn(async move {
+            let result = station
+                .reload_couriers()
+                .await
+                .map(|map| CourierTable {
+                    mappings: map.mappings(),
+                    shop: map.shop().to_vec(),
+                })
+                .map_err(|e| e.explain(lang));
+            report.send(Event::CourierMap(result));
+        });
+    }
+
+    /// Uses new hand-made courier mappings (settings `courier_map`) from now on.
+    pub fn set_courier_overrides(&mut self, overrides: std::collections::BTreeMap<String, String>) {
+        if let Some(station) = self.station.take() {
+            self.station = Some(station.with_courier_overrides(overrides));
+        }
     }
 
     /// Plans a journal batch for these orders and runs it: missing waybills are created

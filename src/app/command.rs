@@ -71,6 +71,8 @@ pub enum Command {
         secret: Option<crate::wechat::Secret>,
     },
     LoadCouriers,
+    /// Load both courier lists and their mapping (Settings' courier table).
+    LoadCourierMap,
     FetchContact(OrderId),
     DismissToast(usize),
     /// Continue a label batch an earlier run left unfinished.

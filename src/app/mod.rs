@@ -84,6 +84,7 @@ pub struct WaybillApp {
     days: u32,
     orders: Request<usize>,
     couriers: Request<Vec<Courier>>,
+    courier_map: Request<backend::CourierTable>,
     pub batch: Option<BatchProgress>,
     /// A print run in progress.
     pub printing: Option<BatchProgress>,
@@ -156,6 +157,7 @@ impl WaybillApp {
             data_dir: config.data_dir,
             orders: Request::default(),
             couriers: Request::default(),
+            courier_map: Request::default(),
             batch: None,
             printing: None,
             printers: Request::default(),
@@ -201,6 +203,11 @@ impl WaybillApp {
     /// True while the order list is being fetched.
     pub fn is_refreshing(&self) -> bool {
         self.orders.is_pending()
+    }
+
+    /// The courier lists and their mapping, once loaded (Settings).
+    pub fn courier_table(&self) -> Option<&backend::CourierTable> {
+        self.courier_map.value()
     }
 
     /// The open split-shipping / SN dialog (tests read it).
@@ -387,6 +394,9 @@ impl WaybillApp {
                 if self.couriers.value().is_none() && !self.couriers.is_pending() {
                     self.handle(Command::LoadCouriers);
                 }
+                if self.courier_map.value().is_none() && !self.courier_map.is_pending() {
+                    self.handle(Command::LoadCourierMap);
+                }
                 self.settings_draft = Some(SettingsDraft {
                     settings: self.settings.clone(),
                     appid: self.appid.clone(),
@@ -410,6 +420,11 @@ impl WaybillApp {
                     self.backend
                         .save_credentials(self.data_dir.clone(), appid, secret);
                 }
+                if settings.courier_map != self.settings.courier_map {
+                    self.backend
+                        .set_courier_overrides(settings.courier_map.clone());
+                    self.courier_map = Request::default();
+                }
                 self.settings = *settings;
                 self.lang = self.settings.lang;
                 self.backend.set_lang(self.lang);
@@ -420,6 +435,10 @@ impl WaybillApp {
             Command::LoadCouriers => {
                 self.couriers.start();
                 self.backend.load_couriers();
+            }
+            Command::LoadCourierMap => {
+                self.courier_map.start();
+                self.backend.load_courier_map();
             }
             Command::FetchContact(id) => {
                 if let Some(w) = self.book.row(id).and_then(|r| r.waybill.clone()) {
@@ -1171,6 +1190,12 @@ impl WaybillApp {
                 Err(e) => self.log(Level::Warn, e),
             },
             Event::BatchSkipped(skipped) => self.log_skipped(&skipped),
+            Event::CourierMap(result) => {
+                if let Err(e) = &result {
+                    self.log(Level::Warn, e.clone());
+                }
+                self.courier_map.finish(result);
+            }
             Event::Contact { order_id, result } => {
                 self.contacts.entry(order_id).or_default().finish(result);
             }
@@ -1528,6 +1553,7 @@ impl WaybillApp {
                         lang,
                         draft,
                         self.couriers.value().map(Vec::as_slice),
+                        &self.courier_map,
                         &mut out,
                     );
                 });

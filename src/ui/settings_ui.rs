@@ -1,9 +1,12 @@
 //! The settings window: shop, credentials, API base, courier and biz_id, label format,
 //! printer, copies, language, station and operator.
 
+use crate::app::backend::CourierTable;
 use crate::app::command::Command;
+use crate::app::request::Request;
 use crate::settings::Settings;
 use crate::ui::tr;
+use crate::wechat::couriers::MappedBy;
 use crate::wechat::logistics::{Courier, WaybillParty};
 use crate::wechat::shop::ShopKind;
 use crate::wechat::{Lang, PrintType};
@@ -34,6 +37,38 @@ pub fn settings_ui(
     lang: Lang,
     draft: &mut SettingsDraft,
     couriers: Option<&[Courier]>,
+    courier_map: &Request<CourierTable>,
+    out: &mut Vec<Command>,
+) {
+    // Taller than a small station screen: the fields scroll, Save and Cancel stay in view.
+    let max_height = (ui.ctx().content_rect().height() - 160.0).max(200.0);
+    egui::ScrollArea::vertical()
+        .max_height(max_height)
+        .show(ui, |ui| {
+            settings_fields_ui(ui, lang, draft, couriers, courier_map, out)
+        });
+    ui.separator();
+    ui.horizontal(|ui| {
+        if ui.button(tr(lang, "保存", "Save")).clicked() {
+            let secret = std::mem::take(&mut draft.secret);
+            out.push(Command::SaveSettings {
+                settings: Box::new(draft.settings.clone()),
+                appid: draft.appid.trim().to_string(),
+                secret: (!secret.is_empty()).then(|| crate::wechat::Secret::new(secret)),
+            });
+        }
+        if ui.button(tr(lang, "取消", "Cancel")).clicked() {
+            out.push(Command::CloseSettings);
+        }
+    });
+}
+
+fn settings_fields_ui(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    draft: &mut SettingsDraft,
+    couriers: Option<&[Courier]>,
+    courier_map: &Request<CourierTable>,
     out: &mut Vec<Command>,
 ) {
     let s = &mut draft.settings;
@@ -196,17 +231,100 @@ pub fn settings_ui(
         }
     });
     ui.separator();
-    ui.horizontal(|ui| {
-        if ui.button(tr(lang, "保存", "Save")).clicked() {
-            let secret = std::mem::take(&mut draft.secret);
-            out.push(Command::SaveSettings {
-                settings: Box::new(draft.settings.clone()),
-                appid: draft.appid.trim().to_string(),
-                secret: (!secret.is_empty()).then(|| crate::wechat::Secret::new(secret)),
-            });
-        }
-        if ui.button(tr(lang, "取消", "Cancel")).clicked() {
-            out.push(Command::CloseSettings);
-        }
-    });
+    courier_map_ui(ui, lang, &mut draft.settings.courier_map, courier_map, out);
+}
+
+/// Which shop-list courier id each logistics courier ships under (`delivery/send` takes the
+/// shop list's ids, `order/add` the logistics list's). A choice here overrides the automatic one.
+fn courier_map_ui(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    overrides: &mut std::collections::BTreeMap<String, String>,
+    table: &Request<CourierTable>,
+    out: &mut Vec<Command>,
+) {
+    egui::CollapsingHeader::new(tr(lang, "发货用的快递公司对照", "Courier ids for shipping"))
+        .id_salt("courier_map")
+        .show(ui, |ui| {
+            ui.label(
+                egui::RichText::new(tr(
+                    lang,
+                    "取号用物流助手的快递公司 ID,发货用小店的快递公司 ID;两边不同时在这里对照",
+                    "Waybills use the logistics courier ids, shipping uses the shop's: map them here where they differ",
+                ))
+                .small(),
+            );
+            let table = match table {
+                Request::Done(t) => t,
+                Request::Pending { .. } => {
+                    ui.spinner();
+                    return;
+                }
+                Request::Failed { message, .. } => {
+                    ui.colored_label(crate::ui::theme::ERROR, message);
+                    if ui.button(tr(lang, "重试", "Retry")).clicked() {
+                        out.push(Command::LoadCourierMap);
+                    }
+                    return;
+                }
+                Request::NotRequested => {
+                    if ui.button(tr(lang, "加载快递公司列表", "Load courier lists")).clicked() {
+                        out.push(Command::LoadCourierMap);
+                    }
+                    return;
+                }
+            };
+            egui::Grid::new("courier_map_grid")
+                .num_columns(3)
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.label(egui::RichText::new(tr(lang, "取号(物流助手)", "Waybill (logistics)")).strong());
+                    ui.label(egui::RichText::new(tr(lang, "发货(小店)", "Shipping (shop)")).strong());
+                    ui.label(egui::RichText::new(tr(lang, "依据", "From")).strong());
+                    ui.end_row();
+                    for m in &table.mappings {
+                        ui.label(format!("{} {}", m.logistics_id, m.logistics_name));
+                        let manual = overrides.get(&m.logistics_id).cloned();
+                        let shown = manual
+                            .clone()
+                            .or_else(|| m.shop_id.clone())
+                            .unwrap_or_else(|| tr(lang, "(无,不能发货)", "(none: cannot ship)").to_string());
+                        egui::ComboBox::from_id_salt(("courier_map", &m.logistics_id))
+                            .selected_text(shown)
+                            .show_ui(ui, |ui| {
+                                if ui
+                                    .selectable_label(manual.is_none(), tr(lang, "自动", "automatic"))
+                                    .clicked()
+                                {
+                                    overrides.remove(&m.logistics_id);
+                                }
+                                for c in &table.shop {
+                                    let chosen = manual.as_deref() == Some(c.delivery_id.as_str());
+                                    if ui
+                                        .selectable_label(
+                                            chosen,
+                                            format!("{} {}", c.delivery_id, c.delivery_name),
+                                        )
+                                        .clicked()
+                                    {
+                                        overrides.insert(m.logistics_id.clone(), c.delivery_id.clone());
+                                    }
+                                }
+                            });
+                        let from = if manual.is_some() {
+                            tr(lang, "手动", "by hand")
+                        } else {
+                            match m.by {
+                                Some(MappedBy::Settings) => tr(lang, "手动", "by hand"),
+                                Some(MappedBy::Table) => tr(lang, "对照表", "reviewed table"),
+                                Some(MappedBy::Name) => tr(lang, "同名", "same name"),
+                                Some(MappedBy::Other) => tr(lang, "其他(OTHER)", "other (OTHER)"),
+                                None => tr(lang, "未找到", "not found"),
+                            }
+                        };
+                        ui.label(from);
+                        ui.end_row();
+                    }
+                });
+        });
 }
