@@ -374,7 +374,7 @@ async fn logistics_answers_have_every_documented_field_with_its_type() {
     assert_eq!(contact["errcode"], 0, "{contact}");
     all_conform(
         &fixture("seed004_contact_response.json"),
-        &[contact.clone()],
+        std::slice::from_ref(&contact),
         "seed 004 getContact",
     );
     assert_eq!(contact["sender"]["mobile"], "13800138000");
