@@ -11,6 +11,9 @@ use waybill_desk::app::activity::ToastLayer;
 use waybill_desk::app::launch::{self, LaunchOptions};
 
 fn main() -> ExitCode {
+    // Before any thread starts: WebKit processes started from this process inherit its
+    // environment, so the AppSecret must not stay in it.
+    waybill_desk::credentials::env_secret::take_from_environment();
     let cli = waybill_desk::cli::Cli::parse();
     let filter =
         || EnvFilter::try_from_env("WAYBILL_DESK_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));

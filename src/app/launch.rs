@@ -47,9 +47,7 @@ pub fn configure(
     let zh = settings.lang == crate::wechat::Lang::ZhCn;
     let mut startup_problem = None;
     // Environment (headless use) first, then the keychain, else demo mode.
-    let secret = std::env::var(crate::cli::APPSECRET_ENV)
-        .ok()
-        .filter(|s| !s.is_empty());
+    let secret = crate::credentials::env_secret::env_secret().map(|s| s.expose().to_string());
     let credentials = match (options.appid.clone(), secret) {
         (Some(appid), Some(secret)) => Some((
             appid.clone(),

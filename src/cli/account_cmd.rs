@@ -142,7 +142,7 @@ pub(super) async fn whoami(
     lang: Lang,
 ) -> anyhow::Result<ExitCode> {
     let zh = lang == Lang::ZhCn;
-    let env_secret = std::env::var(APPSECRET_ENV).is_ok_and(|s| !s.is_empty());
+    let env_secret = crate::credentials::env_secret::env_secret().is_some();
     if let (Some(appid), true) = (appid_flag, env_secret) {
         if json {
             say(

@@ -20,7 +20,7 @@ use crate::wechat::{ClientConfig, Lang, Secret, TokenSource, WechatClient, DEFAU
 pub use args::Cli;
 
 /// Environment variable holding the AppSecret for headless use.
-pub const APPSECRET_ENV: &str = "WAYBILL_DESK_APPSECRET";
+pub use crate::credentials::env_secret::APPSECRET_ENV;
 
 /// What every command gets.
 pub struct Context {
@@ -135,7 +135,7 @@ async fn connect(
     shop: ShopKind,
     lang: Lang,
 ) -> anyhow::Result<(WechatClient, Option<Sandbox>)> {
-    let secret = std::env::var(APPSECRET_ENV).ok().filter(|s| !s.is_empty());
+    let secret = crate::credentials::env_secret::env_secret().map(|s| s.expose().to_string());
     let base = || -> anyhow::Result<url::Url> {
         Ok(match api_base {
             Some(b) => b.clone(),

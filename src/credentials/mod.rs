@@ -11,6 +11,7 @@
 //! Every function here may block on D-Bus (and, on a desktop, on the user answering an unlock
 //! prompt): call it from a blocking thread (`tokio::task::spawn_blocking`), never from a UI frame.
 
+pub mod env_secret;
 mod keychain;
 mod marker;
 
