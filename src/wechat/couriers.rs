@@ -413,7 +413,10 @@ mod tests {
     fn settings_win_when_the_shop_list_has_the_id() {
         let m = map(&[("DB", "OTHER"), ("SF", "NOT_IN_LIST"), ("YUNDA", "ANNENG")]);
         assert_eq!(m.lookup("DB"), Some(("OTHER".into(), MappedBy::Settings)));
-        assert_eq!(m.lookup("YUNDA"), Some(("ANNENG".into(), MappedBy::Settings)));
+        assert_eq!(
+            m.lookup("YUNDA"),
+            Some(("ANNENG".into(), MappedBy::Settings))
+        );
         assert_eq!(m.lookup("SF"), Some(("SF".into(), MappedBy::Table)));
     }
 

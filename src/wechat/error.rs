@@ -146,7 +146,10 @@ pub enum Refusal {
     VirtualWholeOrder(String),
     /// The waybill was cancelled (`order_status` 1): its label must not be printed or used.
     #[error("waybill {waybill_id} of order {order_id} was cancelled; get a new waybill")]
-    WaybillCancelled { order_id: String, waybill_id: String },
+    WaybillCancelled {
+        order_id: String,
+        waybill_id: String,
+    },
     /// No id in the shop's courier list for this logistics courier, and `OTHER` is not allowed
     /// for it (a main courier).
     #[error("courier {delivery_id} ({name}) has no id in the shop's courier list; set it in courier_map in settings")]
