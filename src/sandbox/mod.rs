@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 pub use faults::{Fault, FaultRule, Faults};
 pub use server::Sandbox;
-pub use world::{OrderEvent, Stats};
+pub use world::{BuyerChange, OrderEvent, Stats};
 
 /// The WeChat Shop (微信小店) AppID the sandbox accepts; [`DEMO_MINISHOP_APPID`] is its
 /// mini-shop (小商店) account, and each gets 48001 from the other family's endpoints.

@@ -112,6 +112,17 @@ impl Sandbox {
         self.shared.world().order_status(order_id)
     }
 
+    /// Applies a buyer's change to an order (a fresh `update_time`); `None` for an unknown
+    /// order or one that cannot take it.
+    pub fn buyer_change(&self, order_id: u64, change: super::world::BuyerChange) -> Option<()> {
+        self.shared.world().buyer_change(order_id, change)
+    }
+
+    /// Runs the sandbox's clock `offset_s` seconds ahead of this machine's (behind if < 0).
+    pub fn set_clock_offset(&self, offset_s: i64) {
+        self.shared.world().set_clock_offset(offset_s);
+    }
+
     /// Ids of the orders in a status, newest first.
     pub fn order_ids_with_status(&self, status: u32) -> Vec<u64> {
         self.shared.world().order_ids_with_status(status)

@@ -186,7 +186,24 @@ pub struct World {
     expired_tokens: HashSet<String>,
     rng: StdRng,
     token_lifetime: Duration,
+    /// Seconds added to this machine's clock for the times the sandbox stamps (`update_time`),
+    /// to test a station whose clock differs from WeChat's.
+    clock_offset_s: i64,
     pub(crate) stats: Stats,
+}
+
+/// Something a buyer (or WeChat) does to an order outside this station, for tests of the
+/// incremental order sync. Each gives the order a fresh `update_time`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BuyerChange {
+    /// The buyer cancels an order not shipped yet (status 250).
+    Cancel,
+    /// The buyer opens an after-sales request.
+    OpenAftersale,
+    /// The buyer edits the note on the order.
+    Note(String),
+    /// A new paid order (status 20) like this one, with the given id, created now.
+    NewOrderLike { order_id: u64 },
 }
 
 impl World {
@@ -221,6 +238,7 @@ impl World {
             expired_tokens: HashSet::new(),
             rng: StdRng::seed_from_u64(seed ^ 0x5eed),
             token_lifetime: Duration::from_secs(7200),
+            clock_offset_s: 0,
             stats: Stats::default(),
         };
         for w in sample {
@@ -330,6 +348,52 @@ impl World {
         cancelled.sort_unstable();
         cancelled.dedup();
         (subsidy, cancelled)
+    }
+
+    /// The sandbox's clock: this machine's, plus the offset set by [`World::set_clock_offset`].
+    pub fn now(&self) -> i64 {
+        chrono::Utc::now()
+            .timestamp()
+            .saturating_add(self.clock_offset_s)
+    }
+
+    /// Makes the sandbox's clock run `offset_s` seconds ahead of this machine's (behind when
+    /// negative), as WeChat's clock may differ from a station's.
+    pub fn set_clock_offset(&mut self, offset_s: i64) {
+        self.clock_offset_s = offset_s;
+    }
+
+    /// Applies a [`BuyerChange`] to an order; `None` when there is no such order (or it cannot
+    /// take the change: only orders to be shipped can be cancelled).
+    pub fn buyer_change(&mut self, order_id: u64, change: BuyerChange) -> Option<()> {
+        let now = self.now();
+        match change {
+            BuyerChange::NewOrderLike { order_id: new_id } => {
+                let mut order = self.orders.get(&order_id)?.clone();
+                order.order_id = new_id;
+                order.status = 20;
+                order.create_time = now;
+                order.update_time = now;
+                order.deliveries.clear();
+                order.open_aftersale_ids.clear();
+                self.orders.insert(new_id, order);
+            }
+            change => {
+                let order = self.orders.get_mut(&order_id)?;
+                match change {
+                    BuyerChange::Cancel if matches!(order.status, 10 | 20) => order.status = 250,
+                    BuyerChange::Cancel => return None,
+                    BuyerChange::OpenAftersale => {
+                        let next = order.open_aftersale_ids.len() as u64 + 1;
+                        order.open_aftersale_ids.push(order_id.wrapping_add(next));
+                    }
+                    BuyerChange::Note(note) => order.customer_notes = note,
+                    BuyerChange::NewOrderLike { .. } => {}
+                }
+                order.update_time = now;
+            }
+        }
+        Some(())
     }
 
     pub fn order_ids_with_status(&self, status: u32) -> Vec<u64> {
@@ -449,21 +513,42 @@ impl World {
             start_time: i64,
             end_time: i64,
         }
+        // Both ranges per SKIT ChannelsECOrderListGetRequest (`create_time_range`,
+        // `update_time_range`, each `{start_time, end_time}` in Unix seconds); at least one.
         #[derive(Deserialize)]
         struct Req {
             create_time_range: Option<Range>,
+            update_time_range: Option<Range>,
             status: Option<u32>,
             page_size: u32,
             #[serde(default)]
             next_key: String,
         }
         let req: Req = parse(body)?;
-        let range = req
-            .create_time_range
-            .ok_or_else(|| err(40097, "create_time_range is required"))?;
-        if range.end_time < range.start_time || range.end_time - range.start_time > 7 * 24 * 3600 {
-            return Err(err(40097, "create_time_range must span at most 7 days"));
+        if req.create_time_range.is_none() && req.update_time_range.is_none() {
+            return Err(err(
+                40097,
+                "create_time_range or update_time_range is required",
+            ));
         }
+        for (name, range) in [
+            ("create_time_range", &req.create_time_range),
+            ("update_time_range", &req.update_time_range),
+        ] {
+            if let Some(r) = range {
+                if r.end_time < r.start_time || r.end_time - r.start_time > 7 * 24 * 3600 {
+                    return Err(err(40097, format!("{name} must span at most 7 days")));
+                }
+            }
+        }
+        let created = req
+            .create_time_range
+            .as_ref()
+            .map_or((i64::MIN, i64::MAX), |r| (r.start_time, r.end_time));
+        let updated = req
+            .update_time_range
+            .as_ref()
+            .map_or((i64::MIN, i64::MAX), |r| (r.start_time, r.end_time));
         if !(1..=100).contains(&req.page_size) {
             return Err(err(40097, "page_size must be 1..=100"));
         }
@@ -475,7 +560,7 @@ impl World {
                 .and_then(|n| n.parse().ok())
                 .ok_or_else(|| err(40097, "invalid next_key"))?
         };
-        let matching = self.orders_in(range.start_time, range.end_time, req.status);
+        let matching = self.orders_in(created, updated, req.status);
         let page: Vec<String> = matching
             .iter()
             .skip(offset)
@@ -505,10 +590,15 @@ impl World {
 
     /// `POST /product/order/get_list`.
     pub fn minishop_list(&self, body: &Value) -> ApiResult {
+        // Creation and update ranges per SKIT ProductOrderGetListRequest
+        // (`start_create_time`/`end_create_time`, `start_update_time`/`end_update_time`,
+        // "YYYY-MM-DD HH:MM:SS" China time); a range needs both ends.
         #[derive(Deserialize)]
         struct Req {
-            start_create_time: String,
-            end_create_time: String,
+            start_create_time: Option<String>,
+            end_create_time: Option<String>,
+            start_update_time: Option<String>,
+            end_update_time: Option<String>,
             status: Option<u32>,
             page: u32,
             page_size: u32,
@@ -518,14 +608,25 @@ impl World {
             crate::wechat::order::parse_china_time(s)
                 .ok_or_else(|| err(9401020, format!("bad time `{s}`")))
         };
-        let (start, end) = (
-            parse_time(&req.start_create_time)?,
-            parse_time(&req.end_create_time)?,
-        );
+        let range = |start: &Option<String>, end: &Option<String>, name: &str| match (start, end) {
+            (Some(s), Some(e)) => Ok(Some((parse_time(s)?, parse_time(e)?))),
+            (None, None) => Ok(None),
+            _ => Err(err(9401020, format!("{name} needs a start and an end"))),
+        };
+        let created = range(&req.start_create_time, &req.end_create_time, "create time")?;
+        let updated = range(&req.start_update_time, &req.end_update_time, "update time")?;
+        if created.is_none() && updated.is_none() {
+            return Err(err(
+                9401020,
+                "a create time or update time range is required",
+            ));
+        }
+        let created = created.unwrap_or((i64::MIN, i64::MAX));
+        let updated = updated.unwrap_or((i64::MIN, i64::MAX));
         if req.page == 0 || !(1..=100).contains(&req.page_size) {
             return Err(err(9401020, "page starts at 1, page_size 1..=100"));
         }
-        let matching = self.orders_in(start, end, req.status);
+        let matching = self.orders_in(created, updated, req.status);
         let orders: Vec<Value> = matching
             .iter()
             .skip(((req.page - 1) * req.page_size) as usize)
@@ -547,11 +648,18 @@ impl World {
         Ok(json!({ "order": minishop_order_json(order) }))
     }
 
-    fn orders_in(&self, start: i64, end: i64, status: Option<u32>) -> Vec<&SbOrder> {
+    /// Orders created and updated within the (inclusive) ranges, newest first.
+    fn orders_in(
+        &self,
+        (start, end): (i64, i64),
+        (updated_from, updated_to): (i64, i64),
+        status: Option<u32>,
+    ) -> Vec<&SbOrder> {
         let mut list: Vec<&SbOrder> = self
             .orders
             .values()
             .filter(|o| o.create_time >= start && o.create_time <= end)
+            .filter(|o| o.update_time >= updated_from && o.update_time <= updated_to)
             .filter(|o| status.is_none_or(|s| o.status == s))
             .collect();
         list.sort_by(|a, b| {

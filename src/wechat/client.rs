@@ -69,6 +69,10 @@ pub const BATCH_LABEL_BODY_CAP_BYTES: usize = 32 * 1024 * 1024;
 /// The most any other answer may weigh.
 pub const DEFAULT_BODY_CAP_BYTES: usize = 2 * 1024 * 1024;
 
+/// The default cap on calls in flight (WeChat's documented per-minute quotas allow far more;
+/// 16 keeps a 2-core station responsive).
+pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 16;
+
 /// Everything needed to build a [`WechatClient`].
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -78,7 +82,8 @@ pub struct ClientConfig {
     pub retry: RetryConfig,
     /// Whole-request timeout.
     pub timeout_ms: u64,
-    /// How many batch calls may run at once.
+    /// The most calls in flight at once (default 16): the cap of the adaptive limit, which
+    /// halves on overload and grows back slowly ([`AdaptiveLimit`]).
     pub max_concurrent_calls: usize,
     /// Bounds on one order listing.
     pub list_limits: ListLimits,
@@ -92,7 +97,7 @@ impl ClientConfig {
             tokens,
             retry: RetryConfig::default(),
             timeout_ms: 20_000,
-            max_concurrent_calls: 4,
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
             list_limits: ListLimits::default(),
         }
     }
@@ -149,7 +154,7 @@ struct Inner {
     base: Url,
     tokens: TokenCache,
     retry: RetryConfig,
-    max_concurrent_calls: usize,
+    limit: AdaptiveLimit,
     list_limits: ListLimits,
 }
 
@@ -171,7 +176,7 @@ impl WechatClient {
                 base: config.api_base,
                 tokens: TokenCache::new(config.tokens),
                 retry: config.retry,
-                max_concurrent_calls: config.max_concurrent_calls.max(1),
+                limit: AdaptiveLimit::new(config.max_concurrent_calls),
                 list_limits: config.list_limits,
             }),
         })
@@ -187,9 +192,14 @@ impl WechatClient {
         self.inner.tokens.appid()
     }
 
-    /// How many batch calls may run at once.
+    /// The cap on calls in flight (callers may queue more: the adaptive limit holds them).
     pub fn max_concurrent_calls(&self) -> usize {
-        self.inner.max_concurrent_calls
+        self.inner.limit.cap()
+    }
+
+    /// The adaptive limit on calls in flight, shared by every clone of this client.
+    pub fn concurrency(&self) -> &AdaptiveLimit {
+        &self.inner.limit
     }
 
     /// Bounds on one order listing.
@@ -217,7 +227,18 @@ impl WechatClient {
                 .tokens
                 .get(&self.inner.http, &self.inner.base)
                 .await?;
-            let result = self.call_once(endpoint, body, token.expose()).await;
+            let result = {
+                let permit = self.inner.limit.acquire().await;
+                let result = self.call_once(endpoint, body, token.expose()).await;
+                match &result {
+                    Ok(_) => self.inner.limit.on_success(),
+                    Err(e) if is_overload(e) => {
+                        self.inner.limit.on_overload(&permit, endpoint.path)
+                    }
+                    Err(_) => {}
+                }
+                result
+            };
             match result {
                 Err(e) if e.is_token_rejected() && !refreshed => {
                     tracing::info!(endpoint = endpoint.path, errcode = ?e.errcode(), "access_token rejected; refreshing once");
@@ -264,6 +285,145 @@ impl WechatClient {
         };
         let bytes = send(request, endpoint.path, endpoint.max_body_bytes()).await?;
         decode(endpoint.path, &bytes)
+    }
+}
+
+/// How many calls may be in flight at once, adapted to how WeChat answers (AIMD): halved when
+/// WeChat says it is overloaded (45011 per-minute quota, -1 system busy, HTTP 5xx or 429, a
+/// timeout), grown by about one per round of successful calls, never above the configured cap
+/// ([`ClientConfig::max_concurrent_calls`]) nor below one. Shared by every clone of a client.
+pub struct AdaptiveLimit {
+    cap: usize,
+    state: std::sync::Mutex<LimitState>,
+    freed: tokio::sync::Notify,
+}
+
+struct LimitState {
+    /// The current limit; fractional so that growth is +1 per `limit` successes.
+    limit: f64,
+    in_flight: usize,
+    /// When the limit was last halved: a failure of a call sent before that reflects the
+    /// old limit and does not halve it again.
+    last_decrease: Option<std::time::Instant>,
+}
+
+/// One call's place in flight; dropping it frees the place.
+pub struct CallPermit<'a> {
+    limit: &'a AdaptiveLimit,
+    started: std::time::Instant,
+}
+
+impl Drop for CallPermit<'_> {
+    fn drop(&mut self) {
+        let mut state = self.limit.lock();
+        state.in_flight = state.in_flight.saturating_sub(1);
+        drop(state);
+        self.limit.freed.notify_waiters();
+    }
+}
+
+impl AdaptiveLimit {
+    /// A limit that starts at `cap` (at least 1).
+    pub fn new(cap: usize) -> AdaptiveLimit {
+        let cap = cap.max(1);
+        AdaptiveLimit {
+            cap,
+            state: std::sync::Mutex::new(LimitState {
+                limit: cap as f64,
+                in_flight: 0,
+                last_decrease: None,
+            }),
+            freed: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LimitState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The most calls allowed in flight right now.
+    pub fn current(&self) -> usize {
+        (self.lock().limit.floor() as usize).clamp(1, self.cap)
+    }
+
+    /// The configured cap.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Calls in flight right now.
+    pub fn in_flight(&self) -> usize {
+        self.lock().in_flight
+    }
+
+    /// Waits for a place in flight.
+    pub async fn acquire(&self) -> CallPermit<'_> {
+        loop {
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            // Registered before checking, so a place freed in between is not missed.
+            freed.as_mut().enable();
+            {
+                let mut state = self.lock();
+                let limit = (state.limit.floor() as usize).clamp(1, self.cap);
+                if state.in_flight < limit {
+                    state.in_flight += 1;
+                    return CallPermit {
+                        limit: self,
+                        started: std::time::Instant::now(),
+                    };
+                }
+            }
+            freed.await;
+        }
+    }
+
+    /// A call ended well: grow by 1/limit (about one more per round of calls).
+    pub fn on_success(&self) {
+        let mut state = self.lock();
+        let before = state.limit.floor() as usize;
+        state.limit = (state.limit + 1.0 / state.limit.max(1.0)).min(self.cap as f64);
+        let after = state.limit.floor() as usize;
+        drop(state);
+        if after > before {
+            tracing::debug!(
+                limit = after,
+                cap = self.cap,
+                "calls in flight: limit raised"
+            );
+            self.freed.notify_waiters();
+        }
+    }
+
+    /// WeChat (or the way to it) is overloaded: halve, once per round of calls.
+    pub fn on_overload(&self, permit: &CallPermit<'_>, reason: &str) {
+        let mut state = self.lock();
+        if state.last_decrease.is_some_and(|at| permit.started < at) {
+            return;
+        }
+        let before = state.limit.floor() as usize;
+        state.limit = (state.limit / 2.0).max(1.0);
+        state.last_decrease = Some(std::time::Instant::now());
+        let after = state.limit.floor() as usize;
+        drop(state);
+        tracing::info!(
+            limit = after,
+            was = before,
+            cap = self.cap,
+            reason,
+            "calls in flight: limit halved"
+        );
+    }
+}
+
+/// Whether an error says WeChat is overloaded (the limit is halved), as opposed to a verdict
+/// about the request.
+fn is_overload(e: &WechatError) -> bool {
+    match e {
+        WechatError::Api { errcode, .. } => matches!(errcode, -1 | 45011),
+        WechatError::Http { status, .. } => *status >= 500 || *status == 429,
+        WechatError::Transport { timed_out, .. } => *timed_out,
+        _ => false,
     }
 }
 

@@ -54,9 +54,14 @@ struct TimeRange {
     end_time: i64,
 }
 
+/// Per SKIT ChannelsECOrderListGetRequest: `create_time_range` and `update_time_range`, each
+/// `{start_time, end_time}` in Unix seconds; one of them is sent.
 #[derive(Serialize)]
 struct ChannelsListRequest<'a> {
-    create_time_range: TimeRange,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_time_range: Option<TimeRange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_time_range: Option<TimeRange>,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<u32>,
     page_size: u32,
@@ -84,13 +89,75 @@ struct OrderIdRequest {
 
 #[derive(Deserialize)]
 struct OrderResponse {
+    order: TimedWire,
+}
+
+/// An order on the wire with its `update_time` (Unix seconds on WeChat Shop, "YYYY-MM-DD
+/// HH:MM:SS" China time on the mini shop).
+#[derive(Deserialize)]
+struct TimedWire {
+    #[serde(default, deserialize_with = "any_time")]
+    update_time: i64,
+    #[serde(flatten)]
     order: WireOrder,
 }
 
+impl From<TimedWire> for TimedOrder {
+    fn from(w: TimedWire) -> Self {
+        TimedOrder {
+            update_unix: w.update_time,
+            order: w.order.into(),
+        }
+    }
+}
+
+/// Unix seconds from a number, a string of digits or a China-time string; 0 when absent.
+fn any_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use serde::de::Error;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(0),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| D::Error::custom("update_time is not a whole number of seconds")),
+        serde_json::Value::String(s) if s.is_empty() => Ok(0),
+        serde_json::Value::String(s) => s
+            .parse::<i64>()
+            .ok()
+            .or_else(|| super::order::parse_china_time(&s))
+            .ok_or_else(|| D::Error::custom("update_time is not a time")),
+        _ => Err(D::Error::custom("update_time is not a time")),
+    }
+}
+
+/// An order with the time WeChat last changed it, for the order cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedOrder {
+    pub order: Order,
+    /// WeChat's `update_time`, Unix seconds (0 when WeChat did not say).
+    pub update_unix: i64,
+}
+
+/// Orders WeChat changed within a time range.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Updated {
+    /// WeChat Shop lists ids only: each must be read.
+    Ids(Vec<OrderId>),
+    /// The mini shop lists whole orders.
+    Orders(Vec<TimedOrder>),
+}
+
+/// Per SKIT ProductOrderGetListRequest: `start_create_time`/`end_create_time` and
+/// `start_update_time`/`end_update_time`, "YYYY-MM-DD HH:MM:SS"; one pair is sent.
 #[derive(Serialize)]
 struct MinishopListRequest {
-    start_create_time: String,
-    end_create_time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_update_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_update_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<u32>,
     page: u32,
@@ -100,7 +167,7 @@ struct MinishopListRequest {
 #[derive(Deserialize)]
 struct MinishopListResponse {
     #[serde(default)]
-    orders: Vec<WireOrder>,
+    orders: Vec<TimedWire>,
     #[serde(default)]
     total_num: u64,
 }
@@ -114,6 +181,13 @@ pub struct OrderQuery {
     pub created_to: i64,
     /// OrderStatus filter; `None` lists every status.
     pub status: Option<u32>,
+}
+
+/// Which time a listing filters on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListBy {
+    Created,
+    Updated,
 }
 
 /// The shop order API area.
@@ -133,22 +207,84 @@ impl Shop<'_> {
     /// Every order matching `query`, newest first. WeChat Shop ranges longer than 7 days are
     /// split into 7-day windows; every page is followed.
     pub async fn list_orders(&self, query: OrderQuery) -> Result<Vec<Order>, WechatError> {
+        Ok(self
+            .list_orders_timed(query)
+            .await?
+            .into_iter()
+            .map(|t| t.order)
+            .collect())
+    }
+
+    /// [`Shop::list_orders`] with each order's `update_time`.
+    pub async fn list_orders_timed(
+        &self,
+        query: OrderQuery,
+    ) -> Result<Vec<TimedOrder>, WechatError> {
         if query.created_to < query.created_from {
             return Err(WechatError::Refused(Refusal::InvalidArgument(
                 "the end of the time range is before its start".into(),
             )));
         }
+        let range = (query.created_from, query.created_to);
         let mut orders = match self.kind {
-            ShopKind::Channels => self.list_channels(query).await?,
-            ShopKind::Minishop => self.list_minishop(query).await?,
+            ShopKind::Channels => {
+                // One guard: the reads count against the listing's time bound too.
+                let mut guard = ListGuard::new(self.client, CHANNELS_LIST.path);
+                let ids = self
+                    .list_channels(&mut guard, ListBy::Created, range, query.status)
+                    .await?;
+                self.read_within(&guard, ids).await?
+            }
+            ShopKind::Minishop => {
+                self.list_minishop(ListBy::Created, range, query.status)
+                    .await?
+            }
         };
-        orders.sort_by(|a, b| b.created_unix.cmp(&a.created_unix).then(b.id.cmp(&a.id)));
-        orders.dedup_by_key(|o| o.id);
+        orders.sort_by(|a, b| {
+            b.order
+                .created_unix
+                .cmp(&a.order.created_unix)
+                .then(b.order.id.cmp(&a.order.id))
+        });
+        orders.dedup_by_key(|o| o.order.id);
         Ok(orders)
+    }
+
+    /// Orders WeChat changed from `updated_from` to `updated_to` (Unix seconds, inclusive), in
+    /// any status: ids on WeChat Shop (read each with [`Shop::get_timed_order`] or
+    /// [`Shop::read_orders`]), whole orders on the mini shop. Bounded like every listing.
+    pub async fn list_updated(
+        &self,
+        updated_from: i64,
+        updated_to: i64,
+    ) -> Result<Updated, WechatError> {
+        if updated_to < updated_from {
+            return Err(WechatError::Refused(Refusal::InvalidArgument(
+                "the end of the time range is before its start".into(),
+            )));
+        }
+        let range = (updated_from, updated_to);
+        Ok(match self.kind {
+            ShopKind::Channels => {
+                let mut guard = ListGuard::new(self.client, CHANNELS_LIST.path);
+                Updated::Ids(
+                    self.list_channels(&mut guard, ListBy::Updated, range, None)
+                        .await?,
+                )
+            }
+            ShopKind::Minishop => {
+                Updated::Orders(self.list_minishop(ListBy::Updated, range, None).await?)
+            }
+        })
     }
 
     /// One order with its products and address.
     pub async fn get_order(&self, id: OrderId) -> Result<Order, WechatError> {
+        Ok(self.get_timed_order(id).await?.order)
+    }
+
+    /// One order with its `update_time`.
+    pub async fn get_timed_order(&self, id: OrderId) -> Result<TimedOrder, WechatError> {
         let endpoint = match self.kind {
             ShopKind::Channels => CHANNELS_GET,
             ShopKind::Minishop => MINISHOP_GET,
@@ -160,31 +296,66 @@ impl Shop<'_> {
         Ok(response.order.into())
     }
 
-    /// WeChat Shop: every page of every 7-day window, then each order's detail. Bounded: at most
-    /// `max_pages` list calls, no `next_key` used twice, at most `max_orders` ids, and the whole
-    /// listing within `max_duration_ms` (see [`ListLimits`](super::client::ListLimits)).
-    async fn list_channels(&self, query: OrderQuery) -> Result<Vec<Order>, WechatError> {
-        let mut guard = ListGuard::new(self.client, CHANNELS_LIST.path);
+    /// Reads orders by id, as many at once as the client's adaptive limit allows, within the
+    /// listing time bound; in the order of `ids`.
+    pub async fn read_orders(&self, ids: Vec<OrderId>) -> Result<Vec<TimedOrder>, WechatError> {
+        let guard = ListGuard::new(self.client, CHANNELS_GET.path);
+        self.read_within(&guard, ids).await
+    }
+
+    async fn read_within(
+        &self,
+        guard: &ListGuard,
+        ids: Vec<OrderId>,
+    ) -> Result<Vec<TimedOrder>, WechatError> {
+        // The client's limit holds the calls; this only bounds the futures queued.
+        let queued = self.client.max_concurrent_calls() * 2;
+        let details: Vec<Result<TimedOrder, WechatError>> = guard
+            .within(
+                stream::iter(ids)
+                    .map(|id| self.get_timed_order(id))
+                    .buffered(queued)
+                    .collect(),
+            )
+            .await?;
+        details.into_iter().collect()
+    }
+
+    /// WeChat Shop: the ids on every page of every 7-day window of `range` (by create or update
+    /// time). Bounded: at most `max_pages` list calls, no `next_key` used twice, at most
+    /// `max_orders` ids, and the whole listing within `max_duration_ms` (see
+    /// [`ListLimits`](super::client::ListLimits)).
+    async fn list_channels(
+        &self,
+        guard: &mut ListGuard,
+        by: ListBy,
+        (from, to): (i64, i64),
+        status: Option<u32>,
+    ) -> Result<Vec<OrderId>, WechatError> {
         let mut ids = Vec::new();
-        let mut window_start = query.created_from;
-        while window_start <= query.created_to {
-            let window_end = window_start
-                .saturating_add(MAX_LIST_SPAN_S - 1)
-                .min(query.created_to);
+        let mut window_start = from;
+        while window_start <= to {
+            let window_end = window_start.saturating_add(MAX_LIST_SPAN_S - 1).min(to);
             let mut next_key = String::new();
             // Hashes, not the keys: a hostile server's keys may be long.
             let mut seen_keys = HashSet::new();
             loop {
                 guard.next_page()?;
+                let range = TimeRange {
+                    start_time: window_start,
+                    end_time: window_end,
+                };
+                let (create_time_range, update_time_range) = match by {
+                    ListBy::Created => (Some(range), None),
+                    ListBy::Updated => (None, Some(range)),
+                };
                 let page: ChannelsListResponse = guard
                     .within(self.client.call(
                         CHANNELS_LIST,
                         Some(&ChannelsListRequest {
-                            create_time_range: TimeRange {
-                                start_time: window_start,
-                                end_time: window_end,
-                            },
-                            status: query.status,
+                            create_time_range,
+                            update_time_range,
+                            status,
                             page_size: PAGE_SIZE,
                             next_key: (!next_key.is_empty()).then_some(next_key.as_str()),
                         }),
@@ -207,38 +378,46 @@ impl Shop<'_> {
         }
         ids.sort_unstable();
         ids.dedup();
-        let concurrency = self.client.max_concurrent_calls() * 2;
-        let details: Vec<Result<Order, WechatError>> = guard
-            .within(
-                stream::iter(ids)
-                    .map(|id| self.get_order(id))
-                    .buffered(concurrency)
-                    .collect(),
-            )
-            .await?;
-        details.into_iter().collect()
+        Ok(ids)
     }
 
     /// Mini shop: numbered pages until `total_num` orders came. Bounded like
     /// [`Self::list_channels`]; a `total_num` above `max_orders` is refused, and the pages it
     /// implies are computed with checked arithmetic.
-    async fn list_minishop(&self, query: OrderQuery) -> Result<Vec<Order>, WechatError> {
+    async fn list_minishop(
+        &self,
+        by: ListBy,
+        (from, to): (i64, i64),
+        status: Option<u32>,
+    ) -> Result<Vec<TimedOrder>, WechatError> {
         let mut guard = ListGuard::new(self.client, MINISHOP_LIST.path);
         let mut orders = Vec::new();
         let mut page: u32 = 1;
         loop {
             guard.next_page()?;
+            let (start, end) = (Some(format_china_time(from)), Some(format_china_time(to)));
+            let request = match by {
+                ListBy::Created => MinishopListRequest {
+                    start_create_time: start,
+                    end_create_time: end,
+                    start_update_time: None,
+                    end_update_time: None,
+                    status,
+                    page,
+                    page_size: PAGE_SIZE,
+                },
+                ListBy::Updated => MinishopListRequest {
+                    start_create_time: None,
+                    end_create_time: None,
+                    start_update_time: start,
+                    end_update_time: end,
+                    status,
+                    page,
+                    page_size: PAGE_SIZE,
+                },
+            };
             let response: MinishopListResponse = guard
-                .within(self.client.call(
-                    MINISHOP_LIST,
-                    Some(&MinishopListRequest {
-                        start_create_time: format_china_time(query.created_from),
-                        end_create_time: format_china_time(query.created_to),
-                        status: query.status,
-                        page,
-                        page_size: PAGE_SIZE,
-                    }),
-                ))
+                .within(self.client.call(MINISHOP_LIST, Some(&request)))
                 .await??;
             // The most this listing may hold: by orders, and by the pages they would take.
             let max = guard
@@ -252,7 +431,7 @@ impl Shop<'_> {
                 }));
             }
             let got = response.orders.len();
-            orders.extend(response.orders.into_iter().map(Order::from));
+            orders.extend(response.orders.into_iter().map(TimedOrder::from));
             guard.check_count(orders.len())?;
             if got == 0 || orders.len() as u64 >= response.total_num {
                 break;

@@ -260,7 +260,7 @@ impl World {
     /// Seed 003's rules, in the order WeChat meets them: the order, its state and holds, then
     /// each parcel's type, courier and waybill, then the counts against what is left.
     fn ship(&mut self, order_id: u64, parcels: Vec<Parcel>, form: Form) -> ApiResult {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.now();
         let order = self
             .orders
             .get_mut(&order_id)
