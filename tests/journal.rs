@@ -53,7 +53,7 @@ fn sha(path: &Path) -> Vec<u8> {
 fn a_new_journal_is_versioned_in_wal_mode_and_reopens_with_its_data() {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(&dir.path().join("data")).unwrap();
-    assert_eq!(journal.schema_version().unwrap(), 2);
+    assert_eq!(journal.schema_version().unwrap(), 3);
     journal
         .record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF100"))
         .unwrap();
@@ -68,7 +68,7 @@ fn a_new_journal_is_versioned_in_wal_mode_and_reopens_with_its_data() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let stored: String = conn
         .query_row("SELECT order_id FROM labels", [], |r| r.get(0))
         .unwrap();
@@ -80,7 +80,7 @@ fn a_new_journal_is_versioned_in_wal_mode_and_reopens_with_its_data() {
     drop(conn);
     drop(journal);
     let again = Journal::open(&dir.path().join("data")).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 2);
+    assert_eq!(again.schema_version().unwrap(), 3);
     let l = again.latest_label(OrderId(BIG_ID)).unwrap().unwrap();
     assert_eq!(l.waybill_id.0, "SF100");
     assert_eq!(l.station, "packing-1");

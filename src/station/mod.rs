@@ -19,8 +19,10 @@
 //! # Ok(()) }
 //! ```
 
+mod actor;
 mod batch;
 mod ship;
+mod sync;
 mod waybill;
 
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +41,7 @@ use crate::wechat::{
 };
 
 pub use ship::{ShipReport, ShipRequest};
+pub use sync::{SyncOptions, SyncReport};
 pub use waybill::WaybillPlan;
 
 /// What a label batch is made with (besides its orders).
@@ -250,6 +253,8 @@ pub struct Station {
     courier_overrides: BTreeMap<String, String>,
     /// Both courier lists, loaded once when first needed.
     couriers: Arc<tokio::sync::Mutex<Option<Arc<CourierMap>>>>,
+    /// How the order cache is kept fresh.
+    sync: SyncOptions,
 }
 
 impl Station {
@@ -264,6 +269,7 @@ impl Station {
             ship_locks: Arc::default(),
             courier_overrides: BTreeMap::new(),
             couriers: Arc::default(),
+            sync: SyncOptions::default(),
         }
     }
 

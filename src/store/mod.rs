@@ -9,6 +9,7 @@
 //! shared between tasks and threads.
 
 mod batches;
+mod orders;
 mod records;
 mod salvage;
 mod schema;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use crate::wechat::{Lang, OrderId};
 
 pub use batches::{BatchId, BatchInfo, BatchItem, BatchState, ItemStage, NewBatch, NewBatchItem};
+pub use orders::{scope_key, SyncScope};
 pub use records::{
     HistoryEntry, LabelSummary, PrintJob, PrintRecord, ShipClaim, ShipState, ShipmentRecord,
     StoredLabel,

@@ -119,6 +119,40 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (batch_id, order_id)
     );
     "#,
+    // 3: the order cache (issue 12): the shop's orders as last read, with WeChat's
+    // update_time, so a refresh lists and reads only what changed.
+    r#"
+    CREATE TABLE order_cache (
+        -- The account: API base, AppID and shop family (a sandbox on another port is another).
+        account         TEXT NOT NULL,
+        order_id        TEXT NOT NULL,
+        status          INTEGER NOT NULL,
+        created_unix    INTEGER NOT NULL,
+        update_unix     INTEGER NOT NULL,
+        -- The order as JSON (waybill_desk::wechat::order::Order).
+        body            TEXT NOT NULL,
+        synced_at_ms    INTEGER NOT NULL,
+        PRIMARY KEY (account, order_id)
+    );
+    CREATE INDEX order_cache_by_created ON order_cache (account, created_unix);
+
+    -- For each account and status filter ('all' or the status), from which creation time the
+    -- cache holds every order, and when it was last listed in full.
+    CREATE TABLE order_sync (
+        account         TEXT NOT NULL,
+        scope           TEXT NOT NULL,
+        covered_from    INTEGER NOT NULL,
+        full_at_ms      INTEGER NOT NULL,
+        PRIMARY KEY (account, scope)
+    );
+
+    -- For each account, the station's time when the last listing by update time began: every
+    -- change WeChat made before it (less the clock margin) is in the cache.
+    CREATE TABLE order_sync_mark (
+        account         TEXT PRIMARY KEY,
+        updated_to      INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The version this build writes.

@@ -220,20 +220,28 @@ impl Shop<'_> {
         &self,
         query: OrderQuery,
     ) -> Result<Vec<TimedOrder>, WechatError> {
+        Ok(self.list_orders_paged(query).await?.0)
+    }
+
+    /// [`Shop::list_orders_timed`] and the number of list calls (pages) it took.
+    pub async fn list_orders_paged(
+        &self,
+        query: OrderQuery,
+    ) -> Result<(Vec<TimedOrder>, u32), WechatError> {
         if query.created_to < query.created_from {
             return Err(WechatError::Refused(Refusal::InvalidArgument(
                 "the end of the time range is before its start".into(),
             )));
         }
         let range = (query.created_from, query.created_to);
-        let mut orders = match self.kind {
+        let (mut orders, pages) = match self.kind {
             ShopKind::Channels => {
                 // One guard: the reads count against the listing's time bound too.
                 let mut guard = ListGuard::new(self.client, CHANNELS_LIST.path);
                 let ids = self
                     .list_channels(&mut guard, ListBy::Created, range, query.status)
                     .await?;
-                self.read_within(&guard, ids).await?
+                (self.read_within(&guard, ids).await?, guard.pages)
             }
             ShopKind::Minishop => {
                 self.list_minishop(ListBy::Created, range, query.status)
@@ -247,17 +255,18 @@ impl Shop<'_> {
                 .then(b.order.id.cmp(&a.order.id))
         });
         orders.dedup_by_key(|o| o.order.id);
-        Ok(orders)
+        Ok((orders, pages))
     }
 
     /// Orders WeChat changed from `updated_from` to `updated_to` (Unix seconds, inclusive), in
     /// any status: ids on WeChat Shop (read each with [`Shop::get_timed_order`] or
     /// [`Shop::read_orders`]), whole orders on the mini shop. Bounded like every listing.
+    /// Also answers the number of list calls (pages) it took.
     pub async fn list_updated(
         &self,
         updated_from: i64,
         updated_to: i64,
-    ) -> Result<Updated, WechatError> {
+    ) -> Result<(Updated, u32), WechatError> {
         if updated_to < updated_from {
             return Err(WechatError::Refused(Refusal::InvalidArgument(
                 "the end of the time range is before its start".into(),
@@ -267,13 +276,14 @@ impl Shop<'_> {
         Ok(match self.kind {
             ShopKind::Channels => {
                 let mut guard = ListGuard::new(self.client, CHANNELS_LIST.path);
-                Updated::Ids(
-                    self.list_channels(&mut guard, ListBy::Updated, range, None)
-                        .await?,
-                )
+                let ids = self
+                    .list_channels(&mut guard, ListBy::Updated, range, None)
+                    .await?;
+                (Updated::Ids(ids), guard.pages)
             }
             ShopKind::Minishop => {
-                Updated::Orders(self.list_minishop(ListBy::Updated, range, None).await?)
+                let (orders, pages) = self.list_minishop(ListBy::Updated, range, None).await?;
+                (Updated::Orders(orders), pages)
             }
         })
     }
@@ -389,7 +399,7 @@ impl Shop<'_> {
         by: ListBy,
         (from, to): (i64, i64),
         status: Option<u32>,
-    ) -> Result<Vec<TimedOrder>, WechatError> {
+    ) -> Result<(Vec<TimedOrder>, u32), WechatError> {
         let mut guard = ListGuard::new(self.client, MINISHOP_LIST.path);
         let mut orders = Vec::new();
         let mut page: u32 = 1;
@@ -441,7 +451,7 @@ impl Shop<'_> {
                 None => return Err(guard.hit(LimitHit::TooManyPages { pages: guard.pages })),
             };
         }
-        Ok(orders)
+        Ok((orders, guard.pages))
     }
 }
 

@@ -1,0 +1,303 @@
+//! Incremental order sync through the journal's order cache (issue 12): a real sandbox on
+//! 127.0.0.1:0, a real journal file, and the answers compared with a plain full listing.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use waybill_desk::sandbox::{BuyerChange, DEMO_MINISHOP_APPID, DEMO_SECRET};
+use waybill_desk::station::{ShipRequest, Station, SyncOptions};
+use waybill_desk::store::{Actor, Journal};
+use waybill_desk::wechat::order::Order;
+use waybill_desk::wechat::shop::{OrderQuery, ShopKind};
+use waybill_desk::wechat::{OrderId, Secret, TokenSource, WechatClient};
+
+const GET: &str = "/channels/ec/order/get";
+const LIST: &str = "/channels/ec/order/list/get";
+
+fn actor(name: &str) -> Actor {
+    Actor {
+        station: name.into(),
+        operator: "测试".into(),
+    }
+}
+
+fn query(status: Option<u32>) -> OrderQuery {
+    let now = chrono::Utc::now().timestamp();
+    OrderQuery {
+        created_from: now - 30 * 86_400,
+        created_to: now + 3_600,
+        status,
+    }
+}
+
+fn station(client: &WechatClient, shop: ShopKind, dir: &std::path::Path) -> Station {
+    Station::new(
+        client.clone(),
+        shop,
+        Journal::open(dir).unwrap(),
+        actor("packing-1"),
+    )
+}
+
+/// (id, status, update-sensitive fields) of each order, for comparing listings.
+fn summary(orders: &[Order]) -> Vec<(u64, u32, String, u32)> {
+    orders
+        .iter()
+        .map(|o| {
+            (
+                o.id.0,
+                o.status,
+                o.customer_notes.clone(),
+                o.open_aftersale_count,
+            )
+        })
+        .collect()
+}
+
+fn ids(list: &[OrderId]) -> BTreeSet<u64> {
+    list.iter().map(|i| i.0).collect()
+}
+
+#[tokio::test]
+async fn the_first_sync_lists_in_full_and_an_unchanged_refresh_reads_only_the_margin() {
+    let sandbox = common::sandbox(400).await;
+    let client = common::client(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    let station = station(&client, ShopKind::Channels, dir.path());
+    let q = query(Some(20));
+
+    let first = station.sync_orders(q).await.unwrap();
+    let plain = client
+        .shop(ShopKind::Channels)
+        .list_orders(q)
+        .await
+        .unwrap();
+    assert!(first.full);
+    assert!(!plain.is_empty());
+    assert_eq!(summary(&first.orders), summary(&plain));
+    assert_eq!(ids(&first.added).len(), plain.len());
+
+    let gets = sandbox.stats().calls_to(GET);
+    let lists = sandbox.stats().calls_to(LIST);
+    let again = station.sync_orders(q).await.unwrap();
+    assert!(!again.full);
+    assert_eq!(summary(&again.orders), summary(&plain));
+    assert!(again.added.is_empty() && again.changed.is_empty() && again.removed.is_empty());
+    // Only the orders WeChat stamped within the margin before the last sync are read again.
+    assert_eq!(sandbox.stats().calls_to(LIST) - lists, 1);
+    assert_eq!(
+        sandbox.stats().calls_to(GET) - gets,
+        u64::from(again.order_reads)
+    );
+    assert!(
+        (again.order_reads as usize) * 10 < plain.len(),
+        "{} of {} orders read again",
+        again.order_reads,
+        plain.len()
+    );
+}
+
+#[tokio::test]
+async fn new_changed_shipped_elsewhere_and_cancelled_orders_are_merged() {
+    let sandbox = common::sandbox(300).await;
+    let client = common::client(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    let station = station(&client, ShopKind::Channels, dir.path());
+    let q = query(Some(20));
+    let before = station.sync_orders(q).await.unwrap();
+    assert!(before.full);
+
+    let clean = common::clean_orders(&client, &sandbox, 5).await;
+    let (noted, aftersale, shipped, cancelled, template) =
+        (clean[0], clean[1], clean[2], clean[3], clean[4]);
+    let new_id = 3_799_000_000_000_000_001u64;
+    sandbox
+        .buyer_change(noted, BuyerChange::Note("改发顺丰".into()))
+        .unwrap();
+    sandbox
+        .buyer_change(aftersale, BuyerChange::OpenAftersale)
+        .unwrap();
+    sandbox
+        .buyer_change(cancelled, BuyerChange::Cancel)
+        .unwrap();
+    sandbox
+        .buyer_change(template, BuyerChange::NewOrderLike { order_id: new_id })
+        .unwrap();
+    // Another packing station (its own journal) ships one.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Station::new(
+        client.clone(),
+        ShopKind::Channels,
+        Journal::open(other_dir.path()).unwrap(),
+        actor("packing-2"),
+    );
+    let waybill = common::waybills_for(&client, &[shipped], "YTO").await;
+    other
+        .ship_parcel(&ShipRequest::whole(OrderId(shipped), waybill[0].1.clone()))
+        .await
+        .unwrap();
+    assert_eq!(sandbox.order_status(shipped), Some(30));
+
+    let gets = sandbox.stats().calls_to(GET);
+    let after = station.sync_orders(q).await.unwrap();
+    // Only the changed orders (and those within the margin) were read.
+    let reads = sandbox.stats().calls_to(GET) - gets;
+    assert_eq!(reads, u64::from(after.order_reads));
+    assert!(reads < 40, "{reads} orders read");
+    assert!(!after.full);
+    assert_eq!(ids(&after.added), BTreeSet::from([new_id]));
+    assert!(ids(&after.changed).is_superset(&BTreeSet::from([noted, aftersale])));
+    assert_eq!(ids(&after.removed), BTreeSet::from([shipped, cancelled]));
+    // The merged list is exactly what a full listing says now.
+    let plain = client
+        .shop(ShopKind::Channels)
+        .list_orders(q)
+        .await
+        .unwrap();
+    assert_eq!(summary(&after.orders), summary(&plain));
+    let find = |id: u64| after.orders.iter().find(|o| o.id.0 == id).unwrap();
+    assert_eq!(find(noted).customer_notes, "改发顺丰");
+    assert_eq!(find(aftersale).open_aftersale_count, 1);
+
+    // Every status: the shipped and cancelled orders are in the cache with their new status.
+    let all = station.sync_orders(query(None)).await.unwrap();
+    assert!(all.full, "a status filter never listed is listed in full");
+    let status = |id: u64| all.orders.iter().find(|o| o.id.0 == id).map(|o| o.status);
+    assert_eq!(status(shipped), Some(30));
+    assert_eq!(status(cancelled), Some(250));
+}
+
+#[tokio::test]
+async fn the_mini_shop_syncs_by_start_update_time() {
+    let sandbox = common::sandbox(200).await;
+    let mut config = common::config(&sandbox);
+    config.tokens = TokenSource::AppSecret {
+        appid: DEMO_MINISHOP_APPID.into(),
+        secret: Secret::new(DEMO_SECRET),
+    };
+    let client = WechatClient::new(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let station = station(&client, ShopKind::Minishop, dir.path());
+    let q = query(Some(20));
+    let first = station.sync_orders(q).await.unwrap();
+    assert!(first.full && !first.orders.is_empty());
+    let victim = first.orders[0].id.0;
+    sandbox.buyer_change(victim, BuyerChange::Cancel).unwrap();
+    let gets = sandbox.stats().calls_to("/product/order/get");
+    let after = station.sync_orders(q).await.unwrap();
+    assert!(!after.full);
+    assert_eq!(ids(&after.removed), BTreeSet::from([victim]));
+    assert_eq!(after.order_reads, 0, "the mini shop lists whole orders");
+    assert_eq!(sandbox.stats().calls_to("/product/order/get"), gets);
+    let plain = client
+        .shop(ShopKind::Minishop)
+        .list_orders(q)
+        .await
+        .unwrap();
+    assert_eq!(summary(&after.orders), summary(&plain));
+}
+
+#[tokio::test]
+async fn a_wechat_clock_behind_or_ahead_within_the_margins_misses_nothing() {
+    for offset_s in [-300i64, 300] {
+        let sandbox = common::sandbox(150).await;
+        sandbox.set_clock_offset(offset_s);
+        let client = common::client(&sandbox);
+        let dir = tempfile::tempdir().unwrap();
+        let station = station(&client, ShopKind::Channels, dir.path());
+        let q = query(Some(20));
+        station.sync_orders(q).await.unwrap();
+        let id = common::clean_orders(&client, &sandbox, 1).await[0];
+        sandbox
+            .buyer_change(id, BuyerChange::Note(format!("skew {offset_s}")))
+            .unwrap();
+        let after = station.sync_orders(q).await.unwrap();
+        assert!(!after.full);
+        assert!(ids(&after.changed).contains(&id), "offset {offset_s}");
+        let o = after.orders.iter().find(|o| o.id.0 == id).unwrap();
+        assert_eq!(o.customer_notes, format!("skew {offset_s}"));
+    }
+}
+
+#[tokio::test]
+async fn a_margin_smaller_than_the_skew_misses_a_change_until_a_full_resync() {
+    // The negative control for the test above: WeChat's clock 5 minutes behind, a margin of
+    // one minute. The change is stamped before the window listed, so only a full re-sync sees it.
+    let sandbox = common::sandbox(150).await;
+    sandbox.set_clock_offset(-300);
+    let client = common::client(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    let station = station(&client, ShopKind::Channels, dir.path()).with_sync_options(SyncOptions {
+        margin_s: 60,
+        ..SyncOptions::default()
+    });
+    let q = query(Some(20));
+    station.sync_orders(q).await.unwrap();
+    let id = common::clean_orders(&client, &sandbox, 1).await[0];
+    sandbox
+        .buyer_change(id, BuyerChange::Note("missed".into()))
+        .unwrap();
+    let stale = station.sync_orders(q).await.unwrap();
+    assert!(!ids(&stale.changed).contains(&id));
+    let full = station.resync_orders(q).await.unwrap();
+    assert!(full.full);
+    assert!(ids(&full.changed).contains(&id));
+    let o = full.orders.iter().find(|o| o.id.0 == id).unwrap();
+    assert_eq!(o.customer_notes, "missed");
+}
+
+#[tokio::test]
+async fn a_full_resync_runs_on_schedule_and_the_cache_is_shared_through_the_journal() {
+    let sandbox = common::sandbox(120).await;
+    let client = common::client(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    let q = query(Some(20));
+    let every_time =
+        station(&client, ShopKind::Channels, dir.path()).with_sync_options(SyncOptions {
+            full_every_s: 0,
+            ..SyncOptions::default()
+        });
+    assert!(every_time.sync_orders(q).await.unwrap().full);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert!(every_time.sync_orders(q).await.unwrap().full);
+    // A second handle on the same journal (the CLI next to the window) starts incremental.
+    let cli = station(&client, ShopKind::Channels, dir.path());
+    let report = cli.sync_orders(q).await.unwrap();
+    assert!(!report.full);
+    assert!(report.added.is_empty());
+}
+
+#[test]
+fn a_version_2_journal_is_upgraded_and_keeps_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let batch = journal
+        .create_batch(
+            &actor("packing-1"),
+            &waybill_desk::store::NewBatch {
+                print_type: waybill_desk::wechat::PrintType::TwoPart,
+                delivery_id: waybill_desk::wechat::DeliveryId("YTO".into()),
+                biz_id: "biz".into(),
+                items: vec![],
+            },
+        )
+        .unwrap();
+    let path = journal.path().to_path_buf();
+    drop(journal);
+    // Back to what version 2 wrote: without the order cache's tables.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE order_cache; DROP TABLE order_sync; DROP TABLE order_sync_mark;
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let journal = Journal::open(dir.path()).unwrap();
+    assert_eq!(journal.schema_version().unwrap(), 3);
+    assert!(journal.batch(batch).unwrap().is_some());
+    assert_eq!(journal.order_sync_mark("acct").unwrap(), None);
+    journal.set_order_sync_mark("acct", 42).unwrap();
+    assert_eq!(journal.order_sync_mark("acct").unwrap(), Some(42));
+}
