@@ -301,7 +301,7 @@ fn a_file_from_a_newer_version_or_another_program_is_refused_and_left_untouched(
             err,
             JournalError::TooNew {
                 found: 99,
-                known: 2,
+                known: 3,
                 ..
             }
         ),

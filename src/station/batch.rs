@@ -37,6 +37,61 @@ fn failed_before_sending(e: &WechatError) -> bool {
     }
 }
 
+/// Chunks of 100 worked on at once: enough that order/add calls of the next chunks fill the
+/// calls in flight while a chunk's batchGetOrder is on its way.
+const CHUNKS_IN_FLIGHT: usize = 3;
+
+/// WeChat's "daily quota used up": nothing more can be done today, so the run stops.
+const DAILY_QUOTA: i64 = 45009;
+
+/// Why the chunks of a run stop: the user cancelled, or WeChat's daily quota is used up.
+struct Stops<'a> {
+    user: &'a CancelToken,
+    quota: CancelToken,
+    quota_error: std::sync::Mutex<Option<WechatError>>,
+}
+
+impl Stops<'_> {
+    fn is_cancelled(&self) -> bool {
+        self.user.is_cancelled() || self.quota.is_cancelled()
+    }
+
+    /// Notes an answer: 45009 stops the run.
+    fn note(&self, e: &WechatError) {
+        if e.errcode() == Some(DAILY_QUOTA) {
+            let mut slot = self.quota_error.lock().unwrap_or_else(|p| p.into_inner());
+            slot.get_or_insert_with(|| e.clone());
+            self.quota.cancel();
+        }
+    }
+
+    fn quota_error(&self) -> Option<WechatError> {
+        self.quota_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// A chunk's events in the order of its items (a one-part chunk's labels arrive in any order).
+fn in_batch_order(mut events: Vec<BatchEvent>, chunk: &[BatchItem]) -> Vec<BatchEvent> {
+    let position: std::collections::HashMap<OrderId, usize> = chunk
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (item.order_id, i))
+        .collect();
+    let key = |e: &BatchEvent| match e {
+        BatchEvent::Waybill { order_id, .. }
+        | BatchEvent::Labelled { order_id, .. }
+        | BatchEvent::Failed { order_id, .. } => {
+            position.get(order_id).copied().unwrap_or(usize::MAX)
+        }
+        _ => usize::MAX,
+    };
+    events.sort_by_key(key);
+    events
+}
+
 /// One order while a chunk is worked on.
 struct Work {
     item: BatchItem,
@@ -134,16 +189,69 @@ impl Station {
                 done,
             },
         );
-        let mut cancelled = false;
-        for chunk in items.chunks(BATCH_LIMIT) {
-            if cancel.is_cancelled() {
-                cancelled = true;
-                break;
+        // Chunks overlap: while one chunk's labels are fetched, the next chunks' waybills are
+        // created (the client's adaptive limit bounds the calls in flight). Each chunk's events
+        // are handed on when it ends, chunk by chunk in batch order, so labels arrive in the
+        // caller's order; the journal records each step as it completes, as before.
+        let stops = Stops {
+            user: cancel,
+            quota: CancelToken::new(),
+            quota_error: std::sync::Mutex::new(None),
+        };
+        let stops = &stops;
+        let info_ref = &info;
+        type ChunkRun<'a> = std::pin::Pin<
+            Box<
+                dyn std::future::Future<Output = (Result<(), StationError>, Vec<BatchEvent>)>
+                    + Send
+                    + 'a,
+            >,
+        >;
+        // Boxed: a closure returning borrowing futures is not `Send` for every lifetime, and
+        // the window spawns this run.
+        let runs: Vec<ChunkRun<'_>> = items
+            .chunks(BATCH_LIMIT)
+            .map(|chunk| {
+                Box::pin(async move {
+                    if stops.is_cancelled() {
+                        return (Ok(()), Vec::new());
+                    }
+                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                    let result = self.run_chunk(info_ref, chunk, Some(&tx), stops).await;
+                    drop(tx);
+                    let mut events = Vec::new();
+                    while let Ok(event) = rx.try_recv() {
+                        events.push(event);
+                    }
+                    (result, in_batch_order(events, chunk))
+                }) as ChunkRun<'_>
+            })
+            .collect();
+        let mut chunks = stream::iter(runs).buffered(CHUNKS_IN_FLIGHT);
+        let mut failure = None;
+        while let Some((result, events)) = chunks.next().await {
+            for mut event in events {
+                if let BatchEvent::Labelled { done: d, .. } = &mut event {
+                    done += 1;
+                    *d = done;
+                }
+                send(progress, event);
             }
-            self.run_chunk(&info, chunk, progress, cancel, &mut done)
-                .await?;
+            if let Err(e) = result {
+                // The other chunks stop between steps; what they finish is still recorded.
+                stops.quota.cancel();
+                failure.get_or_insert(e);
+            }
         }
-        cancelled |= cancel.is_cancelled();
+        drop(chunks);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if let Some(e) = stops.quota_error() {
+            tracing::warn!(batch = %batch, error = %e, "label batch stopped: daily quota used up");
+            return Err(e.into());
+        }
+        let cancelled = cancel.is_cancelled();
         let finished = self.journal.finish_batch_if_done(batch)?;
         let after = self
             .journal
@@ -168,9 +276,10 @@ impl Station {
         info: &BatchInfo,
         chunk: &[BatchItem],
         progress: Option<&Progress>,
-        cancel: &CancelToken,
-        done: &mut u32,
+        stops: &Stops<'_>,
     ) -> Result<(), StationError> {
+        // Counted again in batch order by the caller.
+        let mut done = 0u32;
         let mut work: Vec<Work> = chunk
             .iter()
             .map(|item| Work {
@@ -189,14 +298,14 @@ impl Station {
                 }
                 tokio::time::sleep(Duration::from_millis(self.options.retry_delay_ms)).await;
             }
-            if cancel.is_cancelled() {
+            if stops.is_cancelled() {
                 break;
             }
-            self.add_waybills(info, &mut work, progress).await?;
-            if cancel.is_cancelled() {
+            self.add_waybills(info, &mut work, progress, stops).await?;
+            if stops.is_cancelled() {
                 break;
             }
-            self.fetch_chunk_labels(info, &mut work, progress, done)
+            self.fetch_chunk_labels(info, &mut work, progress, &mut done, stops)
                 .await?;
         }
         for w in &work {
@@ -221,6 +330,7 @@ impl Station {
         info: &BatchInfo,
         work: &mut [Work],
         progress: Option<&Progress>,
+        stops: &Stops<'_>,
     ) -> Result<(), StationError> {
         let pending: Vec<usize> = work
             .iter()
@@ -243,6 +353,9 @@ impl Station {
             .map(|&i| (i, work[i].item.add_request.clone()))
             .collect();
         let mut answers = stream::iter(jobs.into_iter().map(|(i, request)| async move {
+            if stops.is_cancelled() {
+                return (i, None);
+            }
             let result = match request.map(serde_json::from_value::<AddOrderRequest>) {
                 Some(Ok(request)) => client.logistics().add_order(&request).await,
                 Some(Err(e)) => Err(WechatError::Refused(Refusal::InvalidArgument(format!(
@@ -252,11 +365,28 @@ impl Station {
                     "no order/add request was recorded for this order".into(),
                 ))),
             };
-            (i, result)
+            (i, Some(result))
         }))
+        // The client's adaptive limit holds the calls; this bounds the futures queued.
         .buffer_unordered(self.client.max_concurrent_calls());
         while let Some((i, result)) = answers.next().await {
             let w = &mut work[i];
+            let Some(result) = result else {
+                // Never sent (the run is stopping): back to pending, nothing to look up.
+                self.journal.set_item_failed(
+                    info.id,
+                    w.item.order_id,
+                    ItemStage::Pending,
+                    None,
+                    "not sent: the run stopped",
+                )?;
+                w.item.stage = ItemStage::Pending;
+                w.retry = false;
+                continue;
+            };
+            if let Err(e) = &result {
+                stops.note(e);
+            }
             match result {
                 Ok(answer) => {
                     self.journal
@@ -305,6 +435,7 @@ impl Station {
         work: &mut [Work],
         progress: Option<&Progress>,
         done: &mut u32,
+        stops: &Stops<'_>,
     ) -> Result<(), StationError> {
         let wanted: Vec<usize> = work
             .iter()
@@ -331,6 +462,9 @@ impl Station {
         match info.print_type {
             PrintType::TwoPart => {
                 let results = self.client.logistics().batch_get_chunk(&requests).await;
+                for e in results.iter().filter_map(|r| r.as_ref().err()) {
+                    stops.note(e);
+                }
                 self.record_labels(info, work, &wanted, results, progress, done)?;
             }
             PrintType::OnePart => {
@@ -347,6 +481,9 @@ impl Station {
                     })
                     .buffer_unordered(self.client.max_concurrent_calls() * 2);
                 while let Some((i, result)) = answers.next().await {
+                    if let Err(e) = &result {
+                        stops.note(e);
+                    }
                     self.record_labels(info, work, &[i], vec![result], progress, done)?;
                 }
             }

@@ -383,6 +383,9 @@ pub(crate) struct WireOrder {
     status: u32,
     #[serde(default, deserialize_with = "lenient_time")]
     create_time: i64,
+    /// When WeChat last changed the order (for the order cache; not part of [`Order`]).
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub(crate) update_time: i64,
     #[serde(default)]
     openid: String,
     #[serde(default)]

@@ -89,43 +89,15 @@ struct OrderIdRequest {
 
 #[derive(Deserialize)]
 struct OrderResponse {
-    order: TimedWire,
-}
-
-/// An order on the wire with its `update_time` (Unix seconds on WeChat Shop, "YYYY-MM-DD
-/// HH:MM:SS" China time on the mini shop).
-#[derive(Deserialize)]
-struct TimedWire {
-    #[serde(default, deserialize_with = "any_time")]
-    update_time: i64,
-    #[serde(flatten)]
     order: WireOrder,
 }
 
-impl From<TimedWire> for TimedOrder {
-    fn from(w: TimedWire) -> Self {
+impl From<WireOrder> for TimedOrder {
+    fn from(w: WireOrder) -> Self {
         TimedOrder {
             update_unix: w.update_time,
-            order: w.order.into(),
+            order: w.into(),
         }
-    }
-}
-
-/// Unix seconds from a number, a string of digits or a China-time string; 0 when absent.
-fn any_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    use serde::de::Error;
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Null => Ok(0),
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .ok_or_else(|| D::Error::custom("update_time is not a whole number of seconds")),
-        serde_json::Value::String(s) if s.is_empty() => Ok(0),
-        serde_json::Value::String(s) => s
-            .parse::<i64>()
-            .ok()
-            .or_else(|| super::order::parse_china_time(&s))
-            .ok_or_else(|| D::Error::custom("update_time is not a time")),
-        _ => Err(D::Error::custom("update_time is not a time")),
     }
 }
 
@@ -167,7 +139,7 @@ struct MinishopListRequest {
 #[derive(Deserialize)]
 struct MinishopListResponse {
     #[serde(default)]
-    orders: Vec<TimedWire>,
+    orders: Vec<WireOrder>,
     #[serde(default)]
     total_num: u64,
 }
