@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod credentials;
+pub mod i18n;
 pub mod print;
 pub mod sandbox;
 pub mod settings;

@@ -11,7 +11,7 @@ use waybill_desk::app::orders::{LabelState, ShipState};
 use waybill_desk::app::{AppConfig, WaybillApp};
 use waybill_desk::sandbox::{Sandbox, SandboxConfig, DEMO_APPID, DEMO_SECRET};
 use waybill_desk::settings::Settings;
-use waybill_desk::wechat::{ClientConfig, OrderId, Secret, TokenSource, WechatClient};
+use waybill_desk::wechat::{ClientConfig, Lang, OrderId, Secret, TokenSource, WechatClient};
 
 struct World {
     runtime: tokio::runtime::Runtime,
@@ -141,14 +141,14 @@ fn get_labels_for_three_orders_then_ship_one_twice() {
 
     h.get_by_label("获取面单").click();
     h.run_steps(1);
-    assert!(h.state().batch.is_some(), "a batch is running");
-    wait_for(&mut h, "labels 3/3", |a| a.batch.is_none());
+    assert!(h.state().labels_running(), "a batch is running");
+    wait_for(&mut h, "labels 3/3", |a| !a.labels_running());
     let log: Vec<String> = h
         .state()
         .activity
         .entries()
         .iter()
-        .map(|e| e.text.clone())
+        .map(|e| e.text(Lang::ZhCn))
         .collect();
     assert!(log.iter().any(|l| l.contains("面单完成 3/3")), "{log:?}");
     for id in &ids {
@@ -184,7 +184,7 @@ fn get_labels_for_three_orders_then_ship_one_twice() {
         .activity
         .entries()
         .iter()
-        .map(|e| e.text.clone())
+        .map(|e| e.text(Lang::ZhCn))
         .collect();
     assert!(log.last().unwrap().contains("已经发过货"), "{log:?}");
     assert_eq!(
@@ -215,9 +215,10 @@ fn scanner_mode_finds_the_order_and_fetches_its_label() {
     wait_for(&mut h, "scan result", |a| a.last_scan.is_some());
     // No printer chosen yet: the label is fetched, and the red result says what is missing.
     let result = h.state().last_scan.clone().unwrap();
-    assert!(!result.ok, "{result:?}");
+    assert!(!result.ok(), "{result:?}");
     assert!(
-        result.text.contains(&id.to_string()) && result.text.contains("打印机"),
+        result.text(Lang::ZhCn).contains(&id.to_string())
+            && result.text(Lang::ZhCn).contains("打印机"),
         "{result:?}"
     );
     assert_eq!(
@@ -234,7 +235,10 @@ fn scanner_mode_finds_the_order_and_fetches_its_label() {
     h.key_press(egui::Key::Enter);
     h.run_steps(2);
     let result = h.state().last_scan.clone().unwrap();
-    assert!(!result.ok && result.text.contains("999"), "{result:?}");
+    assert!(
+        !result.ok() && result.text(Lang::ZhCn).contains("999"),
+        "{result:?}"
+    );
     drop(h);
     drop(world.runtime);
 }
@@ -321,14 +325,14 @@ fn settings_store_the_secret_in_the_keychain_not_in_a_file() {
         a.activity
             .entries()
             .iter()
-            .any(|e| e.text.contains("AppSecret"))
+            .any(|e| e.text(Lang::ZhCn).contains("AppSecret"))
     });
     let log: Vec<String> = h
         .state()
         .activity
         .entries()
         .iter()
-        .map(|e| e.text.clone())
+        .map(|e| e.text(Lang::ZhCn))
         .collect();
     assert!(log.iter().any(|l| l.contains("已保存到")), "{log:?}");
     assert!(
@@ -340,7 +344,7 @@ fn settings_store_the_secret_in_the_keychain_not_in_a_file() {
         a.activity
             .entries()
             .iter()
-            .any(|e| e.text.contains("设置已保存"))
+            .any(|e| e.text(Lang::ZhCn).contains("设置已保存"))
     });
     let data_dir = world._data.path();
     assert!(
@@ -414,12 +418,12 @@ fn print_from_the_window_to_the_cups_pdf_queue() {
     h.run_steps(1);
     h.get_by_label("获取面单").click();
     h.run_steps(1);
-    wait_for(&mut h, "labels", |a| a.batch.is_none());
+    wait_for(&mut h, "labels", |a| !a.labels_running());
     h.get_by_label("打印").click();
     h.run_steps(1);
-    assert!(h.state().printing.is_some());
+    assert!(h.state().is_printing());
     let deadline = Instant::now() + Duration::from_secs(90);
-    while h.state().printing.is_some() {
+    while h.state().is_printing() {
         assert!(Instant::now() < deadline, "printing did not finish");
         h.step();
         std::thread::sleep(Duration::from_millis(20));
@@ -544,7 +548,10 @@ fn a_scan_fetches_prints_and_ships() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let result = h.state().last_scan.clone().unwrap();
-    assert!(result.ok && result.text.contains("已发货"), "{result:?}");
+    assert!(
+        result.ok() && result.text(Lang::ZhCn).contains("发货"),
+        "{result:?}"
+    );
     let row = h.state().book.row(id).unwrap();
     assert_eq!(row.label_state, LabelState::Printed);
     assert_eq!(row.ship_state, ShipState::Shipped);
@@ -615,7 +622,7 @@ fn log_lines(app: &WaybillApp) -> Vec<String> {
     app.activity
         .entries()
         .iter()
-        .map(|e| e.text.clone())
+        .map(|e| e.text(Lang::ZhCn))
         .collect()
 }
 
@@ -662,7 +669,7 @@ fn orders_that_take_no_courier_are_greyed_with_the_reason_and_left_out_of_a_labe
     h.state_mut().book.select_only([pickup, plain]);
     h.run_steps(1);
     h.get_by_label("获取面单").click();
-    wait_for(&mut h, "the batch to end", |a| a.batch.is_none());
+    wait_for(&mut h, "the batch to end", |a| !a.labels_running());
     wait_for(&mut h, "the plain label", |a| {
         a.book.row(plain).unwrap().label_state == LabelState::Fetched
     });
@@ -739,7 +746,7 @@ fn a_partly_shipped_order_shows_its_parcels_and_ships_a_split_parcel() {
     focus(&mut h, id);
     h.get_by_label("获取面单").click();
     wait_for(&mut h, "the label", |a| {
-        a.batch.is_none() && a.book.row(id).unwrap().label_state == LabelState::Fetched
+        !a.labels_running() && a.book.row(id).unwrap().label_state == LabelState::Fetched
     });
     h.get_by_label("分开发货…").click();
     h.run_steps(2);
@@ -810,7 +817,7 @@ fn a_cancelled_waybill_is_void_in_the_window_and_a_new_one_is_offered() {
     focus(&mut h, id);
     h.get_by_label("获取面单").click();
     wait_for(&mut h, "the label", |a| {
-        a.batch.is_none() && a.book.row(id).unwrap().label_state == LabelState::Fetched
+        !a.labels_running() && a.book.row(id).unwrap().label_state == LabelState::Fetched
     });
     let old = h.state().book.row(id).unwrap().waybill.clone().unwrap();
     h.get_by_label("取消运单…").click();
@@ -851,7 +858,7 @@ fn a_cancelled_waybill_is_void_in_the_window_and_a_new_one_is_offered() {
 
     h.get_by_label("取新运单").click();
     wait_for(&mut h, "the new label", |a| {
-        a.batch.is_none() && a.book.row(id).unwrap().label_state == LabelState::Fetched
+        !a.labels_running() && a.book.row(id).unwrap().label_state == LabelState::Fetched
     });
     let new = h.state().book.row(id).unwrap().waybill.clone().unwrap();
     assert_ne!(
@@ -890,7 +897,7 @@ fn a_national_subsidy_order_asks_for_the_sn_and_ships_with_it() {
     focus(&mut h, id);
     h.get_by_label("获取面单").click();
     wait_for(&mut h, "the label", |a| {
-        a.batch.is_none() && a.book.row(id).unwrap().label_state == LabelState::Fetched
+        !a.labels_running() && a.book.row(id).unwrap().label_state == LabelState::Fetched
     });
     h.state_mut().handle(Command::Ship);
     h.run_steps(1);

@@ -4,6 +4,8 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::i18n::{Lang, Msg};
+
 /// How serious an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -18,14 +20,22 @@ pub struct Entry {
     /// "HH:MM:SS" local (China) time.
     pub time: String,
     pub level: Level,
-    pub text: String,
+    /// The message with its data, rendered in the language of the moment.
+    pub msg: Msg,
+}
+
+impl Entry {
+    /// The words of this entry in this language.
+    pub fn text(&self, lang: Lang) -> String {
+        self.msg.render(lang)
+    }
 }
 
 /// A toast shown for a few seconds.
 #[derive(Debug, Clone)]
 pub struct Toast {
     pub level: Level,
-    pub text: String,
+    pub msg: Msg,
     pub until: Instant,
 }
 
@@ -44,12 +54,12 @@ const TOAST_DURATION: Duration = Duration::from_secs(6);
 
 impl Activity {
     /// Adds an entry; warnings and errors also become toasts.
-    pub fn push(&mut self, level: Level, text: impl Into<String>) {
-        let text = text.into();
+    pub fn push(&mut self, level: Level, msg: impl Into<Msg>) {
+        let msg = msg.into();
         if level <= Level::Warn {
             self.toasts.push(Toast {
                 level,
-                text: text.clone(),
+                msg: msg.clone(),
                 until: Instant::now() + TOAST_DURATION,
             });
             if self.toasts.len() > 5 {
@@ -60,7 +70,7 @@ impl Activity {
         self.entries.push(Entry {
             time: time.get(11..).unwrap_or(&time).to_string(),
             level,
-            text,
+            msg,
         });
         if self.entries.len() > MAX_ENTRIES {
             self.entries.drain(..self.entries.len() - MAX_ENTRIES);
@@ -99,14 +109,19 @@ impl Activity {
     }
 }
 
-/// A `tracing` layer that forwards WARN and ERROR events (their message only) to the UI.
+/// WARN/ERROR lines of the library that the packer may see, and the message each becomes (with
+/// the event's `order_id`), so they show in the chosen language and name their order.
+const TRACED: &[(&str, &str)] = &[("ship answer lost; re-reading the order", "ship-answer-lost")];
+
+/// A `tracing` layer that forwards WARN and ERROR events to the UI: a known line becomes its
+/// message with the event's order id; another keeps its text and names the order it carries.
 pub struct ToastLayer {
-    tx: mpsc::Sender<(Level, String)>,
+    tx: mpsc::Sender<(Level, Msg)>,
 }
 
 impl ToastLayer {
     /// The layer and the receiving end the app drains each frame.
-    pub fn new() -> (Self, mpsc::Receiver<(Level, String)>) {
+    pub fn new() -> (Self, mpsc::Receiver<(Level, Msg)>) {
         let (tx, rx) = mpsc::channel();
         (ToastLayer { tx }, rx)
     }
@@ -127,17 +142,29 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ToastLayer {
         if !event.metadata().target().starts_with("waybill_desk") {
             return;
         }
-        struct Message(String);
-        impl tracing::field::Visit for Message {
+        #[derive(Default)]
+        struct Fields {
+            message: String,
+            order_id: Option<String>,
+        }
+        impl tracing::field::Visit for Fields {
             fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "message" {
-                    self.0 = format!("{value:?}");
+                match field.name() {
+                    "message" => self.message = format!("{value:?}"),
+                    "order_id" => self.order_id = Some(format!("{value:?}")),
+                    _ => {}
                 }
             }
         }
-        let mut message = Message(String::new());
-        event.record(&mut message);
-        let _ = self.tx.send((level, message.0));
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let known = TRACED.iter().find(|(text, _)| *text == fields.message);
+        let msg = match (known, fields.order_id) {
+            (Some((_, id)), Some(order)) => Msg::id(id).arg("order", order),
+            (_, Some(order)) => Msg::Text(format!("{order}: {}", fields.message)),
+            (_, None) => Msg::Text(fields.message),
+        };
+        let _ = self.tx.send((level, msg));
     }
 }
 
@@ -148,10 +175,10 @@ mod tests {
     #[test]
     fn errors_come_first_and_become_toasts() {
         let mut a = Activity::default();
-        a.push(Level::Info, "fetched");
-        a.push(Level::Error, "ship failed");
-        a.push(Level::Info, "printed");
-        let shown: Vec<&str> = a.shown().iter().map(|e| e.text.as_str()).collect();
+        a.push(Level::Info, "fetched".to_string());
+        a.push(Level::Error, "ship failed".to_string());
+        a.push(Level::Info, "printed".to_string());
+        let shown: Vec<String> = a.shown().iter().map(|e| e.text(Lang::En)).collect();
         assert_eq!(shown, vec!["ship failed", "printed", "fetched"]);
         assert_eq!(a.live_toasts().len(), 1);
         a.problems_only = true;
@@ -166,11 +193,20 @@ mod tests {
         tracing::subscriber::with_default(subscriber, || {
             tracing::warn!("printer is offline");
             tracing::info!("not a toast");
+            let order_id = 3_704_000_000_000_000_123_u64;
+            tracing::warn!(%order_id, error = "timeout", "ship answer lost; re-reading the order");
         });
         assert_eq!(
             rx.try_recv().unwrap(),
-            (Level::Warn, "printer is offline".into())
+            (Level::Warn, Msg::Text("printer is offline".into()))
         );
+        let (_, lost) = rx.try_recv().unwrap();
+        let zh = lost.render(Lang::ZhCn);
+        assert!(
+            zh.contains("3704000000000000123") && zh.contains("重新查询"),
+            "named and in Chinese: {zh}"
+        );
+        assert!(lost.render(Lang::En).contains("re-reading"));
         assert!(rx.try_recv().is_err());
     }
 }

@@ -243,6 +243,13 @@ impl Backend {
         }
     }
 
+    /// Records a new station name and operator from now on (Settings, applied at once).
+    pub fn set_actor(&mut self, actor: crate::store::Actor) {
+        if let Some(station) = self.station.take() {
+            self.station = Some(station.with_actor(actor));
+        }
+    }
+
     /// Plans a journal batch for these orders and runs it: missing waybills are created
     /// (`order/add`), labels fetched (batchget in chunks of 100, or getOrder for one-part) and
     /// recorded as they complete, each order reported. Cancel stops between steps; what
@@ -460,7 +467,8 @@ impl Backend {
             return;
         };
         let (lang, report) = (self.lang, self.reporter());
-        self.runtime.spawn(async move {
+        // SQLite blocks: off the async workers.
+        self.runtime.spawn_blocking(move || {
             let lines = match station.journal().order_history(order_id) {
                 Ok(entries) => entries
                     .iter()
@@ -479,7 +487,8 @@ impl Backend {
             return;
         };
         let report = self.reporter();
-        self.runtime.spawn(async move {
+        // SQLite blocks: off the async workers.
+        self.runtime.spawn_blocking(move || {
             if let Ok(list) = station.journal().unfinished_batches() {
                 let list = list.into_iter().map(|b| (b.id, b.done, b.total)).collect();
                 report.send(Event::UnfinishedBatches(list));

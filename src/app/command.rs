@@ -62,6 +62,10 @@ pub enum Command {
     /// A scanned (or typed) order id or waybill id.
     Scan(String),
     ToggleScanner,
+    /// An already shipped order was scanned: the packer confirms printing its label again.
+    ReprintShipped(OrderId),
+    /// Scanner mode's "ship right after printing" (saved at once).
+    SetPrintThenShip(bool),
     OpenSettings,
     CloseSettings,
     /// Save settings; a typed AppSecret goes to the OS keychain (never to a file).

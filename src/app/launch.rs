@@ -27,7 +27,7 @@ pub struct LaunchOptions {
 pub fn configure(
     runtime: &tokio::runtime::Runtime,
     options: LaunchOptions,
-    toasts: Option<mpsc::Receiver<(Level, String)>>,
+    toasts: Option<mpsc::Receiver<(Level, crate::i18n::Msg)>>,
 ) -> anyhow::Result<AppConfig> {
     let data_dir = options.data_dir.unwrap_or_else(default_data_dir);
     let mut settings = Settings::load(&data_dir)?;
@@ -130,7 +130,7 @@ pub fn configure(
 /// Opens the window and runs until it is closed.
 pub fn run(
     options: LaunchOptions,
-    toasts: Option<mpsc::Receiver<(Level, String)>>,
+    toasts: Option<mpsc::Receiver<(Level, crate::i18n::Msg)>>,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -6,7 +6,10 @@ pub mod backend;
 pub mod command;
 pub mod launch;
 pub mod orders;
+pub mod overlay;
 pub mod request;
+pub mod run;
+pub mod scan_queue;
 pub mod ship_dialog;
 
 use std::collections::HashMap;
@@ -18,8 +21,11 @@ use backend::{Backend, Event};
 use command::Command;
 use orders::{Filter, LabelState, OrderBook, ShipState};
 use request::Request;
+use run::{RunCommand, RunEvent, RunQueue, RunStep};
+use scan_queue::{Found, ScanEvent, ScanQueue, ScanRules, ScanStep};
 use ship_dialog::ShipDialog;
 
+use crate::i18n::Msg;
 use crate::sandbox::Sandbox;
 use crate::settings::Settings;
 use crate::ui::scanner_ui::ScanResult;
@@ -42,30 +48,13 @@ pub struct AppConfig {
     /// The AppID in use, for the settings window.
     pub appid: String,
     /// WARN/ERROR logs to show as toasts.
-    pub toasts: Option<mpsc::Receiver<(Level, String)>>,
+    pub toasts: Option<mpsc::Receiver<(Level, crate::i18n::Msg)>>,
     /// Journal-backed use cases; `None` when the journal could not be opened.
     pub station: Option<crate::station::Station>,
     /// Something the user must know from the start (keychain or journal trouble).
     pub startup_problem: Option<String>,
     /// How print workers are started.
     pub print_worker: crate::print::WorkerConfig,
-}
-
-/// A label batch in progress.
-#[derive(Debug, Clone, Default)]
-pub struct BatchProgress {
-    pub total: usize,
-    pub done: usize,
-    pub failed: usize,
-    pub cancelling: bool,
-}
-
-/// Where a scan is in its work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ScanStage {
-    Fetching,
-    Printing,
-    Shipping,
 }
 
 /// The label preview beside the table (a child webview of the window, on X11).
@@ -85,9 +74,10 @@ pub struct WaybillApp {
     orders: Request<usize>,
     couriers: Request<Vec<Courier>>,
     courier_map: Request<backend::CourierTable>,
-    pub batch: Option<BatchProgress>,
-    /// A print run in progress.
-    pub printing: Option<BatchProgress>,
+    /// Label runs: the running one and those waiting.
+    labels: RunQueue,
+    /// Print runs: the running one and those waiting (Ctrl+P during a run queues).
+    prints: RunQueue,
     printers: Request<Vec<crate::print::PrinterInfo>>,
     preview: Option<Preview>,
     /// Where the window system cannot host a child webview (Wayland): the separate preview
@@ -96,6 +86,8 @@ pub struct WaybillApp {
         crate::print::preview_window::PreviewWindowProcess,
         Option<(OrderId, String)>,
     )>,
+    /// True when the preview is hidden this frame (tests read it; no label, or covered).
+    preview_hidden: bool,
     /// Why the preview could not be shown (not retried every frame).
     preview_problem: Option<String>,
     preview_zoom: f64,
@@ -107,7 +99,7 @@ pub struct WaybillApp {
     cancel_confirm: Option<OrderId>,
     scanner_on: bool,
     scan_input: String,
-    scan_flow: Option<(OrderId, ScanStage)>,
+    scans: ScanQueue,
     pub last_scan: Option<ScanResult>,
     pub activity: Activity,
     contacts: HashMap<OrderId, Request<Contact>>,
@@ -115,7 +107,7 @@ pub struct WaybillApp {
     appid: String,
     backend: Backend,
     events: mpsc::Receiver<Event>,
-    toasts: Option<mpsc::Receiver<(Level, String)>>,
+    toasts: Option<mpsc::Receiver<(Level, crate::i18n::Msg)>>,
     frames: u64,
     fonts_installed: bool,
     /// Bring the focused row into view on the next frame.
@@ -158,12 +150,13 @@ impl WaybillApp {
             orders: Request::default(),
             couriers: Request::default(),
             courier_map: Request::default(),
-            batch: None,
-            printing: None,
+            labels: RunQueue::default(),
+            prints: RunQueue::default(),
             printers: Request::default(),
             preview: None,
             preview_window: None,
             preview_problem: None,
+            preview_hidden: true,
             preview_zoom: 0.0,
             failed_last_batch: Vec::new(),
             ship_confirm: None,
@@ -171,7 +164,7 @@ impl WaybillApp {
             cancel_confirm: None,
             scanner_on: false,
             scan_input: String::new(),
-            scan_flow: None,
+            scans: ScanQueue::default(),
             last_scan: None,
             activity: Activity::default(),
             contacts: HashMap::new(),
@@ -200,6 +193,21 @@ impl WaybillApp {
         self.frames
     }
 
+    /// True while a label run is running.
+    pub fn labels_running(&self) -> bool {
+        !self.labels.is_idle()
+    }
+
+    /// True while a print run is running.
+    pub fn is_printing(&self) -> bool {
+        !self.prints.is_idle()
+    }
+
+    /// Scans not finished yet (the one at work and those waiting).
+    pub fn scans_queued(&self) -> usize {
+        self.scans.len()
+    }
+
     /// True while the order list is being fetched.
     pub fn is_refreshing(&self) -> bool {
         self.orders.is_pending()
@@ -213,6 +221,11 @@ impl WaybillApp {
     /// The open split-shipping / SN dialog (tests read it).
     pub fn ship_dialog(&self) -> Option<&ShipDialog> {
         self.ship_dialog.as_ref()
+    }
+
+    /// True when the label preview is hidden (nothing to show, or egui draws over it).
+    pub fn preview_hidden(&self) -> bool {
+        self.preview_hidden
     }
 
     /// True while a modal question is open (the label preview hides so it covers none).
@@ -247,11 +260,11 @@ impl WaybillApp {
         }
     }
 
-    fn log(&mut self, level: Level, text: impl Into<String>) {
-        let text = text.into();
+    fn log(&mut self, level: Level, msg: impl Into<Msg>) {
+        let msg = msg.into();
         // Customer data can be in these lines: DEBUG only (the activity panel shows them).
-        tracing::debug!(target: "activity", ?level, "{text}");
-        self.activity.push(level, text);
+        tracing::debug!(target: "activity", ?level, "{}", msg.render(self.lang));
+        self.activity.push(level, msg);
     }
 
     /// Carries out one command.
@@ -290,20 +303,31 @@ impl WaybillApp {
                 self.get_labels(failed);
             }
             Command::CancelLabels => {
-                if let Some(b) = &mut self.batch {
-                    b.cancelling = true;
+                if let RunStep::Cancel { dropped } = self.labels.on_command(RunCommand::Cancel) {
+                    self.reset_fetching(&dropped);
+                    self.backend.cancel_labels();
                 }
-                self.backend.cancel_labels();
             }
             Command::Print => {
                 let targets = self.book.targets();
                 self.print(targets);
             }
             Command::CancelPrint => {
-                if let Some(p) = &mut self.printing {
-                    p.cancelling = true;
+                if let RunStep::Cancel { .. } = self.prints.on_command(RunCommand::Cancel) {
+                    self.backend.cancel_print();
                 }
-                self.backend.cancel_print();
+            }
+            Command::ReprintShipped(id) => {
+                if self.scans.current().is_none() {
+                    let printed = self.book.row(id).map_or(0, |r| r.prints.max(1));
+                    let step = self.scans.start_confirmed_reprint(id, printed);
+                    self.scan_step(step);
+                }
+            }
+            Command::SetPrintThenShip(on) => {
+                self.settings.print_then_ship = on;
+                self.backend
+                    .save_settings(self.settings.clone(), self.data_dir.clone());
             }
             Command::PreviewZoom(factor) => self.preview_zoom = factor,
             Command::PrintWithDialog => {
@@ -334,7 +358,35 @@ impl WaybillApp {
                 }
             }
             Command::Ship => {
-                let targets = self.book.targets();
+                if !self.backend.has_journal() {
+                    self.log(Level::Error, Msg::id("no-journal-refused"));
+                    return;
+                }
+                // What cannot ship says so first (no waybill, cancelled, no courier); only
+                // orders that could ship are asked about.
+                let mut targets = Vec::new();
+                for id in self.book.targets() {
+                    let Some(row) = self.book.row_mut(id) else {
+                        continue;
+                    };
+                    if row.ship_state == ShipState::Shipped {
+                        targets.push(id);
+                        continue;
+                    }
+                    match ship_request(row, None, None, lang) {
+                        Ok(_) => targets.push(id),
+                        Err(text) => {
+                            row.ship_state = ShipState::Error;
+                            row.last_error = Some(text.clone());
+                            self.log(
+                                Level::Error,
+                                Msg::id("order-problem")
+                                    .arg("order", id)
+                                    .arg("problem", text),
+                            );
+                        }
+                    }
+                }
                 let unprinted = targets
                     .iter()
                     .filter(|id| {
@@ -388,7 +440,15 @@ impl WaybillApp {
                 }
             }
             Command::NewWaybill(id) => self.get_labels(vec![id]),
-            Command::Scan(code) => self.scan(&code),
+            Command::Scan(code) => {
+                // Every scan is logged, garbage included, and queued behind the work at hand.
+                self.log(
+                    Level::Info,
+                    Msg::id("scan-received").arg("code", code.trim().to_string()),
+                );
+                self.scans.push(&code);
+                self.pump_scans();
+            }
             Command::ToggleScanner => self.scanner_on = !self.scanner_on,
             Command::OpenSettings => {
                 if self.couriers.value().is_none() && !self.couriers.is_pending() {
@@ -425,6 +485,14 @@ impl WaybillApp {
                         .set_courier_overrides(settings.courier_map.clone());
                     self.courier_map = Request::default();
                 }
+                if settings.station != self.settings.station
+                    || settings.operator != self.settings.operator
+                {
+                    self.backend.set_actor(crate::store::Actor::resolve(
+                        &settings.station,
+                        &settings.operator,
+                    ));
+                }
                 self.settings = *settings;
                 self.lang = self.settings.lang;
                 self.backend.set_lang(self.lang);
@@ -448,15 +516,13 @@ impl WaybillApp {
             }
             Command::DismissToast(i) => self.activity.dismiss_toast(i),
             Command::ResumeBatch(id) => {
-                if self.batch.is_none() {
-                    if let Some(&(_, done, total)) =
-                        self.unfinished_batches.iter().find(|b| b.0 == id)
-                    {
-                        self.batch = Some(BatchProgress {
-                            total: (total - done) as usize,
-                            ..BatchProgress::default()
-                        });
-                    }
+                if self.labels.is_idle() {
+                    let left = self
+                        .unfinished_batches
+                        .iter()
+                        .find(|b| b.0 == id)
+                        .map_or(0, |&(_, done, total)| total.saturating_sub(done) as usize);
+                    self.labels.resume(left);
                     self.unfinished_batches.retain(|b| b.0 != id);
                     self.failed_last_batch.clear();
                     self.log(
@@ -517,8 +583,11 @@ impl WaybillApp {
     }
 
     fn get_labels(&mut self, ids: Vec<OrderId>) {
-        let lang = self.lang;
-        if ids.is_empty() || self.batch.is_some() {
+        if ids.is_empty() {
+            return;
+        }
+        if !self.backend.has_journal() {
+            self.log(Level::Error, Msg::id("no-journal-refused"));
             return;
         }
         // Orders that take no courier get no waybill: say how many and why, and leave them out.
@@ -540,35 +609,92 @@ impl WaybillApp {
         if ids.is_empty() {
             return;
         }
-        let orders: Vec<crate::wechat::order::Order> = ids
-            .iter()
-            .filter_map(|id| self.book.row(*id))
-            .map(|r| r.order.clone())
-            .collect();
-        let Some(plan) = self.batch_plan() else {
-            self.log(Level::Error, tr(lang, "取号需要快递公司、biz_id 和发件人地址:请先在“设置”里填写", "New waybills need a courier, biz_id and sender address: fill them in Settings first"));
+        if self.batch_plan().is_none() {
+            self.log(Level::Error, Msg::id("labels-need-settings"));
             return;
-        };
+        }
         for id in &ids {
             if let Some(r) = self.book.row_mut(*id) {
                 r.label_state = LabelState::Fetching;
                 r.last_error = None;
             }
         }
+        match self.labels.on_command(RunCommand::Start(ids)) {
+            RunStep::Start(ids) => self.start_label_run(ids),
+            RunStep::Queued { place } => {
+                self.log(Level::Info, Msg::id("labels-queued").arg("place", place));
+            }
+            _ => {}
+        }
+    }
+
+    /// Starts the backend on a label run the queue just started.
+    fn start_label_run(&mut self, ids: Vec<OrderId>) {
+        let orders: Vec<crate::wechat::order::Order> = ids
+            .iter()
+            .filter_map(|id| self.book.row(*id))
+            .map(|r| r.order.clone())
+            .collect();
+        let Some(plan) = self.batch_plan() else {
+            self.log(Level::Error, Msg::id("labels-need-settings"));
+            self.label_run_ended(false);
+            return;
+        };
         self.failed_last_batch.clear();
-        self.batch = Some(BatchProgress {
-            total: orders.len(),
-            ..BatchProgress::default()
-        });
         self.log(
             Level::Info,
-            format!(
-                "{} {}",
-                tr(lang, "开始获取面单:", "Fetching labels:"),
-                orders.len()
-            ),
+            Msg::id("labels-started").arg("count", orders.len()),
         );
         self.backend.fetch_labels(orders, plan);
+    }
+
+    /// Rows a run will never reach go back from "fetching" to "none".
+    fn reset_fetching(&mut self, ids: &[OrderId]) {
+        for id in ids {
+            if let Some(r) = self.book.row_mut(*id) {
+                if r.label_state == LabelState::Fetching {
+                    r.label_state = LabelState::None;
+                }
+            }
+        }
+    }
+
+    /// The running label run ended: report it, reset exactly its untouched rows, start the
+    /// next waiting run, and tell a scan that waited for it.
+    fn label_run_ended(&mut self, cancelled: bool) {
+        let RunStep::Ended { run, next } = self.labels.on_event(RunEvent::Ended) else {
+            return;
+        };
+        let failed = run.failed_count();
+        self.log(
+            if failed > 0 { Level::Warn } else { Level::Info },
+            Msg::id(if cancelled || run.cancelling {
+                "labels-done-cancelled"
+            } else {
+                "labels-done"
+            })
+            .arg("ok", run.done() - failed)
+            .arg("total", run.total())
+            .arg("failed", failed),
+        );
+        self.reset_fetching(&run.untouched());
+        self.failed_last_batch = run.failed.clone();
+        if !run.failed.is_empty() {
+            self.book.select_only(run.failed.iter().copied());
+        }
+        if self
+            .scans
+            .current()
+            .is_some_and(|(id, _)| run.ids.contains(&id))
+        {
+            let step = self
+                .scans
+                .on_event(ScanEvent::LabelRunEnded, self.scan_rules());
+            self.scan_step(step);
+        }
+        if let Some(ids) = next {
+            self.start_label_run(ids);
+        }
     }
 
     fn ship(&mut self, targets: Vec<OrderId>) {
@@ -690,83 +816,125 @@ impl WaybillApp {
         );
     }
 
-    fn scan(&mut self, code: &str) {
-        let lang = self.lang;
-        let code = code.trim();
-        let Some(id) = self.book.find_scanned(code) else {
-            self.last_scan = Some(ScanResult {
-                ok: false,
-                text: format!("{} {code}", tr(lang, "找不到订单:", "No order found for")),
-            });
-            beep(false);
-            return;
-        };
-        self.book.select_only([id]);
-        self.book.focused = Some(id);
-        self.scroll_to_focus = true;
-        let Some(row) = self.book.row(id) else { return };
-        if row.ship_state == ShipState::Shipped {
-            self.last_scan = Some(ScanResult {
-                ok: true,
-                text: format!("{id} {}", tr(lang, "已发过货", "was already shipped")),
-            });
-            beep(true);
-            return;
-        }
-        if row.label_state == LabelState::Fetched || row.label_state == LabelState::Printed {
-            self.after_scan_label(id);
-        } else {
-            self.scan_flow = Some((id, ScanStage::Fetching));
-            self.get_labels(vec![id]);
+    fn scan_rules(&self) -> ScanRules {
+        ScanRules {
+            has_printer: !self.settings.printer.is_empty(),
+            print_then_ship: self.settings.print_then_ship,
         }
     }
 
-    fn after_scan_label(&mut self, id: OrderId) {
-        let lang = self.lang;
-        if self.settings.printer.is_empty() {
-            self.scan_flow = None;
-            self.last_scan = Some(ScanResult {
-                ok: false,
-                text: format!(
-                    "{id} {}",
-                    tr(
-                        lang,
-                        "面单已就绪,但还没有选择打印机(设置)",
-                        "label ready, but no printer is chosen (Settings)"
-                    )
-                ),
-            });
-            beep(false);
-            return;
+    /// Starts the next queued scan when none is at work.
+    fn pump_scans(&mut self) {
+        while let Some(code) = self.scans.next_code() {
+            let found = match self.book.find_scanned(&code) {
+                None => Found::NotFound,
+                Some(id) => {
+                    self.book.select_only([id]);
+                    self.book.focused = Some(id);
+                    self.scroll_to_focus = true;
+                    match self.book.row(id) {
+                        None => Found::NotFound,
+                        Some(row) if row.ship_state == ShipState::Shipped => Found::Shipped(id),
+                        Some(row)
+                            if matches!(
+                                row.label_state,
+                                LabelState::Fetched | LabelState::Printed
+                            ) && row.label.is_some() =>
+                        {
+                            Found::HasLabel {
+                                order_id: id,
+                                printed: if row.label_state == LabelState::Printed {
+                                    row.prints.max(1)
+                                } else {
+                                    0
+                                },
+                            }
+                        }
+                        Some(_) => Found::NeedsLabel(id),
+                    }
+                }
+            };
+            let step = self.scans.start(&code, found, self.scan_rules());
+            self.scan_step(step);
         }
-        self.scan_flow = Some((id, ScanStage::Printing));
-        self.print(vec![id]);
     }
 
-    fn after_scan_print(&mut self, id: OrderId, result: Result<(), String>) {
-        let lang = self.lang;
-        match result {
-            Ok(()) if self.settings.print_then_ship => {
-                self.scan_flow = Some((id, ScanStage::Shipping));
+    /// Carries out what the scan queue asks for next.
+    fn scan_step(&mut self, step: ScanStep) {
+        match step {
+            ScanStep::Nothing => {}
+            ScanStep::FetchLabel(id) => {
+                self.get_labels(vec![id]);
+                // Refused up front (no journal, settings): the scan ends with the reason.
+                if !self.labels.owns(id) {
+                    let step = self.scans.on_event(
+                        ScanEvent::LabelDone {
+                            order_id: id,
+                            result: Err(self.refusal_text(id)),
+                        },
+                        self.scan_rules(),
+                    );
+                    self.scan_step(step);
+                }
+            }
+            ScanStep::Print(id) => {
+                self.print(vec![id]);
+                if !self.prints.owns(id) {
+                    let step = self.scans.on_event(
+                        ScanEvent::Printed {
+                            order_id: id,
+                            result: Err(self.refusal_text(id)),
+                        },
+                        self.scan_rules(),
+                    );
+                    self.scan_step(step);
+                }
+            }
+            ScanStep::Ship(id) => {
                 self.ship(vec![id]);
+                let shipping = self
+                    .book
+                    .row(id)
+                    .is_some_and(|r| r.ship_state == ShipState::Shipping);
+                if !shipping {
+                    let error = self.refusal_text(id);
+                    let step = self.scans.on_event(
+                        ScanEvent::Shipped {
+                            order_id: id,
+                            result: Err(error),
+                        },
+                        self.scan_rules(),
+                    );
+                    self.scan_step(step);
+                }
             }
-            Ok(()) => {
-                self.scan_flow = None;
-                self.last_scan = Some(ScanResult {
-                    ok: true,
-                    text: format!("{id} {}", tr(lang, "已打印", "printed")),
-                });
-                beep(true);
-            }
-            Err(e) => {
-                self.scan_flow = None;
-                self.last_scan = Some(ScanResult {
-                    ok: false,
-                    text: format!("{id}: {e}"),
-                });
-                beep(false);
+            ScanStep::Finished(outcome) => {
+                let tone = outcome.tone();
+                let level = match tone {
+                    scan_queue::Tone::Ok => Level::Info,
+                    scan_queue::Tone::Warn => Level::Warn,
+                    scan_queue::Tone::Error => Level::Error,
+                };
+                self.log(level, ui::scanner_ui::scan_message(&outcome));
+                beep(tone == scan_queue::Tone::Ok);
+                self.last_scan = Some(ScanResult { outcome });
+                self.pump_scans();
             }
         }
+    }
+
+    /// Why the last step for this order did not start (its row's error, or the log's last).
+    fn refusal_text(&self, id: OrderId) -> String {
+        self.book
+            .row(id)
+            .and_then(|r| r.last_error.clone())
+            .or_else(|| {
+                self.activity
+                    .entries()
+                    .last()
+                    .map(|e| e.msg.render(self.lang))
+            })
+            .unwrap_or_default()
     }
 
     /// The paper size for a label: the one set in Settings, or the label's own format.
@@ -777,70 +945,93 @@ impl WaybillApp {
             .unwrap_or_else(|_| crate::print::LabelSize::for_print_type(print_type))
     }
 
-    /// Prints the labels of these orders, in this order, to the chosen printer.
+    /// Prints the labels of these orders, in this order, to the chosen printer; behind a
+    /// running print run they wait their turn.
     fn print(&mut self, ids: Vec<OrderId>) {
-        let lang = self.lang;
-        if ids.is_empty() || self.printing.is_some() {
+        if ids.is_empty() {
             return;
         }
         if self.settings.printer.is_empty() {
-            self.log(
-                Level::Error,
-                tr(
-                    lang,
-                    "还没有选择打印机:请在“设置”里选择打印机",
-                    "No printer is chosen: pick one in Settings",
-                ),
-            );
+            self.log(Level::Error, Msg::id("print-no-printer"));
             return;
         }
-        let mut jobs = Vec::new();
+        let mut ready = Vec::new();
         for id in ids {
-            let Some(row) = self.book.row(id) else {
-                continue;
-            };
-            match &row.label {
-                Some(label) => jobs.push((
-                    id,
-                    label.waybill_id.clone(),
-                    crate::print::PrintJob {
-                        label_id: id.to_string(),
-                        html: label.html.clone(),
-                        size: self.label_size(label.print_type),
-                        target: crate::print::PrintTarget::Printer(self.settings.printer.clone()),
-                        copies: self.settings.copies.clamp(1, crate::print::job::MAX_COPIES),
-                    },
-                )),
-                None => self.log(
-                    Level::Error,
-                    format!(
-                        "{id}: {}",
-                        tr(
-                            lang,
-                            "还没有面单,请先获取面单",
-                            "no label yet: get the label first"
-                        )
-                    ),
-                ),
+            match self.book.row(id) {
+                Some(row) if row.label.is_some() => ready.push(id),
+                Some(_) => {
+                    self.log(Level::Error, Msg::id("print-no-label").arg("order", id));
+                }
+                None => {}
             }
         }
+        match self.prints.on_command(RunCommand::Start(ready)) {
+            RunStep::Start(ids) => self.start_print_run(ids),
+            RunStep::Queued { place } => {
+                self.log(Level::Info, Msg::id("print-queued").arg("place", place));
+            }
+            _ => {}
+        }
+    }
+
+    /// Starts the backend on a print run the queue just started; the jobs are built now, from
+    /// the labels as they are at this moment.
+    fn start_print_run(&mut self, ids: Vec<OrderId>) {
+        let mut jobs = Vec::new();
+        for id in &ids {
+            let Some(label) = self.book.row(*id).and_then(|r| r.label.clone()) else {
+                continue;
+            };
+            jobs.push((
+                *id,
+                label.waybill_id.clone(),
+                crate::print::PrintJob {
+                    label_id: id.to_string(),
+                    html: label.html.clone(),
+                    size: self.label_size(label.print_type),
+                    target: crate::print::PrintTarget::Printer(self.settings.printer.clone()),
+                    copies: self.settings.copies.clamp(1, crate::print::job::MAX_COPIES),
+                },
+            ));
+        }
         if jobs.is_empty() {
+            self.print_run_ended();
             return;
         }
-        self.printing = Some(BatchProgress {
-            total: jobs.len(),
-            ..BatchProgress::default()
-        });
         self.log(
             Level::Info,
-            format!(
-                "{} {} → {}",
-                tr(lang, "开始打印:", "Printing:"),
-                jobs.len(),
-                self.settings.printer
-            ),
+            Msg::id("print-started")
+                .arg("count", jobs.len())
+                .arg("printer", self.settings.printer.clone()),
         );
         self.backend.print(jobs);
+    }
+
+    fn print_run_ended(&mut self) {
+        let RunStep::Ended { run, next } = self.prints.on_event(RunEvent::Ended) else {
+            return;
+        };
+        let failed = run.failed_count();
+        self.log(
+            if failed > 0 { Level::Warn } else { Level::Info },
+            Msg::id("print-done")
+                .arg("ok", run.done() - failed)
+                .arg("total", run.total())
+                .arg("failed", failed),
+        );
+        if self
+            .scans
+            .current()
+            .is_some_and(|(id, _)| run.ids.contains(&id))
+        {
+            let step = self
+                .scans
+                .on_event(ScanEvent::PrintRunEnded, self.scan_rules());
+            self.scan_step(step);
+        }
+        if let Some(ids) = next {
+            self.start_print_run(ids);
+        }
     }
 
     /// Keeps the child webview on the preview area and showing the focused order's label.
@@ -851,17 +1042,29 @@ impl WaybillApp {
         frame: Option<&eframe::Frame>,
         rect: Option<egui::Rect>,
     ) {
-        let wanted = rect.and_then(|rect| {
-            let id = self.book.focused?;
-            let label = self.book.row(id)?.label.clone()?;
-            Some((rect, id, label))
-        });
-        let Some((rect, id, label)) = wanted else {
-            if let Some(p) = &self.preview {
+        let label = self
+            .book
+            .focused
+            .and_then(|id| Some((id, self.book.row(id)?.label.clone()?)));
+        let covered = rect.is_some_and(|r| overlay::overlay_covers(ctx, r));
+        let show = overlay::decide(
+            label.is_some() && rect.is_some(),
+            self.modal_open(),
+            covered,
+        );
+        let (Some(rect), Some((id, label)), overlay::PreviewShow::Show) = (rect, label, show)
+        else {
+            if let Some(p) = &mut self.preview {
                 let _ = p.view.set_visible(false);
+                if show == overlay::PreviewShow::Clear {
+                    // The next label is loaded fresh: an old one never stands in for it.
+                    p.showing = None;
+                }
             }
+            self.preview_hidden = true;
             return;
         };
+        self.preview_hidden = false;
         let size = self.label_size(label.print_type);
         let ppp = f64::from(ctx.pixels_per_point());
         let bounds = (
@@ -990,93 +1193,47 @@ impl WaybillApp {
                 );
             }
             Event::LabelDone { order_id, result } => {
-                if let Some(b) = &mut self.batch {
-                    b.done += 1;
-                    if result.is_err() {
-                        b.failed += 1;
-                    }
-                }
-                let ok = result.is_ok();
+                self.labels.on_event(RunEvent::Item {
+                    order_id,
+                    ok: result.is_ok(),
+                });
+                let scan_result = result.as_ref().map(|_| ()).map_err(Clone::clone);
                 match result {
                     Ok(label) => {
                         if let Some(r) = self.book.row_mut(order_id) {
                             r.label_state = LabelState::Fetched;
                             r.label = Some(Arc::new(label));
                         }
-                        self.log(
-                            Level::Info,
-                            format!("{order_id}: {}", tr(lang, "面单已获取", "label fetched")),
-                        );
+                        self.log(Level::Info, Msg::id("label-fetched").arg("order", order_id));
                     }
                     Err(e) => {
                         if let Some(r) = self.book.row_mut(order_id) {
                             r.label_state = LabelState::None;
                             r.last_error = Some(e.clone());
                         }
-                        self.failed_last_batch.push(order_id);
-                        self.log(Level::Error, format!("{order_id}: {e}"));
+                        self.log(
+                            Level::Error,
+                            Msg::id("order-problem")
+                                .arg("order", order_id)
+                                .arg("problem", e),
+                        );
                     }
                 }
-                if let Some((scan_id, ScanStage::Fetching)) = self.scan_flow {
-                    if scan_id == order_id {
-                        if ok {
-                            self.after_scan_label(order_id);
-                        } else {
-                            self.scan_flow = None;
-                            let e = self
-                                .book
-                                .row(order_id)
-                                .and_then(|r| r.last_error.clone())
-                                .unwrap_or_default();
-                            self.last_scan = Some(ScanResult {
-                                ok: false,
-                                text: format!("{order_id}: {e}"),
-                            });
-                            beep(false);
-                        }
-                    }
-                }
+                let step = self.scans.on_event(
+                    ScanEvent::LabelDone {
+                        order_id,
+                        result: scan_result,
+                    },
+                    self.scan_rules(),
+                );
+                self.scan_step(step);
             }
-            Event::LabelBatchEnded { cancelled } => {
-                if let Some(b) = self.batch.take() {
-                    let text = format!(
-                        "{} {}/{}, {} {}{}",
-                        tr(lang, "面单完成", "Labels done"),
-                        b.done - b.failed,
-                        b.total,
-                        tr(lang, "失败", "failed"),
-                        b.failed,
-                        if cancelled {
-                            tr(lang, "(已取消)", " (cancelled)")
-                        } else {
-                            ""
-                        }
-                    );
-                    self.log(
-                        if b.failed > 0 {
-                            Level::Warn
-                        } else {
-                            Level::Info
-                        },
-                        text,
-                    );
-                    // Orders that never started because of the cancel go back to "none".
-                    for id in self.book.targets() {
-                        if let Some(r) = self.book.row_mut(id) {
-                            if r.label_state == LabelState::Fetching {
-                                r.label_state = LabelState::None;
-                            }
-                        }
-                    }
-                    if !self.failed_last_batch.is_empty() {
-                        self.book
-                            .select_only(self.failed_last_batch.iter().copied());
-                    }
-                }
-            }
+            Event::LabelBatchEnded { cancelled } => self.label_run_ended(cancelled),
             Event::Shipped { order_id, result } => {
-                let scan =
-                    matches!(self.scan_flow, Some((id, ScanStage::Shipping)) if id == order_id);
+                let scan_result = match &result {
+                    Ok(done) => Ok(done.order_complete),
+                    Err(f) => Err(f.message.clone()),
+                };
                 let (ok, text) = match &result {
                     Ok(done) if !done.order_complete => (
                         true,
@@ -1140,14 +1297,14 @@ impl WaybillApp {
                         self.ship_dialog = Some(ShipDialog::sn(order_id, f.items.clone()));
                     }
                 }
-                if scan {
-                    self.scan_flow = None;
-                    self.last_scan = Some(ScanResult {
-                        ok,
-                        text: format!("{order_id} {text}"),
-                    });
-                    beep(ok);
-                }
+                let step = self.scans.on_event(
+                    ScanEvent::Shipped {
+                        order_id,
+                        result: scan_result,
+                    },
+                    self.scan_rules(),
+                );
+                self.scan_step(step);
             }
             Event::LabelCancelled { order_id, message } => {
                 if let Some(r) = self.book.row_mut(order_id) {
@@ -1215,54 +1372,55 @@ impl WaybillApp {
                 Err(e) => self.log(Level::Error, e),
             },
             Event::Printed { order_id, result } => {
-                if let Some(p) = &mut self.printing {
-                    p.done += 1;
-                    if result.is_err() {
-                        p.failed += 1;
-                    }
-                }
+                self.prints.on_event(RunEvent::Item {
+                    order_id,
+                    ok: result.is_ok(),
+                });
                 match &result {
                     Ok(()) => {
+                        let mut times = 1;
                         if let Some(r) = self.book.row_mut(order_id) {
                             r.label_state = LabelState::Printed;
+                            r.prints += 1;
+                            times = r.prints;
                         }
-                        self.log(
-                            Level::Info,
-                            format!("{order_id}: {}", tr(lang, "已打印", "printed")),
-                        );
+                        // A reprint is told apart (amber in the log, counted).
+                        if times > 1 {
+                            self.log(
+                                Level::Warn,
+                                Msg::id("scan-reprinted")
+                                    .arg("order", order_id)
+                                    .arg("times", times),
+                            );
+                        } else {
+                            self.log(Level::Info, Msg::id("printed").arg("order", order_id));
+                        }
                     }
                     Err(e) => {
                         if let Some(r) = self.book.row_mut(order_id) {
                             r.last_error = Some(e.clone());
                         }
-                        self.log(Level::Error, format!("{order_id}: {e}"));
+                        self.log(
+                            Level::Error,
+                            Msg::id("order-problem")
+                                .arg("order", order_id)
+                                .arg("problem", e.clone()),
+                        );
                     }
                 }
-                if matches!(self.scan_flow, Some((id, ScanStage::Printing)) if id == order_id) {
-                    self.after_scan_print(order_id, result);
-                }
+                let step = self
+                    .scans
+                    .on_event(ScanEvent::Printed { order_id, result }, self.scan_rules());
+                self.scan_step(step);
             }
-            Event::PrintBatchEnded => {
-                if let Some(p) = self.printing.take() {
-                    let text = format!(
-                        "{} {}/{}, {} {}",
-                        tr(lang, "打印完成", "Printing done"),
-                        p.done - p.failed,
-                        p.total,
-                        tr(lang, "失败", "failed"),
-                        p.failed
-                    );
-                    self.log(
-                        if p.failed > 0 {
-                            Level::Warn
-                        } else {
-                            Level::Info
-                        },
-                        text,
-                    );
+            Event::PrintBatchEnded => self.print_run_ended(),
+            Event::Printers(list) => {
+                // Settings opened before the list came: fill it in now, not on reopening.
+                if let Some(draft) = &mut self.settings_draft {
+                    draft.printers = list.iter().map(|p| p.name.clone()).collect();
                 }
+                self.printers.finish(Ok(list));
             }
-            Event::Printers(list) => self.printers.finish(Ok(list)),
             Event::SettingsSaved(result) => match result {
                 Ok(()) => self.log(Level::Info, tr(lang, "设置已保存", "Settings saved")),
                 Err(e) => self.log(
@@ -1331,7 +1489,7 @@ impl WaybillApp {
             }
         }
         if let Some(rx) = &self.toasts {
-            let logs: Vec<(Level, String)> = rx.try_iter().collect();
+            let logs: Vec<(Level, Msg)> = rx.try_iter().collect();
             for (level, text) in logs {
                 self.activity.push(level, text);
             }
@@ -1348,7 +1506,7 @@ impl WaybillApp {
                     lang,
                     selected: self.book.selected_count(),
                     refreshing: self.orders.is_pending(),
-                    batch_running: self.batch.is_some(),
+                    batch_running: !self.labels.is_idle(),
                     failed_last_batch: self.failed_last_batch.len(),
                     scanner_on: self.scanner_on,
                     demo: self.backend.is_demo(),
@@ -1360,18 +1518,17 @@ impl WaybillApp {
             }
             if self.scanner_on {
                 ui.separator();
-                let busy = self.scan_flow.map(|(_, stage)| match stage {
-                    ScanStage::Fetching => tr(lang, "正在获取面单…", "Fetching the label…"),
-                    ScanStage::Printing => tr(lang, "正在打印…", "Printing…"),
-                    ScanStage::Shipping => tr(lang, "正在发货…", "Shipping…"),
-                });
+                let busy = self.scans.current().map(|(_, stage)| stage);
                 ui::scanner_ui::scanner_ui(
                     ui,
                     lang,
                     &mut self.scan_input,
-                    busy,
-                    self.last_scan.as_ref(),
-                    &mut self.settings.print_then_ship,
+                    ui::scanner_ui::ScanView {
+                        busy,
+                        queued: self.scans.len(),
+                        last: self.last_scan.as_ref(),
+                        print_then_ship: self.settings.print_then_ship,
+                    },
                     &mut out,
                 );
             }
@@ -1382,19 +1539,21 @@ impl WaybillApp {
             .resizable(true)
             .default_size(140.0)
             .show(root, |ui| {
-                if let Some(b) = &self.batch {
+                if let Some(b) = self.labels.active() {
                     let cancel = tr(lang, "取消", "Cancel");
-                    if ui::log_ui::progress_ui(ui, lang, tr(lang, "面单", "Labels"), b, cancel) {
+                    let what = tr(lang, "面单", "Labels");
+                    if ui::log_ui::progress_ui(ui, lang, what, b, self.labels.waiting(), cancel) {
                         out.push(Command::CancelLabels);
                     }
                 }
-                if let Some(p) = &self.printing {
+                if let Some(p) = self.prints.active() {
                     let stop = tr(lang, "停止打印", "Stop printing");
-                    if ui::log_ui::progress_ui(ui, lang, tr(lang, "打印", "Printing"), p, stop) {
+                    let what = tr(lang, "打印", "Printing");
+                    if ui::log_ui::progress_ui(ui, lang, what, p, self.prints.waiting(), stop) {
                         out.push(Command::CancelPrint);
                     }
                 }
-                if self.batch.is_none() {
+                if self.labels.is_idle() {
                     for (id, done, total) in &self.unfinished_batches {
                         ui.horizontal(|ui| {
                             ui.colored_label(
@@ -1562,10 +1721,11 @@ impl WaybillApp {
             }
         }
 
-        // The label webview sits above everything egui draws: hide it while a dialog is open.
-        let preview_rect = preview_rect.filter(|_| !self.modal_open());
+        // Toasts first: the preview decides after everything egui draws this frame is known.
+        ui::log_ui::toasts_ui(ctx, lang, &mut self.activity, &mut out);
+        // The label webview sits above everything egui draws: it hides while a dialog, a
+        // popup, a toast or a window is over it.
         self.update_preview(ctx, frame, preview_rect);
-        ui::log_ui::toasts_ui(ctx, &mut self.activity, &mut out);
         for command in out {
             self.handle(command);
         }

@@ -64,6 +64,8 @@ pub struct OrderRow {
     pub ship_state: ShipState,
     /// The last error, already explained for the user.
     pub last_error: Option<String>,
+    /// Times its label printed in this session (a second print is a reprint).
+    pub prints: u32,
     /// Lower-cased text the free-text search looks in.
     search_text: String,
 }
@@ -87,6 +89,7 @@ impl OrderRow {
             label: None,
             label_state: LabelState::None,
             last_error: None,
+            prints: 0,
             search_text: String::new(),
         };
         row.refresh_search_text();

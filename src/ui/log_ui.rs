@@ -27,7 +27,7 @@ pub fn log_ui(ui: &mut egui::Ui, lang: Lang, activity: &mut Activity) {
         .auto_shrink([false, false])
         .show(ui, |ui| {
             for e in activity.shown().into_iter().take(500) {
-                ui.colored_label(color(ui, e.level), format!("{}  {}", e.time, e.text));
+                ui.colored_label(color(ui, e.level), format!("{}  {}", e.time, e.text(lang)));
             }
         });
 }
@@ -38,22 +38,25 @@ pub fn progress_ui(
     ui: &mut egui::Ui,
     lang: Lang,
     what: &str,
-    progress: &crate::app::BatchProgress,
+    progress: &crate::app::run::RunProgress,
+    waiting: usize,
     stop_text: &str,
 ) -> bool {
     ui.horizontal(|ui| {
-        let fraction = if progress.total == 0 {
+        let (done, total) = (progress.done(), progress.total());
+        let fraction = if total == 0 {
             1.0
         } else {
-            progress.done as f32 / progress.total as f32
+            done as f32 / total as f32
         };
-        let text = format!(
-            "{what} {}/{}  {} {}",
-            progress.done,
-            progress.total,
+        let mut text = format!(
+            "{what} {done}/{total}  {} {}",
             tr(lang, "失败", "failed"),
-            progress.failed
+            progress.failed_count()
         );
+        if waiting > 0 {
+            text.push_str(&format!("  ({} {waiting})", tr(lang, "排队", "queued")));
+        }
         ui.add(
             egui::ProgressBar::new(fraction)
                 .desired_width(360.0)
@@ -66,7 +69,7 @@ pub fn progress_ui(
 }
 
 /// Toasts in the bottom-right corner; a click dismisses one.
-pub fn toasts_ui(ctx: &egui::Context, activity: &mut Activity, out: &mut Vec<Command>) {
+pub fn toasts_ui(ctx: &egui::Context, lang: Lang, activity: &mut Activity, out: &mut Vec<Command>) {
     let toasts = activity.live_toasts().to_vec();
     if toasts.is_empty() {
         return;
@@ -83,7 +86,7 @@ pub fn toasts_ui(ctx: &egui::Context, activity: &mut Activity, out: &mut Vec<Com
                 });
                 let r = frame.show(ui, |ui| {
                     ui.set_max_width(420.0);
-                    ui.colored_label(color(ui, t.level), &t.text);
+                    ui.colored_label(color(ui, t.level), t.msg.render(lang));
                 });
                 if r.response.interact(egui::Sense::click()).clicked() {
                     out.push(Command::DismissToast(i));

@@ -97,17 +97,19 @@ fn days_text(lang: Lang, days: u32) -> String {
     }
 }
 
+/// Columns by priority: what the packer acts on (label, shipping, error) comes right after the
+/// order id, so a narrow table (detail panel open) cuts the least needed columns, never these.
 const COLUMNS: &[(SortKey, &str, &str)] = &[
     (SortKey::OrderId, "订单号", "Order"),
-    (SortKey::Created, "下单时间", "Created"),
-    (SortKey::Status, "状态", "Status"),
-    (SortKey::Buyer, "收件人", "Buyer"),
-    (SortKey::Items, "件数", "Items"),
-    (SortKey::Courier, "快递", "Courier"),
-    (SortKey::Waybill, "运单号", "Waybill"),
     (SortKey::Label, "面单状态", "Label"),
     (SortKey::Ship, "发货状态", "Shipping"),
     (SortKey::Error, "最近错误", "Last error"),
+    (SortKey::Buyer, "收件人", "Buyer"),
+    (SortKey::Waybill, "运单号", "Waybill"),
+    (SortKey::Courier, "快递", "Courier"),
+    (SortKey::Items, "件数", "Items"),
+    (SortKey::Created, "下单时间", "Created"),
+    (SortKey::Status, "状态", "Status"),
 ];
 
 /// The table. Only visible rows are laid out, so 50,000 orders scroll smoothly.
@@ -128,15 +130,15 @@ pub fn orders_table_ui(
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::initial(170.0).at_least(80.0))
+        .column(Column::initial(84.0).at_least(60.0))
+        .column(Column::initial(72.0).at_least(60.0))
+        .column(Column::initial(170.0).at_least(80.0).clip(true))
+        .column(Column::initial(120.0))
         .column(Column::initial(140.0))
-        .column(Column::initial(70.0))
-        .column(Column::initial(130.0))
-        .column(Column::initial(44.0))
         .column(Column::initial(50.0))
-        .column(Column::initial(140.0))
-        .column(Column::initial(60.0))
-        .column(Column::initial(60.0))
-        .column(Column::remainder().at_least(120.0))
+        .column(Column::initial(44.0))
+        .column(Column::initial(110.0))
+        .column(Column::remainder().at_least(60.0))
         .min_scrolled_height(0.0);
     if let Some(pos) = scroll_to {
         table = table.scroll_to_row(pos, None);
@@ -220,45 +222,6 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) 
         cell(ui, o.id.to_string());
     });
     row.col(|ui| {
-        let t = format_china_time(o.created_unix);
-        cell(ui, t.get(5..16).unwrap_or(&t).to_string());
-    });
-    row.col(|ui| {
-        cell(ui, status_label(o.status, lang).to_string());
-    });
-    row.col(|ui| {
-        let tail: String = o
-            .address
-            .tel_number
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        cell(ui, format!("{} {}", o.address.user_name, tail));
-    });
-    row.col(|ui| {
-        cell(ui, r.pieces().to_string());
-    });
-    row.col(|ui| {
-        cell(
-            ui,
-            r.waybill
-                .as_ref()
-                .map_or(String::new(), |w| w.delivery_id.0.clone()),
-        );
-    });
-    row.col(|ui| {
-        cell(
-            ui,
-            r.waybill
-                .as_ref()
-                .map_or(String::new(), |w| w.waybill_id.0.clone()),
-        );
-    });
-    row.col(|ui| {
         if let Some(reason) = no_courier {
             ui.colored_label(theme::GREYED, no_courier_short(reason, lang))
                 .on_hover_text(reason.explain(lang));
@@ -287,5 +250,44 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) 
         if let Some(e) = &r.last_error {
             ui.colored_label(theme::ERROR, e).on_hover_text(e);
         }
+    });
+    row.col(|ui| {
+        let tail: String = o
+            .address
+            .tel_number
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        cell(ui, format!("{} {}", o.address.user_name, tail));
+    });
+    row.col(|ui| {
+        cell(
+            ui,
+            r.waybill
+                .as_ref()
+                .map_or(String::new(), |w| w.waybill_id.0.clone()),
+        );
+    });
+    row.col(|ui| {
+        cell(
+            ui,
+            r.waybill
+                .as_ref()
+                .map_or(String::new(), |w| w.delivery_id.0.clone()),
+        );
+    });
+    row.col(|ui| {
+        cell(ui, r.pieces().to_string());
+    });
+    row.col(|ui| {
+        let t = format_china_time(o.created_unix);
+        cell(ui, t.get(5..16).unwrap_or(&t).to_string());
+    });
+    row.col(|ui| {
+        cell(ui, status_label(o.status, lang).to_string());
     });
 }

@@ -10,6 +10,7 @@ pub const NOTE_FG: Color32 = Color32::from_rgb(0x7a, 0x3e, 0x00);
 pub const DEMO_BG: Color32 = Color32::from_rgb(0xe3, 0xf0, 0xff);
 pub const SCAN_OK_BG: Color32 = Color32::from_rgb(0xd8, 0xf5, 0xdf);
 pub const SCAN_FAIL_BG: Color32 = Color32::from_rgb(0xfd, 0xde, 0xde);
+pub const SCAN_WARN_BG: Color32 = Color32::from_rgb(0xff, 0xe8, 0xb8);
 /// Text of orders that take no courier (self-pickup, same-city, virtual...).
 pub const GREYED: Color32 = Color32::from_gray(0x9a);
 pub const ROW_HEIGHT: f32 = 22.0;
