@@ -101,6 +101,10 @@ pub enum Command {
         /// How many days back to look.
         #[arg(long, default_value_t = 30)]
         days: u32,
+        /// List every order again instead of only those changed since the last listing (the
+        /// order cache in the journal is refreshed in full).
+        #[arg(long)]
+        full: bool,
         #[arg(long)]
         json: bool,
     },

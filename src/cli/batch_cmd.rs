@@ -49,15 +49,18 @@ pub(super) async fn batch(ctx: &Context, action: BatchAction) -> anyhow::Result<
             let station = station(ctx)?;
             let plan = plan(ctx, print_type, delivery_id, biz_id)?;
             let now = chrono::Utc::now().timestamp();
-            let mut orders = ctx
-                .client
-                .shop(ctx.shop)
-                .list_orders(OrderQuery {
+            // Through the order cache the window and `orders` share: only changed orders
+            // are read again.
+            let mut orders = super::commands::list_through_cache(
+                ctx,
+                OrderQuery {
                     created_from: now - i64::from(days) * 24 * 3600,
                     created_to: now,
                     status: (status != 0).then_some(status),
-                })
-                .await?;
+                },
+                false,
+            )
+            .await?;
             if let Some(limit) = limit {
                 orders.truncate(limit);
             }
@@ -200,8 +203,39 @@ async fn run(
     let cancel = CancelToken::new();
     let lang = ctx.lang;
     let printer = tokio::spawn(async move {
+        // On a terminal, a bar with rate and time left on stderr; the lines stay on stdout.
+        let mut bar: Option<super::progress::Progress> = None;
         while let Some(event) = rx.recv().await {
-            if print_event(&event, json, lang).is_err() {
+            match &event {
+                BatchEvent::Started { total, done, .. } => {
+                    let b = super::progress::Progress::bar(
+                        u64::from(*total),
+                        if lang == Lang::ZhCn {
+                            "面单"
+                        } else {
+                            "labels"
+                        },
+                    );
+                    b.set(u64::from(*done));
+                    bar = Some(b);
+                }
+                BatchEvent::Labelled { done, .. } => {
+                    if let Some(b) = &bar {
+                        b.set(u64::from(*done));
+                    }
+                }
+                BatchEvent::Finished(_) => {
+                    if let Some(b) = &bar {
+                        b.finish();
+                    }
+                }
+                _ => {}
+            }
+            let printed = match &bar {
+                Some(b) => b.suspend(|| print_event(&event, json, lang)),
+                None => print_event(&event, json, lang),
+            };
+            if printed.is_err() {
                 break; // stdout closed (`| head`): keep working, stop printing
             }
         }

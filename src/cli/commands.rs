@@ -32,7 +32,12 @@ pub(super) async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<
         | Command::Whoami { .. }
         | Command::Journal { .. } => unreachable!("handled before connecting"),
         Command::Batch { action } => super::batch_cmd::batch(ctx, action).await,
-        Command::Orders { status, days, json } => orders(ctx, status, days, json).await,
+        Command::Orders {
+            status,
+            days,
+            full,
+            json,
+        } => orders(ctx, status, days, full, json).await,
         Command::Labels {
             orders,
             print_type,
@@ -143,14 +148,20 @@ fn mask_phone(phone: &str) -> String {
     format!("{}****{tail}", chars[..3].iter().collect::<String>())
 }
 
-async fn orders(ctx: &Context, status: u32, days: u32, json: bool) -> anyhow::Result<ExitCode> {
+async fn orders(
+    ctx: &Context,
+    status: u32,
+    days: u32,
+    full: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let now = chrono::Utc::now().timestamp();
     let query = OrderQuery {
         created_from: now - i64::from(days) * 24 * 3600,
         created_to: now,
         status: (status != 0).then_some(status),
     };
-    let list = ctx.client.shop(ctx.shop).list_orders(query).await?;
+    let list = list_through_cache(ctx, query, full).await?;
     for order in &list {
         if json {
             say!("{}", serde_json::to_string(order)?);
@@ -170,6 +181,38 @@ async fn orders(ctx: &Context, status: u32, days: u32, json: bool) -> anyhow::Re
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Lists orders through the journal's order cache (only what changed since the last listing
+/// is read; `full` lists everything again), with a spinner on a terminal. Without a usable
+/// journal the orders are listed directly, as before the cache.
+pub(super) async fn list_through_cache(
+    ctx: &Context,
+    query: OrderQuery,
+    full: bool,
+) -> anyhow::Result<Vec<Order>> {
+    let spinner = super::progress::Progress::spinner(if ctx.lang == Lang::ZhCn {
+        "读取订单…"
+    } else {
+        "listing orders…"
+    });
+    let list = match super::batch_cmd::station(ctx) {
+        Ok(station) => {
+            let report = if full {
+                station.resync_orders(query).await
+            } else {
+                station.sync_orders(query).await
+            }
+            .map_err(|e| anyhow::anyhow!(e.explain(ctx.lang)))?;
+            report.orders
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the journal cannot be used; listing without the order cache");
+            ctx.client.shop(ctx.shop).list_orders(query).await?
+        }
+    };
+    spinner.finish();
+    Ok(list)
 }
 
 fn order_line(order: &Order, lang: Lang) -> String {

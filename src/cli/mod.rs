@@ -6,6 +6,7 @@ pub mod args;
 mod batch_cmd;
 mod commands;
 mod print_cmd;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

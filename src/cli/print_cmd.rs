@@ -280,10 +280,20 @@ pub(super) async fn print(
         }
     });
     let quiet = request.json;
+    // On a terminal, a bar with rate and time left on stderr.
+    let bar = super::progress::Progress::bar(
+        jobs.len() as u64,
+        if ctx.lang == Lang::ZhCn {
+            "打印"
+        } else {
+            "printing"
+        },
+    );
     let results = print::print_batch(
         jobs,
         &options,
         |p: &BatchProgress| {
+            bar.set(p.done as u64);
             if !quiet {
                 tracing::info!(done = p.done, total = p.total, "label finished");
             }
@@ -291,6 +301,7 @@ pub(super) async fn print(
         &cancel,
     )
     .await;
+    bar.finish();
     watcher.abort();
 
     record_in_journal(ctx, &lines, &results, request.copies);
