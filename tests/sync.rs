@@ -1,6 +1,8 @@
 //! Incremental order sync through the journal's order cache (issue 12): a real sandbox on
 //! 127.0.0.1:0, a real journal file, and the answers compared with a plain full listing.
 
+#![allow(clippy::unwrap_used)] // test helpers may panic: a panic is a failed test
+
 mod common;
 
 use std::collections::BTreeSet;
