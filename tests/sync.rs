@@ -303,3 +303,86 @@ fn a_version_2_journal_is_upgraded_and_keeps_its_records() {
     journal.set_order_sync_mark("acct", 42).unwrap();
     assert_eq!(journal.order_sync_mark("acct").unwrap(), Some(42));
 }
+
+async fn cli(
+    sandbox: &waybill_desk::sandbox::Sandbox,
+    data: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_waybill-desk"))
+        .args([
+            "--api-base",
+            sandbox.url().as_str(),
+            "--appid",
+            waybill_desk::sandbox::DEMO_APPID,
+        ])
+        .args(args)
+        .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+        .env("WAYBILL_DESK_DATA_DIR", data)
+        .env("WAYBILL_DESK_LANG", "en")
+        .env_remove("WAYBILL_DESK_LOG")
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_orders_and_batch_share_the_cache_and_piped_output_is_one_line_per_order() {
+    let sandbox = common::sandbox(150).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("settings.json"),
+        serde_json::json!({
+            "delivery_id": "SF", "biz_id": "SF_CASH",
+            "sender": {"name": "仓库小李", "mobile": "13800138000", "province": "广东省",
+                       "city": "深圳市", "area": "南山区", "address": "科技园南路88号"}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let first = cli(&sandbox, dir.path(), &["orders", "--json"]).await;
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let lines = String::from_utf8_lossy(&first.stdout).lines().count();
+    assert!(lines > 50);
+    let gets = sandbox.stats().calls_to(GET);
+    assert!(
+        gets as usize >= lines,
+        "the first listing reads every order"
+    );
+
+    // Again: one list call by update time, and only orders within the clock margin read.
+    let again = cli(&sandbox, dir.path(), &["orders", "--json"]).await;
+    assert!(again.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&first.stdout)
+    );
+    let reread = sandbox.stats().calls_to(GET) - gets;
+    assert!(
+        (reread as usize) * 10 < lines,
+        "{reread} of {lines} read again"
+    );
+    // Piped: no progress bar, nothing but lines on stdout.
+    assert!(!String::from_utf8_lossy(&again.stderr).contains('\r'));
+
+    // The batch lists through the same cache.
+    let gets = sandbox.stats().calls_to(GET);
+    let batch = cli(&sandbox, dir.path(), &["batch", "labels", "--limit", "5"]).await;
+    assert!(
+        batch.status.success(),
+        "{}",
+        String::from_utf8_lossy(&batch.stderr)
+    );
+    assert!((sandbox.stats().calls_to(GET) - gets) * 10 < lines as u64);
+
+    // --full lists every order again.
+    let gets = sandbox.stats().calls_to(GET);
+    let full = cli(&sandbox, dir.path(), &["orders", "--full", "--json"]).await;
+    assert!(full.status.success());
+    assert!((sandbox.stats().calls_to(GET) - gets) as usize >= lines);
+    let _ = LIST;
+}
