@@ -360,8 +360,27 @@ impl Station {
         }
         let wanted: Vec<LabelRequest> = to_fetch.iter().map(|&i| requests[i].clone()).collect();
         let fetched = self.client.logistics().labels(&wanted, print_type).await;
+        // Labels are recorded together (one transaction for a thousand labels, not a thousand).
+        let mut arrived: Vec<(usize, OrderId, Label)> = Vec::new();
         for (&i, result) in to_fetch.iter().zip(fetched) {
-            results[i] = Some(self.record_fetched(&requests[i], result));
+            match (requests[i].order_id.parse::<OrderId>(), result) {
+                (Ok(order_id), Ok(label)) => arrived.push((i, order_id, label)),
+                (_, result) => results[i] = Some(self.record_fetched(&requests[i], result)),
+            }
+        }
+        let pairs: Vec<(OrderId, &Label)> = arrived.iter().map(|(_, id, l)| (*id, l)).collect();
+        match self.journal.record_labels(&self.actor, &pairs) {
+            Ok(ids) => {
+                for ((i, _, label), id) in arrived.into_iter().zip(ids) {
+                    results[i] = Some(Ok((label, id)));
+                }
+            }
+            // One label too large (or a journal failure) must not cost the others: one by one.
+            Err(_) => {
+                for (i, _, label) in arrived {
+                    results[i] = Some(self.record_fetched(&requests[i], Ok(label)));
+                }
+            }
         }
         results
             .into_iter()

@@ -318,6 +318,24 @@ impl Journal {
         self.write(|tx| insert_label(tx, actor, order_id, label, None))
     }
 
+    /// Records fetched labels (outside a batch) in one transaction: all of them or none.
+    /// Returns their ids, in order.
+    pub fn record_labels(
+        &self,
+        actor: &Actor,
+        labels: &[(OrderId, &Label)],
+    ) -> Result<Vec<i64>, JournalError> {
+        for (order_id, label) in labels {
+            check_label_size(*order_id, label)?;
+        }
+        self.write(|tx| {
+            labels
+                .iter()
+                .map(|(order_id, label)| insert_label(tx, actor, *order_id, label, None))
+                .collect()
+        })
+    }
+
     /// The most recent label of an order, for a reprint without network.
     pub fn latest_label(&self, order_id: OrderId) -> Result<Option<StoredLabel>, JournalError> {
         self.read(|c| {
