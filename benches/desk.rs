@@ -105,9 +105,10 @@ impl Sandbox {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut line).unwrap();
+        // Keep reading: a closed pipe would end the sandbox at its next line.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         Sandbox {
             child,
             url: url::Url::parse(line.trim()).unwrap(),
