@@ -266,7 +266,7 @@ impl Station {
             finished,
             skipped: self.journal.batch_skips(batch)?,
         };
-        tracing::info!(batch = %batch, done = report.done, failed = report.failed, total = report.total, cancelled, "label batch run ended");
+        tracing::info!(batch = %batch, done = report.done, failed = report.failed, total = report.total, cancelled, calls_in_flight_limit = self.client.concurrency().current(), "label batch run ended");
         send(progress, BatchEvent::Finished(report.clone()));
         Ok(report)
     }
