@@ -977,3 +977,444 @@ fn settings_show_which_shop_courier_id_each_waybill_courier_ships_under_and_take
     drop(h);
     drop(world.runtime);
 }
+
+// ---- issue 10: a shift at a packer's pace ----
+
+/// The test CUPS queue, or `None` (skip) outside `with-services.sh`; CI must have it.
+fn test_queue() -> Option<String> {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+    match std::env::var("WAYBILL_DESK_TEST_PRINTER") {
+        Ok(q) => Some(q),
+        Err(_) => {
+            assert!(!ci, "CI needs the CUPS queue from scripts/test-env/cups.sh");
+            eprintln!("SKIP: no test CUPS queue; run under scripts/test-env/with-services.sh");
+            None
+        }
+    }
+}
+
+/// Types a code into the scanner field and presses Enter, as a keyboard-wedge scanner does.
+fn scan(h: &mut Harness<'static, WaybillApp>, code: &str) {
+    let input = h.get_by_label("扫码");
+    input.focus();
+    input.type_text(code);
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(1);
+}
+
+fn wait_scans_done(h: &mut Harness<'static, WaybillApp>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while h.state().scans_queued() > 0 {
+        assert!(Instant::now() < deadline, "the scans never finished");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Problem 1: a second and third scan while the first is still printing are queued, and each
+/// prints in scan order (before: the second got a waybill, never printed, banner stuck).
+#[test]
+fn back_to_back_scans_queue_and_each_prints_in_scan_order() {
+    let Some(queue) = test_queue() else { return };
+    let settings = Settings {
+        printer: queue.clone(),
+        ..Settings::default()
+    };
+    let (world, mut h) = start_with(0, settings);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let ids = clean_shown_ids(h.state(), 3);
+    h.get_by_label("扫码模式").click();
+    h.run_steps(2);
+    scan(&mut h, &ids[0].to_string());
+    scan(&mut h, &ids[1].to_string());
+    scan(&mut h, "garbage-not-an-order");
+    scan(&mut h, &ids[2].to_string());
+    assert!(
+        h.state().scans_queued() >= 3,
+        "{}",
+        h.state().scans_queued()
+    );
+    h.get_by_label_contains("队列");
+    wait_scans_done(&mut h);
+    for id in &ids {
+        let row = h.state().book.row(*id).unwrap();
+        assert_eq!(
+            row.label_state,
+            LabelState::Printed,
+            "{id}: {:?}",
+            row.last_error
+        );
+        assert_eq!(row.prints, 1);
+    }
+    let log = log_lines(h.state());
+    let scanned = log.iter().filter(|l| l.starts_with("扫码:")).count();
+    assert_eq!(
+        scanned, 4,
+        "every scan is in the log, garbage included: {log:?}"
+    );
+    assert!(log
+        .iter()
+        .any(|l| l.contains("找不到订单") && l.contains("garbage")));
+    // Printed in scan order: the journal's print records are in that order.
+    let journal = waybill_desk::store::Journal::open(world._data.path()).unwrap();
+    let at: Vec<i64> = ids
+        .iter()
+        .map(|id| {
+            journal
+                .order_history(*id)
+                .unwrap()
+                .iter()
+                .find(|e| matches!(e, waybill_desk::store::HistoryEntry::Print(p) if p.ok))
+                .map(|e| e.at_ms())
+                .unwrap()
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] <= w[1]), "{at:?}");
+    drop(h);
+    drop(world.runtime);
+}
+
+/// Problem 1: Ctrl+P while a print run is active queues the new run (before: ignored).
+#[test]
+fn ctrl_p_during_a_print_run_queues_the_next_run() {
+    let Some(queue) = test_queue() else { return };
+    let settings = Settings {
+        printer: queue,
+        ..Settings::default()
+    };
+    let (world, mut h) = start_with(0, settings);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let ids = clean_shown_ids(h.state(), 2);
+    h.get_by_label(&ids[0].to_string()).click();
+    h.run_steps(1);
+    h.get_by_label(&ids[1].to_string())
+        .click_modifiers(egui::Modifiers::COMMAND);
+    h.run_steps(1);
+    h.get_by_label("获取面单").click();
+    h.run_steps(1);
+    wait_for(&mut h, "labels", |a| !a.labels_running());
+    h.get_by_label(&ids[0].to_string()).click();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::P);
+    h.run_steps(1);
+    assert!(h.state().is_printing());
+    h.get_by_label(&ids[1].to_string()).click();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::P);
+    h.run_steps(1);
+    assert!(
+        log_lines(h.state())
+            .iter()
+            .any(|l| l.contains("打印已排队")),
+        "{:?}",
+        log_lines(h.state())
+    );
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while h.state().is_printing() {
+        assert!(Instant::now() < deadline, "printing did not finish");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for id in &ids {
+        let row = h.state().book.row(*id).unwrap();
+        assert_eq!(
+            row.label_state,
+            LabelState::Printed,
+            "{id}: {:?}",
+            row.last_error
+        );
+    }
+    drop(h);
+    drop(world.runtime);
+}
+
+/// Problem 3: a second print is amber and says so; a shipped order scanned again is amber and
+/// prints nothing until the packer presses "print anyway".
+#[test]
+fn a_reprint_is_amber_and_a_shipped_order_prints_only_when_confirmed() {
+    use waybill_desk::app::scan_queue::Tone;
+    let Some(queue) = test_queue() else { return };
+    let settings = Settings {
+        printer: queue,
+        ..Settings::default()
+    };
+    let (world, mut h) = start_with(0, settings);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let id = clean_shown_ids(h.state(), 1)[0];
+    h.get_by_label("扫码模式").click();
+    h.run_steps(2);
+    scan(&mut h, &id.to_string());
+    wait_scans_done(&mut h);
+    assert_eq!(h.state().last_scan.as_ref().unwrap().tone(), Tone::Ok);
+    scan(&mut h, &id.to_string());
+    wait_scans_done(&mut h);
+    let second = h.state().last_scan.clone().unwrap();
+    assert_eq!(second.tone(), Tone::Warn, "{second:?}");
+    assert!(
+        second.text(Lang::ZhCn).contains("第 2 次打印"),
+        "{}",
+        second.text(Lang::ZhCn)
+    );
+    assert_eq!(h.state().book.row(id).unwrap().prints, 2);
+    h.get_by_label_contains("第 2 次打印");
+    // The journal has both prints.
+    let journal = waybill_desk::store::Journal::open(world._data.path()).unwrap();
+    let prints = journal
+        .order_history(id)
+        .unwrap()
+        .iter()
+        .filter(|e| matches!(e, waybill_desk::store::HistoryEntry::Print(p) if p.ok))
+        .count();
+    assert_eq!(prints, 2);
+
+    // Ship it (printed, so no question), then scan it again.
+    h.state_mut()
+        .handle(waybill_desk::app::command::Command::Ship);
+    wait_for(&mut h, "shipped", |a| {
+        a.book.row(id).unwrap().ship_state == ShipState::Shipped
+    });
+    scan(&mut h, &id.to_string());
+    wait_scans_done(&mut h);
+    let shipped = h.state().last_scan.clone().unwrap();
+    assert_eq!(shipped.tone(), Tone::Warn, "{shipped:?}");
+    assert!(shipped.text(Lang::ZhCn).contains("已发过货"));
+    assert_eq!(h.state().book.row(id).unwrap().prints, 2, "nothing printed");
+    h.get_by_label("仍然打印").click();
+    h.run_steps(1);
+    wait_scans_done(&mut h);
+    assert_eq!(h.state().book.row(id).unwrap().prints, 3);
+    assert_eq!(h.state().last_scan.as_ref().unwrap().tone(), Tone::Warn);
+    assert_eq!(world.sandbox.order_status(id.0), Some(30), "shipped once");
+    drop(h);
+    drop(world.runtime);
+}
+
+/// Problem 4: with the detail panel open, 面单状态 / 发货状态 / 最近错误 stay in view.
+#[test]
+fn status_columns_stay_visible_with_the_detail_panel_open() {
+    let (world, mut h) = start(0);
+    h.set_size(egui::vec2(1100.0, 800.0));
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let id = clean_shown_ids(h.state(), 1)[0];
+    focus(&mut h, id);
+    let panel_left = h.get_by_label(&format!("订单 {id}")).rect().min.x;
+    for column in ["面单状态", "发货状态", "最近错误"] {
+        let rect = h.get_by_label(column).rect();
+        assert!(
+            rect.max.x <= panel_left,
+            "{column} ends at {} but the detail panel starts at {panel_left}",
+            rect.max.x
+        );
+    }
+    drop(h);
+    drop(world.runtime);
+}
+
+/// Problem 8: the scan result appearing does not move the table under the mouse.
+#[test]
+fn the_scan_result_does_not_move_the_table() {
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    h.get_by_label("扫码模式").click();
+    h.run_steps(3);
+    let first = h.state().book.view_row(0).unwrap().order.id.to_string();
+    let before = h.get_by_label(&first).rect();
+    scan(&mut h, "no-such-order");
+    wait_for(&mut h, "scan result", |a| a.last_scan.is_some());
+    h.run_steps(3);
+    let after = h.get_by_label(&first).rect();
+    assert_eq!(before.min.y, after.min.y, "the table moved");
+    drop(h);
+    drop(world.runtime);
+}
+
+/// Problem 2: the preview hides while toasts reach over it, shows again when they are gone,
+/// and is cleared (hidden) when the focused order has no label.
+#[test]
+fn the_preview_hides_under_toasts_and_when_the_order_has_no_label() {
+    let (world, mut h) = start(0);
+    h.set_size(egui::vec2(1440.0, 700.0));
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let ids = clean_shown_ids(h.state(), 2);
+    focus(&mut h, ids[0]);
+    h.get_by_label("获取面单").click();
+    h.run_steps(1);
+    wait_for(&mut h, "label", |a| {
+        !a.labels_running() && a.book.row(ids[0]).unwrap().label.is_some()
+    });
+    // Let the info toasts of the fetch expire from view: only warnings and errors toast.
+    h.run_steps(3);
+    assert!(!h.state().preview_hidden(), "the label shows");
+    // Long error toasts stack up from the bottom-right corner over the preview.
+    h.get_by_label("扫码模式").click();
+    h.run_steps(2);
+    for i in 0..5 {
+        scan(&mut h, &format!("{i}-{}", "x".repeat(160)));
+    }
+    h.run_steps(4);
+    assert!(
+        h.state().preview_hidden(),
+        "toasts over the preview hide it"
+    );
+    for _ in 0..5 {
+        h.state_mut()
+            .handle(waybill_desk::app::command::Command::DismissToast(0));
+    }
+    h.run_steps(4);
+    assert!(
+        !h.state().preview_hidden(),
+        "shown again once they are gone"
+    );
+    // An order without a label: the preview hides; no old label stands in for it.
+    h.get_by_label("扫码模式").click();
+    h.run_steps(2);
+    focus(&mut h, ids[1]);
+    assert!(h.state().book.row(ids[1]).unwrap().label.is_none());
+    assert!(h.state().preview_hidden());
+    drop(h);
+    drop(world.runtime);
+}
+
+/// Problem 6: shipping an order with no waybill says so at once, naming the order; nothing
+/// asks "not printed yet, ship anyway?" first.
+#[test]
+fn shipping_an_order_without_a_waybill_says_so_first() {
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let id = clean_shown_ids(h.state(), 1)[0];
+    focus(&mut h, id);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    h.run_steps(2);
+    assert!(!h.state().awaiting_ship_confirmation(), "no question first");
+    let row = h.state().book.row(id).unwrap();
+    assert!(
+        row.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("没有运单号")),
+        "{:?}",
+        row.last_error
+    );
+    assert!(log_lines(h.state())
+        .iter()
+        .any(|l| l.contains(&id.to_string()) && l.contains("没有运单号")));
+    drop(h);
+    drop(world.runtime);
+}
+
+/// Problem 6: log lines keep their data and follow a language change.
+#[test]
+fn log_lines_follow_the_language_of_the_moment() {
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    let id = clean_shown_ids(h.state(), 1)[0];
+    focus(&mut h, id);
+    h.get_by_label("获取面单").click();
+    h.run_steps(1);
+    wait_for(&mut h, "label", |a| !a.labels_running());
+    h.get_by_label_contains(&format!("{id}:面单已获取"));
+    h.get_by_label("English").click();
+    h.run_steps(2);
+    h.get_by_label_contains(&format!("{id}: label fetched"));
+    assert!(h.query_by_label_contains("面单已获取").is_none());
+    drop(h);
+    drop(world.runtime);
+}
+
+/// Problem 5: station and operator apply at once (the next journal record carries them) and
+/// "ship right after printing" survives a restart.
+#[test]
+fn settings_apply_at_once_and_ship_after_print_is_saved() {
+    let (world, mut h) = start(0);
+    wait_for(&mut h, "orders to load", |a| {
+        !a.is_refreshing() && a.book.view_len() > 0
+    });
+    h.get_by_label("扫码模式").click();
+    h.run_steps(2);
+    h.get_by_label("打印后自动发货").click();
+    h.run_steps(2);
+    let file = world._data.path().join("settings.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let saved = Settings::load(world._data.path()).unwrap_or_default();
+        if saved.print_then_ship {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not saved: {file:?}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.get_by_label("扫码模式").click();
+    h.run_steps(2);
+    h.state_mut()
+        .handle(waybill_desk::app::command::Command::OpenSettings);
+    wait_for_node(&mut h, "工位名称");
+    h.run_steps(10);
+    h.get_by_label("工位名称").focus();
+    h.get_by_label("工位名称").type_text("packing-2");
+    h.run_steps(1);
+    h.get_by_label("保存").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("工位名称").is_none(),
+        "Settings closed on Save"
+    );
+    assert_eq!(h.state().settings().station, "packing-2");
+    h.run_steps(10);
+    let id = clean_shown_ids(h.state(), 1)[0];
+    focus(&mut h, id);
+    h.get_by_label("获取面单").click();
+    h.run_steps(1);
+    wait_for(&mut h, "label", |a| {
+        !a.labels_running() && a.book.row(id).unwrap().label.is_some()
+    });
+    let journal = waybill_desk::store::Journal::open(world._data.path()).unwrap();
+    let label = journal
+        .order_history(id)
+        .unwrap()
+        .into_iter()
+        .find_map(|e| match e {
+            waybill_desk::store::HistoryEntry::Label(l) => Some(l),
+            _ => None,
+        })
+        .unwrap();
+    assert!(label.station.contains("packing-2"), "{}", label.station);
+    drop(h);
+    drop(world.runtime);
+}
+
+/// Problem 5: the printer list is there the first time Settings opens.
+#[test]
+fn the_printer_list_fills_in_on_the_first_opening_of_settings() {
+    let Some(queue) = test_queue() else { return };
+    let (world, mut h) = start(0);
+    h.state_mut()
+        .handle(waybill_desk::app::command::Command::OpenSettings);
+    wait_for(&mut h, "printers", |a| {
+        a.settings_printers().is_some_and(|p| !p.is_empty())
+    });
+    assert!(h
+        .state()
+        .settings_printers()
+        .unwrap()
+        .iter()
+        .any(|p| *p == queue));
+    drop(h);
+    drop(world.runtime);
+}

@@ -36,6 +36,11 @@ pub enum Command {
     CancelPrint,
     /// Preview zoom factor; 0 fits the label to the preview area.
     PreviewZoom(f64),
+    /// Scroll the previewed label by (dx, dy) points (wheel or drag over it).
+    PreviewScroll {
+        dx: f64,
+        dy: f64,
+    },
     /// Print the previewed label with the system print dialog.
     PrintWithDialog,
     /// Ship the selection (or the focused order).

@@ -218,6 +218,16 @@ impl WaybillApp {
         self.courier_map.value()
     }
 
+    /// The printers the open Settings window offers (tests read it).
+    pub fn settings_printers(&self) -> Option<&[String]> {
+        self.settings_draft.as_ref().map(|d| d.printers.as_slice())
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// The open split-shipping / SN dialog (tests read it).
     pub fn ship_dialog(&self) -> Option<&ShipDialog> {
         self.ship_dialog.as_ref()
@@ -330,6 +340,14 @@ impl WaybillApp {
                     .save_settings(self.settings.clone(), self.data_dir.clone());
             }
             Command::PreviewZoom(factor) => self.preview_zoom = factor,
+            Command::PreviewScroll { dx, dy } => {
+                if let Some(p) = &self.preview {
+                    let zoom = p.view.zoom().max(0.1);
+                    if let Err(e) = p.view.scroll_by(dx / zoom, dy / zoom) {
+                        tracing::debug!("preview scroll: {}", e.explain(lang));
+                    }
+                }
+            }
             Command::PrintWithDialog => {
                 if let Some(p) = &self.preview {
                     let label_id = p
@@ -682,10 +700,12 @@ impl WaybillApp {
         if !run.failed.is_empty() {
             self.book.select_only(run.failed.iter().copied());
         }
+        // A scan waiting on this run whose order it never reached (cancelled) ends here; one
+        // whose order it did reach already moved on with that result.
         if self
             .scans
             .current()
-            .is_some_and(|(id, _)| run.ids.contains(&id))
+            .is_some_and(|(id, _)| run.untouched().contains(&id))
         {
             let step = self
                 .scans
@@ -1022,7 +1042,7 @@ impl WaybillApp {
         if self
             .scans
             .current()
-            .is_some_and(|(id, _)| run.ids.contains(&id))
+            .is_some_and(|(id, _)| run.untouched().contains(&id))
         {
             let step = self
                 .scans

@@ -162,6 +162,7 @@ impl LabelPreview {
             .build_as_child(parent)
             .map_err(renderer_error)?;
         lock_down(&webview);
+        pass_input_through(&webview);
         let hung = Rc::new(Cell::new(false));
         #[cfg(target_os = "linux")]
         let watchdog = {
@@ -277,6 +278,17 @@ impl LabelPreview {
         }
     }
 
+    /// Scrolls a zoomed label by (dx, dy) CSS pixels: the view takes no input itself (see
+    /// [`pass_input_through`]), so the window forwards the wheel and drags over it.
+    pub fn scroll_by(&self, dx: f64, dy: f64) -> Result<(), PrintError> {
+        if !(dx.is_finite() && dy.is_finite()) {
+            return Ok(());
+        }
+        self.webview
+            .evaluate_script(&format!("window.scrollBy({dx:.1}, {dy:.1});"))
+            .map_err(renderer_error)
+    }
+
     /// The wry webview (for platform extensions).
     pub fn webview(&self) -> &WebView {
         &self.webview
@@ -288,6 +300,31 @@ impl Drop for LabelPreview {
         #[cfg(target_os = "linux")]
         if let Some(timer) = self.watchdog.take() {
             timer.remove();
+        }
+    }
+}
+
+/// Makes the child view take no keyboard focus and no pointer input (an empty X input shape):
+/// keys and clicks over it reach the window. Without this a keyboard-wedge scanner's keys went
+/// to the label page whenever the mouse rested over the preview (X sends keys to the window
+/// under the pointer inside the focused one), and the scan was lost.
+fn pass_input_through(_webview: &WebView) {
+    #[cfg(target_os = "linux")]
+    {
+        use gtk::prelude::*;
+        use wry::WebViewExtUnix as _;
+        let view = _webview.webview();
+        view.set_can_focus(false);
+        if let Some(top) = view.toplevel() {
+            top.set_can_focus(false);
+            let empty = gtk::cairo::Region::create();
+            top.input_shape_combine_region(Some(&empty));
+            if let Some(window) = top.window() {
+                window.input_shape_combine_region(&empty, 0, 0);
+            }
+        }
+        if let Some(display) = gtk::gdk::Display::default() {
+            display.flush();
         }
     }
 }

@@ -375,10 +375,25 @@ pub fn preview_ui(
         }
     });
     let height = (ui.available_height() * 0.55).clamp(200.0, 520.0);
-    let (rect, _) = ui.allocate_exact_size(
+    let (rect, response) = ui.allocate_exact_size(
         egui::vec2(ui.available_width(), height),
-        egui::Sense::hover(),
+        egui::Sense::drag(),
     );
+    // The label view takes no input itself: the wheel and a drag over it scroll the label.
+    let mut delta = if response.dragged() {
+        -response.drag_delta()
+    } else {
+        egui::Vec2::ZERO
+    };
+    if response.hovered() {
+        delta -= ui.input(|i| i.smooth_scroll_delta);
+    }
+    if delta != egui::Vec2::ZERO {
+        out.push(Command::PreviewScroll {
+            dx: f64::from(delta.x),
+            dy: f64::from(delta.y),
+        });
+    }
     ui.painter()
         .rect_filled(rect, 2.0, egui::Color32::from_gray(0x8a));
     if let Some(problem) = problem {

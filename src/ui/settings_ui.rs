@@ -199,11 +199,13 @@ fn settings_fields_ui(
                 ui.radio_value(&mut s.lang, Lang::En, "English");
             });
             ui.end_row();
-            ui.label(tr(lang, "工位名称", "Station"));
-            ui.add(egui::TextEdit::singleline(&mut s.station).desired_width(160.0));
+            let station_caption = ui.label(tr(lang, "工位名称", "Station"));
+            ui.add(egui::TextEdit::singleline(&mut s.station).desired_width(160.0))
+                .labelled_by(station_caption.id);
             ui.end_row();
-            ui.label(tr(lang, "操作员", "Operator"));
-            ui.add(egui::TextEdit::singleline(&mut s.operator).desired_width(160.0));
+            let operator_caption = ui.label(tr(lang, "操作员", "Operator"));
+            ui.add(egui::TextEdit::singleline(&mut s.operator).desired_width(160.0))
+                .labelled_by(operator_caption.id);
             ui.end_row();
         });
     ui.separator();

@@ -1,0 +1,342 @@
+//! The real window (eframe + the WebKit preview) under Xvfb, driven with xdotool at a packer's
+//! pace: a scanner types three orders a second apart, and the ship question over the preview.
+//! Run under scripts/test-env/with-services.sh (Xvfb and a private CUPS with a cups-pdf queue).
+
+#![allow(clippy::unwrap_used)] // test helpers may panic: a panic is a failed test
+
+mod common;
+mod print_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use waybill_desk::sandbox::{Sandbox, DEMO_APPID, DEMO_SECRET};
+use waybill_desk::wechat::shop::ShopKind;
+use waybill_desk::wechat::OrderId;
+
+/// The window process, killed when the test ends (also on failure). It holds the display:
+/// keys go to the focused window, so one window test at a time (nextest runs each test in its
+/// own process: a file lock, not a mutex).
+struct Window {
+    child: Child,
+    id: u64,
+    _display: std::fs::File,
+}
+
+fn lock_display() -> std::fs::File {
+    let display = std::env::var("DISPLAY")
+        .unwrap_or_default()
+        .replace(':', "");
+    let path = std::env::temp_dir().join(format!("waybill-desk-xvfb-{display}.lock"));
+    let file = std::fs::File::create(path).unwrap();
+    file.lock().unwrap();
+    file
+}
+
+impl Drop for Window {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn xdotool(args: &[&str]) -> String {
+    let out = Command::new("xdotool").args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Writes the station's settings: the sandbox's courier, a sender, and `printer`.
+fn write_settings(dir: &Path, printer: &str) {
+    let settings = serde_json::json!({
+        "printer": printer,
+        "delivery_id": "SF",
+        "biz_id": "SF_CASH",
+        "lang": "zh-cn",
+        "station": "xvfb-station",
+        "sender": {
+            "name": "仓库小李", "mobile": "13800138000", "province": "广东省",
+            "city": "深圳市", "area": "南山区", "address": "科技园南路88号"
+        }
+    });
+    std::fs::write(
+        dir.join("settings.json"),
+        serde_json::to_vec_pretty(&settings).unwrap(),
+    )
+    .unwrap();
+}
+
+/// Starts the window against the sandbox with the demo credentials from the environment,
+/// waits for it to map, and sizes it.
+fn open_window(sandbox: &Sandbox, data: &Path, size: (u32, u32)) -> Window {
+    let display = lock_display();
+    let log = std::fs::File::create(data.join("window.log")).unwrap();
+    let child = Command::new(print_support::exe())
+        .args(["--api-base", sandbox.url().as_str(), "--appid", DEMO_APPID])
+        .arg("--data-dir")
+        .arg(data)
+        .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+        .env("WAYBILL_DESK_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let id = loop {
+        let found = xdotool(&["search", "--onlyvisible", "--name", "waybill-desk"]);
+        if let Some(id) = found.lines().last().and_then(|l| l.parse::<u64>().ok()) {
+            break id;
+        }
+        assert!(Instant::now() < deadline, "the window never showed");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let id_s = id.to_string();
+    xdotool(&["windowmove", &id_s, "0", "0"]);
+    xdotool(&[
+        "windowsize",
+        &id_s,
+        &size.0.to_string(),
+        &size.1.to_string(),
+    ]);
+    xdotool(&["windowfocus", "--sync", &id_s]);
+    // The first refresh lists the orders.
+    std::thread::sleep(Duration::from_secs(4));
+    Window {
+        child,
+        id,
+        _display: display,
+    }
+}
+
+/// Clean to-be-shipped orders that take a courier, as the window lists them.
+fn courier_orders(runtime: &tokio::runtime::Runtime, sandbox: &Sandbox, n: usize) -> Vec<u64> {
+    let client = common::client(sandbox);
+    runtime.block_on(async {
+        let mut out = Vec::new();
+        for id in sandbox.order_ids_with_status(20) {
+            let order = client
+                .shop(ShopKind::Channels)
+                .get_order(OrderId(id))
+                .await
+                .unwrap();
+            if !order.has_open_aftersale()
+                && order.shippable_pieces() > 0
+                && order.no_courier_reason().is_none()
+            {
+                out.push(id);
+            }
+            if out.len() == n {
+                break;
+            }
+        }
+        out
+    })
+}
+
+/// Keys to the window through XTEST, as a keyboard (or a keyboard-wedge scanner) sends them:
+/// winit ignores synthetic events sent to a window (`xdotool --window`).
+fn key(window: &Window, keys: &str) {
+    xdotool(&["windowfocus", "--sync", &window.id.to_string()]);
+    xdotool(&["key", keys]);
+}
+
+/// Types a code and Enter, as a keyboard-wedge scanner does.
+fn scan(window: &Window, code: &str) {
+    xdotool(&["windowfocus", "--sync", &window.id.to_string()]);
+    xdotool(&["type", "--delay", "15", code]);
+    xdotool(&["key", "Return"]);
+}
+
+fn screenshot(name: &str) -> PathBuf {
+    let path = print_support::artifacts_dir().join(name);
+    let out = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    path
+}
+
+fn barcodes(pdf: &Path) -> String {
+    for dpi in [300, 400, 250, 500] {
+        let png = print_support::pdf_to_png(pdf, dpi);
+        let out = Command::new("zbarimg")
+            .args(["--raw", "-q"])
+            .arg(&png)
+            .output()
+            .unwrap();
+        let read = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !read.trim().is_empty() {
+            return read;
+        }
+    }
+    String::new()
+}
+
+/// Three scans one second apart in scanner mode: three labels on the queue, in scan order.
+#[test]
+fn three_scans_a_second_apart_print_three_labels_in_scan_order() {
+    let Some(cups) = print_support::cups() else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = runtime.block_on(common::sandbox(60));
+    let ids = courier_orders(&runtime, &sandbox, 3);
+    assert_eq!(ids.len(), 3);
+    let data = tempfile::tempdir().unwrap();
+    write_settings(data.path(), &cups.printer);
+    let before = print_support::pdfs_in(&cups.pdf_dir);
+    let window = open_window(&sandbox, data.path(), (1440, 900));
+    key(&window, "F2");
+    std::thread::sleep(Duration::from_millis(800));
+    // The mouse rests over the label preview (right panel), where a packer's hand leaves it:
+    // the scanner's keys must still reach the scan field, not the label page.
+    xdotool(&["mousemove", "1250", "380"]);
+    for id in &ids {
+        scan(&window, &id.to_string());
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    screenshot("xvfb-scans-queued.png");
+    let pdfs = print_support::wait_for_new_pdfs(&cups.pdf_dir, &before, 3);
+    assert_eq!(pdfs.len(), 3, "{pdfs:?}");
+    screenshot("xvfb-scans-done.png");
+    // The waybill of each order, from the journal the window wrote.
+    let journal = waybill_desk::store::Journal::open(data.path()).unwrap();
+    let waybills: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            journal
+                .order_history(OrderId(*id))
+                .unwrap()
+                .into_iter()
+                .find_map(|e| match e {
+                    waybill_desk::store::HistoryEntry::Label(l) => Some(l.waybill_id.0),
+                    _ => None,
+                })
+                .unwrap()
+        })
+        .collect();
+    for (i, pdf) in pdfs.iter().enumerate() {
+        let read = barcodes(pdf);
+        assert!(
+            read.contains(&waybills[i]),
+            "job {i} should be the label of scan {i} ({}), read {read:?}; all {waybills:?}",
+            ids[i]
+        );
+    }
+    drop(window);
+}
+
+/// Share of pixels in `rect` (x, y, w, h) that are the same in both screenshots.
+fn same_share(a: &Path, b: &Path, rect: (u32, u32, u32, u32)) -> f64 {
+    let a = image::open(a).unwrap().to_rgb8();
+    let b = image::open(b).unwrap().to_rgb8();
+    let (x, y, w, h) = rect;
+    let mut same = 0u64;
+    let mut total = 0u64;
+    for yy in y..(y + h).min(a.height()) {
+        for xx in x..(x + w).min(a.width()) {
+            total += 1;
+            same += u64::from(a.get_pixel(xx, yy) == b.get_pixel(xx, yy));
+        }
+    }
+    same as f64 / total.max(1) as f64
+}
+
+/// Bounding box of the pixels that satisfy `keep`, inside `within`.
+fn bbox(
+    png: &Path,
+    within: (u32, u32, u32, u32),
+    keep: impl Fn([u8; 3]) -> bool,
+) -> Option<(u32, u32, u32, u32)> {
+    let img = image::open(png).unwrap().to_rgb8();
+    let (x, y, w, h) = within;
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for yy in y..(y + h).min(img.height()) {
+        for xx in x..(x + w).min(img.width()) {
+            if keep(img.get_pixel(xx, yy).0) {
+                x0 = x0.min(xx);
+                y0 = y0.min(yy);
+                x1 = x1.max(xx);
+                y1 = y1.max(yy);
+            }
+        }
+    }
+    (x0 <= x1).then(|| (x0, y0, x1 - x0 + 1, y1 - y0 + 1))
+}
+
+/// The ship question opened over the label preview: its buttons are drawn, not the label.
+#[test]
+fn the_ship_question_over_the_preview_shows_its_buttons() {
+    if !print_support::display() {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = runtime.block_on(common::sandbox(60));
+    let id = courier_orders(&runtime, &sandbox, 1)[0];
+    let data = tempfile::tempdir().unwrap();
+    // No printer: the scan fetches the label and stops there, focused, with its preview.
+    write_settings(data.path(), "");
+    // Tall, so the label preview (about half the panel's height) reaches down to the middle of
+    // the window, where the question opens; the question's right part lies over it.
+    let window = open_window(&sandbox, data.path(), (1000, 1000));
+    xdotool(&["mousemove", "250", "700"]);
+    key(&window, "F2");
+    std::thread::sleep(Duration::from_millis(800));
+    scan(&window, &id.to_string());
+    std::thread::sleep(Duration::from_secs(5));
+    // Leave scanner mode so Ctrl+Enter reaches the window, not the scan field.
+    key(&window, "F2");
+    std::thread::sleep(Duration::from_millis(800));
+    let before = screenshot("xvfb-preview.png");
+    // The preview: WebKit's grey page around the white label.
+    let label = bbox(&before, (0, 0, 1000, 1000), |p| p == [138, 143, 152])
+        .expect("the preview shows the label");
+    assert!(label.2 > 100 && label.3 > 150, "label area {label:?}");
+    key(&window, "ctrl+Return");
+    std::thread::sleep(Duration::from_millis(1500));
+    let after = screenshot("xvfb-ship-question-over-preview.png");
+    // The question's window: egui's light window fill, brighter than the dimmed backdrop.
+    let modal = bbox(&after, (0, 0, 1000, 1000), |p| {
+        p[0] >= 240 && p[0] == p[1] && p[1] == p[2]
+    })
+    .expect("the question is drawn");
+    let overlap = (
+        modal.0.max(label.0),
+        modal.1.max(label.1),
+        (modal.0 + modal.2).min(label.0 + label.2),
+        (modal.1 + modal.3).min(label.1 + label.3),
+    );
+    assert!(
+        overlap.2 > overlap.0 && overlap.3 > overlap.1,
+        "the question {modal:?} reaches over the preview {label:?}"
+    );
+    let region = (
+        overlap.0,
+        overlap.1,
+        overlap.2 - overlap.0,
+        overlap.3 - overlap.1,
+    );
+    let same = same_share(&before, &after, region);
+    assert!(
+        same < 0.2,
+        "where the question overlaps the preview, {:.0}% of pixels are still the label's",
+        same * 100.0
+    );
+    // Its buttons ("仍然发货" / "先不发") are in the question's lower part: egui's button fill
+    // (a darker grey than the window), not the label's white paper.
+    let lower = (modal.0, modal.1 + modal.3 / 2, modal.2, modal.3 / 2);
+    let buttons = bbox(&after, lower, |p| {
+        p[0] == p[1] && p[1] == p[2] && (200..=235).contains(&p[0])
+    });
+    assert!(
+        buttons.is_some(),
+        "button fills in the question's lower half"
+    );
+    drop(window);
+}
