@@ -340,3 +340,66 @@ fn the_ship_question_over_the_preview_shows_its_buttons() {
     );
     drop(window);
 }
+
+/// Problem 7: the print dialog runs in its own process; the window answers clicks while it is
+/// open (before, GTK's dialog ran a nested loop in the window's process and clicks waited).
+#[test]
+fn the_window_answers_while_the_print_dialog_is_open() {
+    if !print_support::display() {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = runtime.block_on(common::sandbox(60));
+    let id = courier_orders(&runtime, &sandbox, 1)[0];
+    let data = tempfile::tempdir().unwrap();
+    write_settings(data.path(), "");
+    let window = open_window(&sandbox, data.path(), (1440, 900));
+    xdotool(&["mousemove", "300", "700"]);
+    key(&window, "F2");
+    std::thread::sleep(Duration::from_millis(800));
+    scan(&window, &id.to_string());
+    std::thread::sleep(Duration::from_secs(4));
+    key(&window, "F2");
+    std::thread::sleep(Duration::from_millis(500));
+    key(&window, "ctrl+shift+p");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let dialog = loop {
+        let found = xdotool(&["search", "--onlyvisible", "--name", "^Print$"]);
+        if let Some(d) = found.lines().last().and_then(|l| l.parse::<u64>().ok()) {
+            break d;
+        }
+        assert!(Instant::now() < deadline, "no print dialog appeared");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    screenshot("xvfb-print-dialog.png");
+    // Click "English" in the window's toolbar (top right): the window saves the language at once.
+    xdotool(&["windowfocus", "--sync", &window.id.to_string()]);
+    xdotool(&["mousemove", "1397", "20", "click", "1"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let saved = std::fs::read_to_string(data.path().join("settings.json")).unwrap_or_default();
+        if saved.contains("\"en\"") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the window did not take the click while the dialog was open: {saved}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let still_open = xdotool(&["search", "--onlyvisible", "--name", "^Print$"]);
+    assert!(
+        still_open.lines().any(|l| l == dialog.to_string()),
+        "the dialog stayed open meanwhile"
+    );
+    screenshot("xvfb-print-dialog-window-answers.png");
+    // Cancel the dialog; its process ends.
+    xdotool(&["windowfocus", "--sync", &dialog.to_string()]);
+    xdotool(&["key", "Escape"]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !xdotool(&["search", "--onlyvisible", "--name", "^Print$"]).is_empty() {
+        assert!(Instant::now() < deadline, "the dialog did not close");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(window);
+}

@@ -33,3 +33,5 @@ scan-shipped = { $order } { $times ->
 scan-parcel-shipped = { $order } printed, one parcel shipped; the rest stays to be shipped
 scan-stopped = { $order }: the run stopped before this order was done. Scan it again when ready
 ship-answer-lost = { $order }: the answer to the shipment was lost; re-reading the order
+print-dialog-open = The print dialog is already open: print or cancel it in that window first
+print-dialog-printed = { $order }: printed through the print dialog

@@ -33,3 +33,5 @@ scan-shipped = { $order } { $times ->
 scan-parcel-shipped = { $order } 已打印,发出一个包裹;其余仍待发货
 scan-stopped = { $order }:任务已停止,这单没有完成。需要时再扫一次
 ship-answer-lost = { $order }:发货结果没有收到,正在重新查询订单
+print-dialog-open = 打印对话框已经打开:请先在那个窗口里打印或取消
+print-dialog-printed = { $order }:已通过打印对话框打印

@@ -79,6 +79,12 @@ pub enum Event {
     },
     /// Label batches a previous run left unfinished (crash, cancel, failures): (id, done, total).
     UnfinishedBatches(Vec<(BatchId, u32, u32)>),
+    /// A line from a helper window process (`dialog`: the print dialog's, else the Wayland
+    /// preview's); `None` when it has gone.
+    Helper {
+        dialog: bool,
+        event: Option<crate::print::preview_window::PreviewEvent>,
+    },
 }
 
 /// The logistics couriers (`getAllDelivery`) with the shop-list id each ships under, and the
@@ -163,6 +169,20 @@ impl Backend {
         }
     }
 
+    /// Where helper processes (preview window, print dialog) come from: this program.
+    pub fn helper_program(&self) -> std::path::PathBuf {
+        self.print_worker.program.clone()
+    }
+
+    /// Reports a helper window's answers as [`Event::Helper`].
+    pub fn helper_reporter(
+        &self,
+        dialog: bool,
+    ) -> impl Fn(Option<crate::print::preview_window::PreviewEvent>) + Send + 'static {
+        let report = self.reporter();
+        move |event| report.send(Event::Helper { dialog, event })
+    }
+
     /// True when the journal is open (labels and shipping need it).
     pub fn has_journal(&self) -> bool {
         self.station.is_some()
@@ -194,12 +214,22 @@ impl Backend {
     pub fn refresh(&self, query: OrderQuery) {
         let (client, shop, lang, report) =
             (self.client.clone(), self.shop, self.lang, self.reporter());
+        let station = self.station.clone();
         self.runtime.spawn(async move {
-            let result = client
-                .shop(shop)
-                .list_orders(query)
-                .await
-                .map_err(|e| e.explain(lang));
+            // Through the journal's order cache: after the first listing only what changed is
+            // read again. Without a journal, the plain listing.
+            let result = match station {
+                Some(station) => station
+                    .sync_orders(query)
+                    .await
+                    .map(|r| r.orders)
+                    .map_err(|e| e.explain(lang)),
+                None => client
+                    .shop(shop)
+                    .list_orders(query)
+                    .await
+                    .map_err(|e| e.explain(lang)),
+            };
             report.send(Event::Orders(result));
         });
     }

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod backend;
 pub mod command;
+pub mod helper;
 pub mod launch;
 pub mod orders;
 pub mod overlay;
@@ -82,10 +83,9 @@ pub struct WaybillApp {
     preview: Option<Preview>,
     /// Where the window system cannot host a child webview (Wayland): the separate preview
     /// window process, and the label it shows.
-    preview_window: Option<(
-        crate::print::preview_window::PreviewWindowProcess,
-        Option<(OrderId, String)>,
-    )>,
+    preview_window: Option<(helper::HelperWindow, Option<(OrderId, String)>)>,
+    /// The print dialog, in its own process, for this order.
+    print_dialog: Option<(OrderId, helper::HelperWindow)>,
     /// True when the preview is hidden this frame (tests read it; no label, or covered).
     preview_hidden: bool,
     /// Why the preview could not be shown (not retried every frame).
@@ -155,6 +155,7 @@ impl WaybillApp {
             printers: Request::default(),
             preview: None,
             preview_window: None,
+            print_dialog: None,
             preview_problem: None,
             preview_hidden: true,
             preview_zoom: 0.0,
@@ -348,33 +349,7 @@ impl WaybillApp {
                     }
                 }
             }
-            Command::PrintWithDialog => {
-                if let Some(p) = &self.preview {
-                    let label_id = p
-                        .showing
-                        .as_ref()
-                        .map(|(id, _)| id.to_string())
-                        .unwrap_or_default();
-                    let preset = (!self.settings.printer.is_empty())
-                        .then(|| crate::print::PrintTarget::Printer(self.settings.printer.clone()));
-                    // A nested GTK loop runs until the dialog closes; the rest of the UI waits.
-                    match p.view.print_with_dialog(&label_id, preset.as_ref()) {
-                        Ok(true) => self.log(
-                            Level::Info,
-                            format!(
-                                "{label_id}: {}",
-                                tr(
-                                    lang,
-                                    "已通过打印对话框打印",
-                                    "printed through the print dialog"
-                                )
-                            ),
-                        ),
-                        Ok(false) => {}
-                        Err(e) => self.log(Level::Error, e.explain(lang)),
-                    }
-                }
-            }
+            Command::PrintWithDialog => self.open_print_dialog(),
             Command::Ship => {
                 if !self.backend.has_journal() {
                     self.log(Level::Error, Msg::id("no-journal-refused"));
@@ -1135,6 +1110,52 @@ impl WaybillApp {
         ctx.request_repaint_after(std::time::Duration::from_millis(50));
     }
 
+    /// Opens the print dialog for the focused order's label in its own process (the preview
+    /// window's): GTK's dialog never runs in this one, so the window keeps drawing and no
+    /// click waits in a nested loop. The answer comes back as an event.
+    fn open_print_dialog(&mut self) {
+        let Some((id, label)) = self
+            .book
+            .focused
+            .and_then(|id| Some((id, self.book.row(id)?.label.clone()?)))
+        else {
+            return;
+        };
+        if self
+            .print_dialog
+            .as_ref()
+            .is_some_and(|(_, h)| h.is_alive())
+        {
+            self.log(Level::Warn, Msg::id("print-dialog-open"));
+            return;
+        }
+        let program = self.backend.helper_program();
+        match helper::HelperWindow::spawn(program, self.backend.helper_reporter(true)) {
+            Ok(helper) => {
+                helper.send(crate::print::preview_window::PreviewCommand::Show {
+                    html: label.html.clone(),
+                    size: self.label_size(label.print_type),
+                });
+                let preset = (!self.settings.printer.is_empty())
+                    .then(|| crate::print::PrintTarget::Printer(self.settings.printer.clone()));
+                helper.send(crate::print::preview_window::PreviewCommand::Print {
+                    label_id: id.to_string(),
+                    preset,
+                });
+                self.print_dialog = Some((id, helper));
+            }
+            Err(e) => {
+                let text = Msg::explained(|l| e.explain(l));
+                self.log(
+                    Level::Error,
+                    Msg::id("order-problem")
+                        .arg("order", id)
+                        .arg("problem", text),
+                );
+            }
+        }
+    }
+
     /// Shows a label in the separate preview window, starting it when needed (a window that
     /// was closed is started again).
     fn show_in_preview_window(
@@ -1143,7 +1164,6 @@ impl WaybillApp {
         html: &str,
         size: crate::print::LabelSize,
     ) {
-        use crate::print::preview_window::PreviewWindowProcess;
         if self
             .preview_window
             .as_mut()
@@ -1152,7 +1172,8 @@ impl WaybillApp {
             self.preview_window = None;
         }
         if self.preview_window.is_none() {
-            match PreviewWindowProcess::spawn_current_exe() {
+            let program = self.backend.helper_program();
+            match helper::HelperWindow::spawn(program, self.backend.helper_reporter(false)) {
                 Ok(w) => self.preview_window = Some((w, None)),
                 Err(e) => {
                     self.preview_problem = Some(e.explain(self.lang));
@@ -1163,10 +1184,11 @@ impl WaybillApp {
         let key = Some(label);
         if let Some((window, showing)) = &mut self.preview_window {
             if *showing != key {
-                match window.show(html, size) {
-                    Ok(()) => *showing = key,
-                    Err(e) => self.preview_problem = Some(e.explain(self.lang)),
-                }
+                window.send(crate::print::preview_window::PreviewCommand::Show {
+                    html: html.to_string(),
+                    size,
+                });
+                *showing = key;
             }
         }
     }
@@ -1454,6 +1476,28 @@ impl WaybillApp {
             Event::History { order_id, lines } => {
                 if self.history.0 == Some(order_id) {
                     self.history.1 = lines;
+                }
+            }
+            Event::Helper { dialog, event } => {
+                use crate::print::preview_window::PreviewEvent;
+                let order = self.print_dialog.as_ref().map(|(id, _)| *id);
+                match (dialog, event) {
+                    (true, Some(PreviewEvent::PrintDialogClosed { printed })) => {
+                        if let (true, Some(id)) = (printed, order) {
+                            self.log(
+                                Level::Info,
+                                Msg::id("print-dialog-printed").arg("order", id),
+                            );
+                        }
+                        // Closing the helper ends its window.
+                        self.print_dialog = None;
+                    }
+                    (true, None) => self.print_dialog = None,
+                    (_, Some(PreviewEvent::Error { message })) => {
+                        self.log(Level::Error, Msg::Text(message));
+                    }
+                    (false, None) => self.preview_window = None,
+                    _ => {}
                 }
             }
             Event::UnfinishedBatches(list) => {

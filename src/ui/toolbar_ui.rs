@@ -21,6 +21,9 @@ pub mod keys {
     pub const REFRESH: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::F5);
     pub const GET_LABELS: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::L);
     pub const PRINT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::P);
+    /// The focused label through the system print dialog (its own process).
+    pub const PRINT_DIALOG: KeyboardShortcut =
+        KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::P);
     pub const SHIP: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
     pub const SCANNER: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::F2);
     pub const SETTINGS: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Comma);
@@ -186,6 +189,10 @@ pub fn shortcuts(ctx: &egui::Context, out: &mut Vec<Command>) {
         }
         if i.consume_shortcut(&keys::GET_LABELS) {
             out.push(Command::GetLabels);
+        }
+        // Before Ctrl+P, which would also match with Shift held.
+        if i.consume_shortcut(&keys::PRINT_DIALOG) {
+            out.push(Command::PrintWithDialog);
         }
         if i.consume_shortcut(&keys::PRINT) {
             out.push(Command::Print);
