@@ -575,21 +575,30 @@ fn rss_kb(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Children and grandchildren of a process (WebKit's web and network processes).
+/// Children and grandchildren of a process (WebKit's web and network processes), from the
+/// parent ids in /proc.
 fn descendants(pid: u32) -> Vec<u32> {
-    let children = |p: u32| -> Vec<u32> {
-        std::fs::read_to_string(format!("/proc/{p}/task/{p}/children"))
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|c| c.parse().ok())
-            .collect()
-    };
-    let mut out = children(pid);
-    let mut i = 0;
-    while i < out.len() {
-        let more = children(out[i]);
-        out.extend(more);
-        i += 1;
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter_map(|p| {
+                    let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+                    let rest = stat.rsplit_once(')')?.1;
+                    let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
+                    Some((p, ppid))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out: Vec<u32> = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for &(p, pp) in &parents {
+            if pp == parent && !out.contains(&p) {
+                out.push(p);
+                frontier.push(p);
+            }
+        }
     }
     out
 }
