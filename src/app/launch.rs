@@ -12,6 +12,9 @@ use crate::settings::{default_data_dir, Settings};
 use crate::wechat::shop::ShopKind;
 use crate::wechat::{ClientConfig, Secret, TokenSource, WechatClient, DEFAULT_API_BASE};
 
+/// Where the window keeps its layout (eframe persistence: panel sizes, column widths).
+pub const WINDOW_STATE_FILE: &str = "window.ron";
+
 /// How the window was asked to start.
 #[derive(Debug, Clone, Default)]
 pub struct LaunchOptions {
@@ -142,6 +145,9 @@ pub fn run(
             .with_title("waybill-desk 面单工作台")
             .with_inner_size([1440.0, 900.0])
             .with_min_inner_size([960.0, 600.0]),
+        // Panel sizes (detail panel, activity log, table columns) come back after a restart;
+        // kept with the station's other files, so each data directory has its own.
+        persistence_path: Some(config.data_dir.join(WINDOW_STATE_FILE)),
         ..eframe::NativeOptions::default()
     };
     eframe::run_native(

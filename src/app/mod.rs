@@ -422,11 +422,9 @@ impl WaybillApp {
                     if let (true, Some(waybill)) = (yes, waybill) {
                         self.log(
                             Level::Info,
-                            format!(
-                                "{id}: {} {}",
-                                tr(lang, "正在取消运单", "cancelling waybill"),
-                                waybill.waybill_id
-                            ),
+                            Msg::id("waybill-cancelling")
+                                .arg("order", id)
+                                .arg("waybill", waybill.waybill_id.0.clone()),
                         );
                         self.backend.cancel_waybill(id, waybill);
                     }
@@ -520,11 +518,7 @@ impl WaybillApp {
                     self.failed_last_batch.clear();
                     self.log(
                         Level::Info,
-                        format!(
-                            "{} #{}",
-                            tr(lang, "继续面单批次", "Resuming label batch"),
-                            id.0
-                        ),
+                        Msg::id("batch-resuming").arg("batch", id.0.to_string()),
                     );
                     self.backend.resume_batch(id);
                 }
@@ -700,16 +694,8 @@ impl WaybillApp {
                 continue;
             };
             if row.ship_state == ShipState::Shipped {
-                let text = format!(
-                    "{id}: {}",
-                    tr(
-                        lang,
-                        "已经发过货,无需操作",
-                        "already shipped, nothing to do"
-                    )
-                );
                 row.last_error = None;
-                self.log(Level::Info, text);
+                self.log(Level::Info, Msg::id("ship-already").arg("order", id));
                 continue;
             }
             match ship_request(row, None, None, lang) {
@@ -731,7 +717,6 @@ impl WaybillApp {
 
     /// Opens "which items go in this box?" for the focused order.
     fn open_split_ship(&mut self) {
-        let lang = self.lang;
         let Some(row) = self.book.focused.and_then(|id| self.book.row(id)) else {
             return;
         };
@@ -741,12 +726,8 @@ impl WaybillApp {
         match ShipDialog::split(&row.order) {
             Some(dialog) => self.ship_dialog = Some(dialog),
             None => {
-                let text = format!(
-                    "{}: {}",
-                    row.order.id,
-                    tr(lang, "没有剩余要发的商品", "nothing is left to ship")
-                );
-                self.log(Level::Warn, text);
+                let id = row.order.id;
+                self.log(Level::Warn, Msg::id("ship-nothing-left").arg("order", id));
             }
         }
     }
@@ -790,24 +771,22 @@ impl WaybillApp {
 
     /// "Skipped 3 orders that take no courier: self-pickup 2, same-city 1".
     fn log_skipped(&mut self, skipped: &[(crate::wechat::order::NoCourier, u32)]) {
-        let lang = self.lang;
         let total: u32 = skipped.iter().map(|(_, n)| n).sum();
-        let parts: Vec<String> = skipped
-            .iter()
-            .map(|(reason, n)| format!("{} {n}", ui::orders_ui::no_courier_short(*reason, lang)))
-            .collect();
+        let parts = skipped.to_vec();
+        let reasons = Msg::explained(move |lang| {
+            parts
+                .iter()
+                .map(|(reason, n)| {
+                    format!("{} {n}", ui::orders_ui::no_courier_short(*reason, lang))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
         self.log(
             Level::Warn,
-            format!(
-                "{} {total} {}: {}",
-                tr(lang, "跳过", "Skipped"),
-                tr(
-                    lang,
-                    "单不用快递的订单(不取号、不打面单)",
-                    "orders that take no courier (no waybill, no label)"
-                ),
-                parts.join(", ")
-            ),
+            Msg::id("labels-skipped")
+                .arg("count", total)
+                .arg("reasons", reasons),
         );
     }
 
@@ -1201,15 +1180,12 @@ impl WaybillApp {
                     let n = list.len();
                     self.book.merge(list);
                     self.orders.finish(Ok(n));
-                    self.log(
-                        Level::Info,
-                        format!("{} {n}", tr(lang, "订单已刷新:", "Orders refreshed:")),
-                    );
+                    self.log(Level::Info, Msg::id("orders-refreshed").arg("count", n));
                 }
                 Err(e) => {
                     self.log(
                         Level::Error,
-                        format!("{} {e}", tr(lang, "刷新订单失败:", "Refresh failed:")),
+                        Msg::id("orders-refresh-failed").arg("problem", e.clone()),
                     );
                     self.orders.finish(Err(e));
                 }
@@ -1226,12 +1202,10 @@ impl WaybillApp {
                 }
                 self.log(
                     Level::Info,
-                    format!(
-                        "{order_id}: {} {} {}",
-                        tr(lang, "已取号", "waybill created"),
-                        waybill.delivery_id,
-                        waybill.waybill_id
-                    ),
+                    Msg::id("waybill-created")
+                        .arg("order", order_id)
+                        .arg("courier", waybill.delivery_id.0.clone())
+                        .arg("waybill", waybill.waybill_id.0.clone()),
                 );
             }
             Event::LabelDone { order_id, result } => {
@@ -1276,35 +1250,32 @@ impl WaybillApp {
                     Ok(done) => Ok(done.order_complete),
                     Err(f) => Err(f.message.clone()),
                 };
-                let (ok, text) = match &result {
+                let (ok, msg) = match &result {
                     Ok(done) if !done.order_complete => (
                         true,
-                        format!(
-                            "{} {} {}",
-                            tr(lang, "已发出一个包裹", "one parcel shipped"),
-                            done.items.iter().map(|i| i.count).sum::<u32>(),
-                            tr(
-                                lang,
-                                "件;其余仍待发货",
-                                "pieces; the rest stays to be shipped"
-                            ),
-                        ),
+                        Msg::id("ship-parcel")
+                            .arg("order", order_id)
+                            .arg("pieces", done.items.iter().map(|i| i.count).sum::<u32>()),
                     ),
                     Ok(done) => match done.outcome {
-                        ShipOutcome::Shipped | ShipOutcome::ShippedConfirmedOnReread => {
-                            (true, tr(lang, "已发货", "shipped").to_string())
+                        ShipOutcome::Shipped => (true, Msg::id("shipped").arg("order", order_id)),
+                        ShipOutcome::ShippedConfirmedOnReread => {
+                            (true, Msg::id("shipped-on-reread").arg("order", order_id))
                         }
-                        ShipOutcome::AlreadyShipped => (
-                            true,
-                            tr(
-                                lang,
-                                "已经发过货,无需操作",
-                                "already shipped, nothing to do",
-                            )
-                            .to_string(),
-                        ),
+                        ShipOutcome::AlreadyShipped => {
+                            (true, Msg::id("ship-already").arg("order", order_id))
+                        }
                     },
-                    Err(f) => (false, f.message.clone()),
+                    Err(f) => (
+                        false,
+                        Msg::id("order-problem")
+                            .arg("order", order_id)
+                            .arg("problem", f.message.clone()),
+                    ),
+                };
+                let text = match &result {
+                    Err(f) => f.message.clone(),
+                    Ok(_) => msg.render(lang),
                 };
                 if let Some(r) = self.book.row_mut(order_id) {
                     match &result {
@@ -1329,10 +1300,7 @@ impl WaybillApp {
                         }
                     }
                 }
-                self.log(
-                    if ok { Level::Info } else { Level::Error },
-                    format!("{order_id}: {text}"),
-                );
+                self.log(if ok { Level::Info } else { Level::Error }, msg);
                 if let Err(f) = &result {
                     if f.needs_sn {
                         // A scanner can type the SN into the dialog that opens now.
@@ -1362,14 +1330,7 @@ impl WaybillApp {
                     }
                     self.log(
                         Level::Info,
-                        format!(
-                            "{order_id}: {}",
-                            tr(
-                                lang,
-                                "运单已取消;需要时点“取新运单”",
-                                "waybill cancelled; press \"New waybill\" when needed"
-                            )
-                        ),
+                        Msg::id("waybill-cancelled").arg("order", order_id),
                     );
                     self.backend.load_history(order_id);
                 }
@@ -1377,7 +1338,12 @@ impl WaybillApp {
                     if let Some(r) = self.book.row_mut(order_id) {
                         r.last_error = Some(e.clone());
                     }
-                    self.log(Level::Error, format!("{order_id}: {e}"));
+                    self.log(
+                        Level::Error,
+                        Msg::id("order-problem")
+                            .arg("order", order_id)
+                            .arg("problem", e),
+                    );
                 }
             },
             Event::OrderReread(result) => match result {
@@ -1399,18 +1365,7 @@ impl WaybillApp {
                 self.contacts.entry(order_id).or_default().finish(result);
             }
             Event::CredentialsSaved(result) => match result {
-                Ok(place) => self.log(
-                    Level::Warn,
-                    format!(
-                        "{} {place}. {}",
-                        tr(lang, "AppSecret 已保存到", "The AppSecret is stored in"),
-                        tr(
-                            lang,
-                            "重启软件后连接真实店铺",
-                            "Restart the app to connect to the shop"
-                        )
-                    ),
-                ),
+                Ok(place) => self.log(Level::Warn, Msg::id("secret-saved").arg("place", place)),
                 Err(e) => self.log(Level::Error, e),
             },
             Event::Printed { order_id, result } => {
@@ -1430,7 +1385,7 @@ impl WaybillApp {
                         if times > 1 {
                             self.log(
                                 Level::Warn,
-                                Msg::id("scan-reprinted")
+                                Msg::id("reprinted")
                                     .arg("order", order_id)
                                     .arg("times", times),
                             );
@@ -1464,13 +1419,10 @@ impl WaybillApp {
                 self.printers.finish(Ok(list));
             }
             Event::SettingsSaved(result) => match result {
-                Ok(()) => self.log(Level::Info, tr(lang, "设置已保存", "Settings saved")),
+                Ok(()) => self.log(Level::Info, Msg::id("settings-saved")),
                 Err(e) => self.log(
                     Level::Error,
-                    format!(
-                        "{}: {e}",
-                        tr(lang, "设置保存失败", "Could not save settings")
-                    ),
+                    Msg::id("settings-save-failed").arg("problem", e),
                 ),
             },
             Event::History { order_id, lines } => {
@@ -1799,6 +1751,12 @@ impl WaybillApp {
 impl eframe::App for WaybillApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         self.ui_in_window(ui, Some(frame));
+    }
+
+    /// The layout (panel sizes, column widths) is saved this often and on exit, so a crash or
+    /// a power cut keeps the packer's arrangement too.
+    fn auto_save_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(5)
     }
 }
 
