@@ -642,7 +642,9 @@ fn real_window() -> Option<RealWindow> {
     std::thread::sleep(Duration::from_secs(5));
     let rss_after_start_mb = rss_kb(pid) / 1024.0;
     let rss_with_preview_mb = window.and_then(|w| {
+        // No window manager under Xvfb: activation may fail, focus is what the keys need.
         xdotool(&["windowactivate", "--sync", &w]);
+        xdotool(&["windowfocus", "--sync", &w]);
         xdotool(&["key", "--window", &w, "ctrl+a"])?;
         std::thread::sleep(Duration::from_millis(300));
         xdotool(&["key", "--window", &w, "ctrl+l"])?;
