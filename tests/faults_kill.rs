@@ -226,7 +226,10 @@ async fn kill_9_mid_batch_then_resume_finishes_without_refetching_or_losing_anyt
     let journal = Journal::open(&data).unwrap();
     assert!(journal.unfinished_batches().unwrap().is_empty());
     let info = journal.batch(id).unwrap().unwrap();
-    assert_eq!((info.done as usize, info.total as usize), (planned, planned));
+    assert_eq!(
+        (info.done as usize, info.total as usize),
+        (planned, planned)
+    );
     let items = journal.batch_items(id, false).unwrap();
     for item in &items {
         assert_eq!(item.stage, ItemStage::Done);
