@@ -387,6 +387,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// holding its waybill id, rows marked printed, the journal recording each job.
 #[test]
 fn print_from_the_window_to_the_cups_pdf_queue() {
+    let _cups = cups_lock();
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
     let (Ok(queue), Ok(pdf_dir)) = (
         std::env::var("WAYBILL_DESK_TEST_PRINTER"),
@@ -518,6 +519,7 @@ fn print_from_the_window_to_the_cups_pdf_queue() {
 /// Scanner mode with "ship right after printing": one scan fetches, prints and ships.
 #[test]
 fn a_scan_fetches_prints_and_ships() {
+    let _cups = cups_lock();
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
     let Ok(queue) = std::env::var("WAYBILL_DESK_TEST_PRINTER") else {
         assert!(!ci, "CI needs the CUPS queue from scripts/test-env/cups.sh");
@@ -980,6 +982,15 @@ fn settings_show_which_shop_courier_id_each_waybill_courier_ships_under_and_take
 
 // ---- issue 10: a shift at a packer's pace ----
 
+/// Tests that print hold this while they run: the cups-pdf directory is shared, and a test
+/// counts the PDFs that appeared (nextest runs each test in its own process: a file lock).
+fn cups_lock() -> Option<std::fs::File> {
+    let dir = std::env::var("WAYBILL_DESK_TEST_PDF_DIR").ok()?;
+    let file = std::fs::File::create(std::path::Path::new(&dir).with_extension("lock")).ok()?;
+    file.lock().ok()?;
+    Some(file)
+}
+
 /// The test CUPS queue, or `None` (skip) outside `with-services.sh`; CI must have it.
 fn test_queue() -> Option<String> {
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
@@ -1016,6 +1027,7 @@ fn wait_scans_done(h: &mut Harness<'static, WaybillApp>) {
 /// prints in scan order (before: the second got a waybill, never printed, banner stuck).
 #[test]
 fn back_to_back_scans_queue_and_each_prints_in_scan_order() {
+    let _cups = cups_lock();
     let Some(queue) = test_queue() else { return };
     let settings = Settings {
         printer: queue.clone(),
@@ -1080,6 +1092,7 @@ fn back_to_back_scans_queue_and_each_prints_in_scan_order() {
 /// Problem 1: Ctrl+P while a print run is active queues the new run (before: ignored).
 #[test]
 fn ctrl_p_during_a_print_run_queues_the_next_run() {
+    let _cups = cups_lock();
     let Some(queue) = test_queue() else { return };
     let settings = Settings {
         printer: queue,
@@ -1137,6 +1150,7 @@ fn ctrl_p_during_a_print_run_queues_the_next_run() {
 /// prints nothing until the packer presses "print anyway".
 #[test]
 fn a_reprint_is_amber_and_a_shipped_order_prints_only_when_confirmed() {
+    let _cups = cups_lock();
     use waybill_desk::app::scan_queue::Tone;
     let Some(queue) = test_queue() else { return };
     let settings = Settings {
@@ -1409,12 +1423,7 @@ fn the_printer_list_fills_in_on_the_first_opening_of_settings() {
     wait_for(&mut h, "printers", |a| {
         a.settings_printers().is_some_and(|p| !p.is_empty())
     });
-    assert!(h
-        .state()
-        .settings_printers()
-        .unwrap()
-        .iter()
-        .any(|p| *p == queue));
+    assert!(h.state().settings_printers().unwrap().contains(&queue));
     drop(h);
     drop(world.runtime);
 }

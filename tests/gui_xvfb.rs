@@ -184,6 +184,9 @@ fn three_scans_a_second_apart_print_three_labels_in_scan_order() {
     let Some(cups) = print_support::cups() else {
         return;
     };
+    // The cups-pdf directory is shared with gui.rs's print tests (same lock file).
+    let _cups = std::fs::File::create(cups.pdf_dir.with_extension("lock")).unwrap();
+    _cups.lock().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sandbox = runtime.block_on(common::sandbox(60));
     let ids = courier_orders(&runtime, &sandbox, 3);

@@ -51,3 +51,4 @@ secret-saved = The AppSecret is stored in { $place }. Restart the app to connect
 settings-saved = Settings saved
 settings-save-failed = Could not save settings: { $problem }
 reprinted = { $order }: printed again (print #{ $times })
+preview-no-label = Fetching the label…

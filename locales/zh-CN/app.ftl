@@ -51,3 +51,4 @@ secret-saved = AppSecret 已保存到 { $place }。重启软件后连接真实�
 settings-saved = 设置已保存
 settings-save-failed = 设置保存失败:{ $problem }
 reprinted = { $order }:已重打(第 { $times } 次打印)
+preview-no-label = 正在获取面单…

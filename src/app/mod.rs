@@ -1595,21 +1595,35 @@ impl WaybillApp {
             .default_size(400.0)
             .min_size(320.0)
             .show(root, |ui| {
-                let focused_label = self
+                // The preview area is there while the focused order's label is on its way too,
+                // so the detail below does not jump when it arrives (a click would land on the
+                // preview's buttons instead). An order with no label coming gets none: its
+                // detail and red error stay in view.
+                let row = self
                     .book
                     .focused
                     .and_then(|id| self.book.row(id))
-                    .and_then(|r| r.label.clone());
-                if let Some(label) = focused_label {
-                    let size = self.label_size(label.print_type);
-                    preview_rect = Some(ui::detail_ui::preview_ui(
+                    .filter(|r| r.label.is_some() || r.label_state == LabelState::Fetching);
+                if let Some(row) = row {
+                    let label = row.label.clone();
+                    let size_text = label
+                        .as_ref()
+                        .map(|l| self.label_size(l.print_type).to_string())
+                        .unwrap_or_default();
+                    let no_label = crate::i18n::t(lang, "preview-no-label");
+                    let problem = match &label {
+                        Some(_) => self.preview_problem.as_deref(),
+                        None => Some(no_label.as_str()),
+                    };
+                    let rect = ui::detail_ui::preview_ui(
                         ui,
                         lang,
-                        &size.to_string(),
+                        &size_text,
                         self.preview_zoom,
-                        self.preview_problem.as_deref(),
+                        problem,
                         &mut out,
-                    ));
+                    );
+                    preview_rect = label.is_some().then_some(rect);
                     ui.separator();
                 }
                 egui::ScrollArea::vertical().show(ui, |ui| {

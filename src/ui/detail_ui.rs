@@ -331,13 +331,10 @@ pub fn preview_ui(
     out: &mut Vec<Command>,
 ) -> egui::Rect {
     ui.horizontal(|ui| {
-        ui.label(
-            egui::RichText::new(format!(
-                "{} {size_text}",
-                tr(lang, "面单预览", "Label preview")
-            ))
-            .strong(),
-        );
+        // The size is on the label view itself (top-left corner): the header keeps one width
+        // with or without a label, so the panel never changes size under the pointer.
+        ui.label(egui::RichText::new(tr(lang, "面单预览", "Label preview")).strong())
+            .on_hover_text(size_text);
         if ui
             .small_button("-")
             .on_hover_text(tr(lang, "缩小", "Zoom out"))

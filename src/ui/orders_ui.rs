@@ -104,12 +104,12 @@ const COLUMNS: &[(SortKey, &str, &str)] = &[
     (SortKey::Label, "面单状态", "Label"),
     (SortKey::Ship, "发货状态", "Shipping"),
     (SortKey::Error, "最近错误", "Last error"),
+    (SortKey::Status, "状态", "Status"),
     (SortKey::Buyer, "收件人", "Buyer"),
     (SortKey::Waybill, "运单号", "Waybill"),
     (SortKey::Courier, "快递", "Courier"),
     (SortKey::Items, "件数", "Items"),
     (SortKey::Created, "下单时间", "Created"),
-    (SortKey::Status, "状态", "Status"),
 ];
 
 /// The table. Only visible rows are laid out, so 50,000 orders scroll smoothly.
@@ -133,12 +133,12 @@ pub fn orders_table_ui(
         .column(Column::initial(84.0).at_least(60.0))
         .column(Column::initial(72.0).at_least(60.0))
         .column(Column::initial(170.0).at_least(80.0).clip(true))
+        .column(Column::initial(70.0))
         .column(Column::initial(120.0))
         .column(Column::initial(140.0))
         .column(Column::initial(50.0))
         .column(Column::initial(44.0))
-        .column(Column::initial(110.0))
-        .column(Column::remainder().at_least(60.0))
+        .column(Column::remainder().at_least(110.0))
         .min_scrolled_height(0.0);
     if let Some(pos) = scroll_to {
         table = table.scroll_to_row(pos, None);
@@ -252,6 +252,9 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) 
         }
     });
     row.col(|ui| {
+        cell(ui, status_label(o.status, lang).to_string());
+    });
+    row.col(|ui| {
         let tail: String = o
             .address
             .tel_number
@@ -286,8 +289,5 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) 
     row.col(|ui| {
         let t = format_china_time(o.created_unix);
         cell(ui, t.get(5..16).unwrap_or(&t).to_string());
-    });
-    row.col(|ui| {
-        cell(ui, status_label(o.status, lang).to_string());
     });
 }
