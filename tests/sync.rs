@@ -24,11 +24,12 @@ fn actor(name: &str) -> Actor {
     }
 }
 
+/// Orders of the last 30 days up to now, as the CLI and the window ask.
 fn query(status: Option<u32>) -> OrderQuery {
     let now = chrono::Utc::now().timestamp();
     OrderQuery {
         created_from: now - 30 * 86_400,
-        created_to: now + 3_600,
+        created_to: now,
         status,
     }
 }
@@ -214,9 +215,16 @@ async fn a_wechat_clock_behind_or_ahead_within_the_margins_misses_nothing() {
         sandbox
             .buyer_change(id, BuyerChange::Note(format!("skew {offset_s}")))
             .unwrap();
+        // A new order, created "now" by WeChat's clock (in the station's future when ahead).
+        let new_id = 3_799_000_000_000_000_100u64;
+        sandbox
+            .buyer_change(id, BuyerChange::NewOrderLike { order_id: new_id })
+            .unwrap();
+        let q = query(Some(20));
         let after = station.sync_orders(q).await.unwrap();
         assert!(!after.full);
         assert!(ids(&after.changed).contains(&id), "offset {offset_s}");
+        assert!(ids(&after.added).contains(&new_id), "offset {offset_s}");
         let o = after.orders.iter().find(|o| o.id.0 == id).unwrap();
         assert_eq!(o.customer_notes, format!("skew {offset_s}"));
     }

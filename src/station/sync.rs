@@ -125,19 +125,26 @@ impl Station {
             );
         }
         let account = account_key(self);
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now = now_ms.div_euclid(1000);
+        // A query that runs up to now is open-ended: an order WeChat stamped a little in the
+        // station's future (its clock runs ahead) still shows, as a plain listing shows it.
+        let created_to = if query.created_to >= now.saturating_sub(self.sync.margin_s) {
+            i64::MAX
+        } else {
+            query.created_to
+        };
         let (before, scope, mark) = {
             let account = account.clone();
             blocking(&self.journal, move |j| {
                 let before =
-                    j.cached_orders(&account, query.created_from, query.created_to, query.status)?;
+                    j.cached_orders(&account, query.created_from, created_to, query.status)?;
                 let scope = j.order_sync_scope(&account, query.status)?;
                 let mark = j.order_sync_mark(&account)?;
                 Ok((before, scope, mark))
             })
             .await?
         };
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let now = now_ms.div_euclid(1000);
         let mut list_calls = 0u32;
         let mut order_reads = 0u32;
         // Changes since the last listing by update time (when one is recent enough).
@@ -209,7 +216,7 @@ impl Station {
                     j.record_full_sync(&account, status, query.created_from)?;
                 }
                 j.set_order_sync_mark(&account, now)?;
-                j.cached_orders(&account, query.created_from, query.created_to, status)
+                j.cached_orders(&account, query.created_from, created_to, status)
             })
             .await?
         };
