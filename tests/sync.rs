@@ -143,6 +143,8 @@ async fn new_changed_shipped_elsewhere_and_cancelled_orders_are_merged() {
     assert_eq!(sandbox.order_status(shipped), Some(30));
 
     let gets = sandbox.stats().calls_to(GET);
+    // Up to now again (the new order was created after the first query).
+    let q = query(Some(20));
     let after = station.sync_orders(q).await.unwrap();
     // Only the changed orders (and those within the margin) were read.
     let reads = sandbox.stats().calls_to(GET) - gets;
@@ -393,4 +395,54 @@ async fn the_cli_orders_and_batch_share_the_cache_and_piped_output_is_one_line_p
     assert!(full.status.success());
     assert!((sandbox.stats().calls_to(GET) - gets) as usize >= lines);
     let _ = LIST;
+}
+
+#[tokio::test]
+async fn listing_by_update_time_returns_exactly_the_orders_changed_in_the_range_in_both_families() {
+    use waybill_desk::wechat::shop::Updated;
+    let sandbox = common::sandbox(200).await;
+    let client = common::client(&sandbox);
+    let picked = common::clean_orders(&client, &sandbox, 3).await;
+    let ids = &picked;
+    // A little in the future: nothing the generated data holds was stamped then.
+    sandbox.set_clock_offset(3 * 86_400);
+    let now = chrono::Utc::now().timestamp() + 3 * 86_400;
+    sandbox.buyer_change(ids[0], BuyerChange::Cancel).unwrap();
+    sandbox
+        .buyer_change(ids[1], BuyerChange::OpenAftersale)
+        .unwrap();
+    sandbox
+        .buyer_change(ids[2], BuyerChange::Note("周末不在家".into()))
+        .unwrap();
+    let (updated, pages) = client
+        .shop(ShopKind::Channels)
+        .list_updated(now - 60, now + 60)
+        .await
+        .unwrap();
+    assert_eq!(pages, 1);
+    let Updated::Ids(listed) = updated else {
+        panic!("WeChat Shop lists ids")
+    };
+    let changed: BTreeSet<u64> = ids.iter().copied().collect();
+    assert_eq!(self::ids(&listed), changed);
+
+    let mut config = common::config(&sandbox);
+    config.tokens = TokenSource::AppSecret {
+        appid: DEMO_MINISHOP_APPID.into(),
+        secret: Secret::new(DEMO_SECRET),
+    };
+    let mini = WechatClient::new(config).unwrap();
+    let (updated, _) = mini
+        .shop(ShopKind::Minishop)
+        .list_updated(now - 60, now + 60)
+        .await
+        .unwrap();
+    let Updated::Orders(orders) = updated else {
+        panic!("the mini shop lists whole orders")
+    };
+    let got: BTreeSet<u64> = orders.iter().map(|o| o.order.id.0).collect();
+    assert_eq!(got, changed);
+    assert!(orders
+        .iter()
+        .all(|o| (now - 60..=now + 60).contains(&o.update_unix)));
 }
