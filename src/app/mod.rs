@@ -12,6 +12,7 @@ pub mod request;
 pub mod run;
 pub mod scan_queue;
 pub mod ship_dialog;
+pub mod ship_run;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -92,7 +93,8 @@ pub struct WaybillApp {
     preview_problem: Option<String>,
     preview_zoom: f64,
     failed_last_batch: Vec<OrderId>,
-    ship_confirm: Option<Vec<OrderId>>,
+    /// The ship question and the shipments in flight.
+    ships: ship_run::ShipRun,
     /// The split-shipping or SN question, when open.
     ship_dialog: Option<ShipDialog>,
     /// "Cancel this waybill?" for an order, when asked.
@@ -160,7 +162,7 @@ impl WaybillApp {
             preview_hidden: true,
             preview_zoom: 0.0,
             failed_last_batch: Vec::new(),
-            ship_confirm: None,
+            ships: ship_run::ShipRun::default(),
             ship_dialog: None,
             cancel_confirm: None,
             scanner_on: false,
@@ -241,7 +243,7 @@ impl WaybillApp {
 
     /// True while a modal question is open (the label preview hides so it covers none).
     fn modal_open(&self) -> bool {
-        self.ship_confirm.is_some()
+        self.ships.asking().is_some()
             || self.ship_dialog.is_some()
             || self.cancel_confirm.is_some()
             || self.settings_draft.is_some()
@@ -249,7 +251,7 @@ impl WaybillApp {
 
     /// True while the "ship without printing?" question is open.
     pub fn awaiting_ship_confirmation(&self) -> bool {
-        self.ship_confirm.is_some()
+        self.ships.asking().is_some()
     }
 
     /// True in demo mode.
@@ -389,17 +391,19 @@ impl WaybillApp {
                         })
                     })
                     .count();
-                if unprinted > 0 {
-                    self.ship_confirm = Some(targets);
-                } else {
-                    self.ship(targets);
+                let step = self.ships.on_command(ship_run::ShipCommand::Ship {
+                    ready: targets,
+                    unprinted,
+                });
+                if let ship_run::ShipStep::Send(ids) = step {
+                    self.ship(ids);
                 }
             }
             Command::ConfirmShip(yes) => {
-                if let Some(targets) = self.ship_confirm.take() {
-                    if yes {
-                        self.ship(targets);
-                    }
+                if let ship_run::ShipStep::Send(ids) =
+                    self.ships.on_command(ship_run::ShipCommand::Confirm(yes))
+                {
+                    self.ship(ids);
                 }
             }
             Command::OpenSplitShip => self.open_split_ship(),
@@ -711,6 +715,8 @@ impl WaybillApp {
             }
         }
         if !work.is_empty() {
+            let ids: Vec<OrderId> = work.iter().map(|r| r.order_id).collect();
+            self.ships.sent(&ids);
             self.backend.ship(work);
         }
     }
@@ -759,6 +765,7 @@ impl WaybillApp {
         match ship_request(row, items, sn, lang) {
             Ok(request) => {
                 row.ship_state = ShipState::Shipping;
+                self.ships.sent(&[order_id]);
                 self.backend.ship(vec![request]);
             }
             Err(text) => {
@@ -866,10 +873,7 @@ impl WaybillApp {
             }
             ScanStep::Ship(id) => {
                 self.ship(vec![id]);
-                let shipping = self
-                    .book
-                    .row(id)
-                    .is_some_and(|r| r.ship_state == ShipState::Shipping);
+                let shipping = self.ships.in_flight(id);
                 if !shipping {
                     let error = self.refusal_text(id);
                     let step = self.scans.on_event(
@@ -1246,6 +1250,7 @@ impl WaybillApp {
             }
             Event::LabelBatchEnded { cancelled } => self.label_run_ended(cancelled),
             Event::Shipped { order_id, result } => {
+                self.ships.on_event(order_id);
                 let scan_result = match &result {
                     Ok(done) => Ok(done.order_complete),
                     Err(f) => Err(f.message.clone()),
@@ -1677,8 +1682,7 @@ impl WaybillApp {
             ui::orders_ui::orders_table_ui(ui, lang, &self.book, scroll_to, &mut out);
         });
 
-        if let Some(targets) = &self.ship_confirm {
-            let n = targets.len();
+        if let Some((_, n)) = self.ships.asking() {
             egui::Modal::new(egui::Id::unique("confirm_ship")).show(ctx, |ui| {
                 ui.heading(tr(lang, "还没打印面单", "Labels not printed"));
                 ui.label(format!(
