@@ -713,7 +713,7 @@ fn orders_that_take_no_courier_are_greyed_with_the_reason_and_left_out_of_a_labe
     }
     let row = h.state().book.row(pickup).unwrap();
     assert!(
-        row.last_error.as_deref().unwrap_or("").contains("自提订单"),
+        row.error_text().unwrap_or_default().contains("自提订单"),
         "{:?}",
         row.last_error
     );
@@ -853,9 +853,8 @@ fn a_cancelled_waybill_is_void_in_the_window_and_a_new_one_is_offered() {
         .book
         .row(id)
         .unwrap()
-        .last_error
-        .as_deref()
-        .unwrap_or("")
+        .error_text()
+        .unwrap_or_default()
         .contains("运单已取消"));
 
     h.get_by_label("取新运单").click();
@@ -1317,15 +1316,23 @@ fn shipping_an_order_without_a_waybill_says_so_first() {
     assert!(!h.state().awaiting_ship_confirmation(), "no question first");
     let row = h.state().book.row(id).unwrap();
     assert!(
-        row.last_error
-            .as_deref()
-            .is_some_and(|e| e.contains("没有运单号")),
+        row.error_text().is_some_and(|e| e.contains("没有运单号")),
         "{:?}",
         row.last_error
     );
     assert!(log_lines(h.state())
         .iter()
         .any(|l| l.contains(&id.to_string()) && l.contains("没有运单号")));
+    // Switched to English, the row's error and the log line follow.
+    h.get_by_label("English").click();
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("No waybill: get the label first")
+            .count()
+            >= 2,
+        "row and log in English"
+    );
+    assert!(h.query_by_label_contains("没有运单号").is_none());
     drop(h);
     drop(world.runtime);
 }

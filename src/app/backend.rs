@@ -4,6 +4,7 @@
 use std::sync::mpsc;
 use std::sync::Arc;
 
+use crate::i18n::Msg;
 use crate::sandbox::Sandbox;
 use crate::station::{BatchEvent, CancelToken, LabelBatchPlan, ShipRequest, Station, StationError};
 use crate::store::{BatchId, HistoryEntry, StoredLabel};
@@ -27,7 +28,7 @@ pub enum Event {
     /// One order of a label batch is done.
     LabelDone {
         order_id: OrderId,
-        result: Result<Label, String>,
+        result: Result<Label, Msg>,
     },
     /// The label batch ended (all done, or cancelled).
     LabelBatchEnded {
@@ -42,12 +43,12 @@ pub enum Event {
     /// journal): the order needs a new waybill.
     LabelCancelled {
         order_id: OrderId,
-        message: String,
+        message: Msg,
     },
     /// `waybill cancel` from the window ended.
     WaybillCancelled {
         order_id: OrderId,
-        result: Result<(), String>,
+        result: Result<(), Msg>,
     },
     /// An order read again (after a partial shipment).
     OrderReread(Result<Box<Order>, String>),
@@ -62,7 +63,7 @@ pub enum Event {
     /// One label of a print batch finished (or was not attempted).
     Printed {
         order_id: OrderId,
-        result: Result<(), String>,
+        result: Result<(), Msg>,
     },
     /// The print batch ended.
     PrintBatchEnded,
@@ -99,7 +100,8 @@ pub struct CourierTable {
 #[derive(Debug, Clone)]
 pub struct ShipFailure {
     pub errcode: Option<i64>,
-    pub message: String,
+    /// Explained in both languages.
+    pub message: Msg,
     /// WeChat wants the national-subsidy SN (606060): ask for it and ship again.
     pub needs_sn: bool,
     /// The parcel's items as asked (`None` = everything left), to ask again with the SN.
@@ -295,10 +297,11 @@ impl Backend {
             let batch = match station.plan_label_batch(&orders, &plan) {
                 Ok(b) => b,
                 Err(e) => {
+                    let message = Msg::explained(|l| e.explain(l));
                     for o in &orders {
                         report.send(Event::LabelDone {
                             order_id: o.id,
-                            result: Err(e.explain(lang)),
+                            result: Err(message.clone()),
                         });
                     }
                     report.send(Event::LabelBatchEnded { cancelled: false });
@@ -350,7 +353,7 @@ impl Backend {
                         errcode: e.errcode(),
                         needs_sn: matches!(e, StationError::SnRequired { .. }),
                         items: request.items.clone(),
-                        message: e.explain(lang),
+                        message: Msg::explained(|l| e.explain(l)),
                     });
                 let partial = matches!(&result, Ok(done) if !done.order_complete);
                 report.send(Event::Shipped { order_id, result });
@@ -374,12 +377,12 @@ impl Backend {
             self.no_journal(vec![order_id]);
             return;
         };
-        let (lang, report) = (self.lang, self.reporter());
+        let report = self.reporter();
         self.runtime.spawn(async move {
             let result = station
                 .cancel_waybill(order_id, &waybill)
                 .await
-                .map_err(|e| e.explain(lang));
+                .map_err(|e| Msg::explained(|l| e.explain(l)));
             report.send(Event::WaybillCancelled { order_id, result });
         });
     }
@@ -434,15 +437,18 @@ impl Backend {
                 };
                 let result = match &p.result.outcome {
                     crate::print::JobOutcome::Printed => Ok(()),
-                    crate::print::JobOutcome::Failed { error } => Err(error.explain(lang)),
+                    crate::print::JobOutcome::Failed { error } => {
+                        Err(Msg::explained(|l| error.explain(l)))
+                    }
                     // Labels print in order: one that was not tried was either stopped by
                     // the user or held back because an earlier label failed.
-                    crate::print::JobOutcome::NotAttempted { .. } => Err(match (lang, cancel.is_cancelled()) {
-                        (Lang::ZhCn, true) => "已停止打印,这张没有打印。需要时再点“打印”".to_string(),
-                        (Lang::En, true) => "Printing was stopped; this label was not printed. Press Print again when ready".to_string(),
-                        (Lang::ZhCn, false) => "前面的面单打印失败,为保持顺序这张没有打印。处理好打印机后再点“打印”".to_string(),
-                        (Lang::En, false) => "An earlier label failed, so this one was held back to keep the order. Fix the printer, then press Print again".to_string(),
-                    }),
+                    crate::print::JobOutcome::NotAttempted { .. } => {
+                        Err(Msg::id(if cancel.is_cancelled() {
+                            "print-stopped-not-printed"
+                        } else {
+                            "print-held-back"
+                        }))
+                    }
                 };
                 let attempted = !matches!(
                     p.result.outcome,
@@ -455,7 +461,7 @@ impl Backend {
                         label_id: None,
                         printer,
                         copies,
-                        result: result.clone(),
+                        result: result.clone().map_err(|m| m.render(lang)),
                     };
                     if let Err(e) = station.journal().record_print(station.actor(), &job) {
                         tracing::warn!("print not recorded in the journal: {e}");
@@ -527,18 +533,13 @@ impl Backend {
     }
 
     fn no_journal(&self, ids: Vec<OrderId>) {
-        let text = if self.lang == Lang::ZhCn {
-            "记录本(数据库)打不开,为防止重复发货,取面单和发货已停用。请检查数据目录是否可写、磁盘是否已满,然后重启软件"
-        } else {
-            "The journal (database) cannot be opened, so labels and shipping are off to avoid doing anything twice. Check that the data directory is writable and the disk is not full, then restart"
-        };
         let report = self.reporter();
         for order_id in ids {
             report.send(Event::Shipped {
                 order_id,
                 result: Err(ShipFailure {
                     errcode: None,
-                    message: text.into(),
+                    message: Msg::id("no-journal-refused"),
                     needs_sn: false,
                     items: None,
                 }),
@@ -616,13 +617,14 @@ async fn run_batch(
                     } => {
                         let result = match station.journal().label(label_id) {
                             Ok(Some(stored)) => Ok(label_of(stored)),
-                            Ok(None) => Err(format!("label {label_id} missing from the journal")),
-                            Err(e) => Err(e.to_string()),
+                            Ok(None) => Err(Msg::id("label-missing-in-journal")
+                                .arg("label", label_id.to_string())),
+                            Err(e) => Err(Msg::Text(e.to_string())),
                         };
                         report.send(Event::LabelDone { order_id, result });
                     }
                     BatchEvent::Failed { order_id, error } => {
-                        let message = error.explain(lang);
+                        let message = Msg::explained(|l| error.explain(l));
                         if matches!(
                             &error,
                             WechatError::Refused(crate::wechat::Refusal::WaybillCancelled { .. })

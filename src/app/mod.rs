@@ -368,7 +368,7 @@ impl WaybillApp {
                         targets.push(id);
                         continue;
                     }
-                    match ship_request(row, None, None, lang) {
+                    match ship_request(row, None, None) {
                         Ok(_) => targets.push(id),
                         Err(text) => {
                             row.ship_state = ShipState::Error;
@@ -691,7 +691,6 @@ impl WaybillApp {
     }
 
     fn ship(&mut self, targets: Vec<OrderId>) {
-        let lang = self.lang;
         let mut work = Vec::new();
         for id in targets {
             let Some(row) = self.book.row_mut(id) else {
@@ -702,7 +701,7 @@ impl WaybillApp {
                 self.log(Level::Info, Msg::id("ship-already").arg("order", id));
                 continue;
             }
-            match ship_request(row, None, None, lang) {
+            match ship_request(row, None, None) {
                 Ok(request) => {
                     row.ship_state = ShipState::Shipping;
                     work.push(request);
@@ -710,7 +709,12 @@ impl WaybillApp {
                 Err(text) => {
                     row.ship_state = ShipState::Error;
                     row.last_error = Some(text.clone());
-                    self.log(Level::Error, format!("{id}: {text}"));
+                    self.log(
+                        Level::Error,
+                        Msg::id("order-problem")
+                            .arg("order", id)
+                            .arg("problem", text),
+                    );
                 }
             }
         }
@@ -762,7 +766,7 @@ impl WaybillApp {
         let Some(row) = self.book.row_mut(order_id) else {
             return;
         };
-        match ship_request(row, items, sn, lang) {
+        match ship_request(row, items, sn) {
             Ok(request) => {
                 row.ship_state = ShipState::Shipping;
                 self.ships.sent(&[order_id]);
@@ -771,7 +775,12 @@ impl WaybillApp {
             Err(text) => {
                 row.ship_state = ShipState::Error;
                 row.last_error = Some(text.clone());
-                self.log(Level::Error, format!("{order_id}: {text}"));
+                self.log(
+                    Level::Error,
+                    Msg::id("order-problem")
+                        .arg("order", order_id)
+                        .arg("problem", text),
+                );
             }
         }
     }
@@ -902,17 +911,12 @@ impl WaybillApp {
     }
 
     /// Why the last step for this order did not start (its row's error, or the log's last).
-    fn refusal_text(&self, id: OrderId) -> String {
+    fn refusal_text(&self, id: OrderId) -> Msg {
         self.book
             .row(id)
             .and_then(|r| r.last_error.clone())
-            .or_else(|| {
-                self.activity
-                    .entries()
-                    .last()
-                    .map(|e| e.msg.render(self.lang))
-            })
-            .unwrap_or_default()
+            .or_else(|| self.activity.entries().last().map(|e| e.msg.clone()))
+            .unwrap_or_else(|| Msg::Text(String::new()))
     }
 
     /// The paper size for a label: the one set in Settings, or the label's own format.
@@ -1280,7 +1284,7 @@ impl WaybillApp {
                 };
                 let text = match &result {
                     Err(f) => f.message.clone(),
-                    Ok(_) => msg.render(lang),
+                    Ok(_) => msg.clone(),
                 };
                 if let Some(r) = self.book.row_mut(order_id) {
                     match &result {
@@ -1783,32 +1787,19 @@ fn ship_request(
     row: &orders::OrderRow,
     items: Option<Vec<crate::wechat::order::ParcelItem>>,
     sn: Option<crate::wechat::delivery::SnInfo>,
-    lang: Lang,
-) -> Result<crate::station::ShipRequest, String> {
+) -> Result<crate::station::ShipRequest, Msg> {
     use crate::wechat::order::NoCourier;
     let order_id = row.order.id;
     let waybill = match row.no_courier() {
         // Virtual goods ship whole with deliver_type 3 and no waybill (seed 003).
         Some(NoCourier::Virtual) => None,
-        Some(reason) => return Err(reason.explain(lang).to_string()),
+        Some(reason) => return Err(Msg::explained(|l| reason.explain(l).to_string())),
         None if row.label_state == LabelState::Cancelled => {
-            return Err(tr(
-                lang,
-                "运单已取消,不能用它发货:请点“取新运单”",
-                "The waybill was cancelled and cannot ship: press \"New waybill\"",
-            )
-            .to_string())
+            return Err(Msg::id("ship-refused-cancelled"))
         }
         None => match &row.waybill {
             Some(w) => Some(w.clone()),
-            None => {
-                return Err(tr(
-                    lang,
-                    "没有运单号:请先获取面单",
-                    "No waybill: get the label first",
-                )
-                .to_string())
-            }
+            None => return Err(Msg::id("ship-no-waybill")),
         },
     };
     Ok(crate::station::ShipRequest {

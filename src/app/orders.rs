@@ -62,8 +62,8 @@ pub struct OrderRow {
     pub label: Option<Arc<Label>>,
     pub label_state: LabelState,
     pub ship_state: ShipState,
-    /// The last error, already explained for the user.
-    pub last_error: Option<String>,
+    /// The last error, explained in both languages (drawn in the current one).
+    pub last_error: Option<crate::i18n::Msg>,
     /// Times its label printed in this session (a second print is a reprint).
     pub prints: u32,
     /// Lower-cased text the free-text search looks in.
@@ -124,6 +124,13 @@ impl OrderRow {
         self.label = None;
         self.label_state = LabelState::Cancelled;
         self.refresh_search_text();
+    }
+
+    /// The last error in zh-CN (sorting, tests); draw it with `last_error.render(lang)`.
+    pub fn error_text(&self) -> Option<String> {
+        self.last_error
+            .as_ref()
+            .map(|m| m.render(crate::i18n::Lang::ZhCn))
     }
 
     /// Why this order takes no courier (greyed in the table), if it does not.
@@ -260,7 +267,7 @@ impl OrderBook {
                 SortKey::Waybill => waybill(ra).cmp(waybill(rb)),
                 SortKey::Label => ra.label_state.cmp(&rb.label_state),
                 SortKey::Ship => ra.ship_state.cmp(&rb.ship_state),
-                SortKey::Error => ra.last_error.cmp(&rb.last_error),
+                SortKey::Error => ra.error_text().cmp(&rb.error_text()),
             };
             let ord = ord.then(ra.order.id.cmp(&rb.order.id));
             if ascending {

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use crate::i18n::Msg;
 use crate::wechat::OrderId;
 
 /// Where the current scan is in its work.
@@ -66,10 +67,10 @@ pub enum ScanOutcome {
         order_id: OrderId,
         times: u32,
     },
-    /// A step failed, explained for the user.
+    /// A step failed, explained for the user; `None`: its run stopped before it.
     Failed {
         order_id: OrderId,
-        error: String,
+        error: Option<Msg>,
     },
 }
 
@@ -121,20 +122,20 @@ pub enum ScanStep {
 pub enum ScanEvent {
     LabelDone {
         order_id: OrderId,
-        result: Result<(), String>,
+        result: Result<(), Msg>,
     },
     /// The label run ended; a scan still fetching never got its label (cancelled).
     LabelRunEnded,
     Printed {
         order_id: OrderId,
-        result: Result<(), String>,
+        result: Result<(), Msg>,
     },
     /// The print run ended; a scan still printing was not printed (stopped).
     PrintRunEnded,
     /// `complete` false: one parcel went, the rest stays to be shipped.
     Shipped {
         order_id: OrderId,
-        result: Result<bool, String>,
+        result: Result<bool, Msg>,
     },
 }
 
@@ -281,11 +282,14 @@ impl ScanQueue {
                     });
                     self.print_or_stop(rules)
                 }
-                Err(error) => self.finish(ScanOutcome::Failed { order_id, error }),
+                Err(error) => self.finish(ScanOutcome::Failed {
+                    order_id,
+                    error: Some(error),
+                }),
             },
             (ScanStage::Fetching, ScanEvent::LabelRunEnded) => self.finish(ScanOutcome::Failed {
                 order_id,
-                error: String::new(),
+                error: None,
             }),
             (
                 ScanStage::Printing,
@@ -305,11 +309,14 @@ impl ScanQueue {
                     order_id,
                     times: current.times,
                 }),
-                Err(error) => self.finish(ScanOutcome::Failed { order_id, error }),
+                Err(error) => self.finish(ScanOutcome::Failed {
+                    order_id,
+                    error: Some(error),
+                }),
             },
             (ScanStage::Printing, ScanEvent::PrintRunEnded) => self.finish(ScanOutcome::Failed {
                 order_id,
-                error: String::new(),
+                error: None,
             }),
             (
                 ScanStage::Shipping,
@@ -322,7 +329,10 @@ impl ScanQueue {
                 match result {
                     Ok(true) => self.finish(ScanOutcome::Shipped { order_id, times }),
                     Ok(false) => self.finish(ScanOutcome::ParcelShipped { order_id, times }),
-                    Err(error) => self.finish(ScanOutcome::Failed { order_id, error }),
+                    Err(error) => self.finish(ScanOutcome::Failed {
+                        order_id,
+                        error: Some(error),
+                    }),
                 }
             }
             _ => ScanStep::Nothing,

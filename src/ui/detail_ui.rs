@@ -308,7 +308,7 @@ pub fn detail_ui(
             ));
         }
     }
-    if let Some(e) = &row.last_error {
+    if let Some(e) = row.last_error.as_ref().map(|m| m.render(lang)) {
         ui.colored_label(theme::ERROR, e);
     }
     if !history.is_empty() {

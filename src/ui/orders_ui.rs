@@ -247,8 +247,8 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) 
         ui.colored_label(if greyed { theme::GREYED } else { color }, text);
     });
     row.col(|ui| {
-        if let Some(e) = &r.last_error {
-            ui.colored_label(theme::ERROR, e).on_hover_text(e);
+        if let Some(e) = r.last_error.as_ref().map(|m| m.render(lang)) {
+            ui.colored_label(theme::ERROR, &e).on_hover_text(e);
         }
     });
     row.col(|ui| {

@@ -50,10 +50,14 @@ pub fn scan_message(outcome: &ScanOutcome) -> Msg {
         ScanOutcome::ParcelShipped { order_id, times } => Msg::id("scan-parcel-shipped")
             .arg("order", *order_id)
             .arg("times", *times),
-        ScanOutcome::Failed { order_id, error } if error.is_empty() => {
-            Msg::id("scan-stopped").arg("order", *order_id)
-        }
-        ScanOutcome::Failed { order_id, error } => Msg::id("order-problem")
+        ScanOutcome::Failed {
+            order_id,
+            error: None,
+        } => Msg::id("scan-stopped").arg("order", *order_id),
+        ScanOutcome::Failed {
+            order_id,
+            error: Some(error),
+        } => Msg::id("order-problem")
             .arg("order", *order_id)
             .arg("problem", error.clone()),
     }
