@@ -23,8 +23,14 @@ pub enum FontSource {
     Bundled,
 }
 
-/// Finds a system CJK font: its bytes and face index.
-pub fn system_cjk_font() -> Option<(Vec<u8>, u32, String)> {
+/// The bytes of a font file, shared without copying (a system font is mapped from its file).
+pub type FontBlob = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
+/// Finds a system CJK font: its file mapped into memory, the face index and the family.
+///
+/// The file is mapped, not read: the usual one, the Noto Sans CJK collection, is 19 MB, and
+/// only the pages of the glyphs drawn are ever read from it (a few hundred kB at start).
+pub fn system_cjk_font() -> Option<(FontBlob, u32, String)> {
     let mut db = fontdb::Database::new();
     db.load_system_fonts();
     for family in CJK_FAMILIES {
@@ -32,11 +38,18 @@ pub fn system_cjk_font() -> Option<(Vec<u8>, u32, String)> {
             families: &[fontdb::Family::Name(family)],
             ..fontdb::Query::default()
         };
-        if let Some(id) = db.query(&query) {
-            if let Some((data, index)) = db.with_face_data(id, |data, index| (data.to_vec(), index))
-            {
-                return Some((data, index, (*family).to_string()));
-            }
+        let Some(id) = db.query(&query) else {
+            continue;
+        };
+        // SAFETY: fontdb maps the font file read-only (PROT_READ); nothing in this process writes
+        // to it. A mapped file is only unsound if another process truncates or rewrites it in
+        // place while mapped. The file is a system font (found through fontconfig's font
+        // directories, owned by root); package managers replace such files by writing a new
+        // file and renaming it over the old one, which leaves this mapping on the old inode.
+        #[allow(unsafe_code)]
+        let shared = unsafe { db.make_shared_face_data(id) };
+        if let Some((data, index)) = shared {
+            return Some((data, index, (*family).to_string()));
         }
     }
     None
@@ -46,11 +59,10 @@ pub fn system_cjk_font() -> Option<(Vec<u8>, u32, String)> {
 /// through to it).
 pub fn install(ctx: &egui::Context) -> FontSource {
     let (data, source) = match system_cjk_font() {
-        Some((bytes, index, family)) => {
-            let mut data = egui::FontData::from_owned(bytes);
-            data.index = index;
-            (data, FontSource::System(family))
-        }
+        Some((blob, index, family)) => (
+            egui::FontData::from_blob(blob, index),
+            FontSource::System(family),
+        ),
         None => (egui::FontData::from_static(BUNDLED), FontSource::Bundled),
     };
     let mut fonts = egui::FontDefinitions::default();
