@@ -29,7 +29,8 @@ pub type FontBlob = Arc<dyn AsRef<[u8]> + Send + Sync>;
 /// Finds a system CJK font: its file mapped into memory, the face index and the family.
 ///
 /// The file is mapped, not read: the usual one, the Noto Sans CJK collection, is 19 MB, and
-/// only the pages of the glyphs drawn are ever read from it (a few hundred kB at start).
+/// only the pages around the glyphs drawn become resident (about 6 MB at start, clean pages the
+/// kernel shares with its page cache and can drop).
 pub fn system_cjk_font() -> Option<(FontBlob, u32, String)> {
     let mut db = fontdb::Database::new();
     db.load_system_fonts();
@@ -43,8 +44,8 @@ pub fn system_cjk_font() -> Option<(FontBlob, u32, String)> {
         };
         // SAFETY: fontdb maps the font file read-only (PROT_READ); nothing in this process writes
         // to it. A mapped file is only unsound if another process truncates or rewrites it in
-        // place while mapped. The file is a system font (found through fontconfig's font
-        // directories, owned by root); package managers replace such files by writing a new
+        // place while mapped. The file is an installed font (from the font directories
+        // fontconfig lists); package managers replace such files by writing a new
         // file and renaming it over the old one, which leaves this mapping on the old inode.
         #[allow(unsafe_code)]
         let shared = unsafe { db.make_shared_face_data(id) };
