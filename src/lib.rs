@@ -2,6 +2,7 @@
 //! e-waybill labels, and ships orders.
 
 pub mod app;
+pub mod cancel;
 pub mod cli;
 pub mod credentials;
 pub mod i18n;

@@ -132,7 +132,7 @@ pub struct Backend {
     station: Option<Station>,
     cancel_batch: CancelToken,
     print_worker: crate::print::WorkerConfig,
-    cancel_print: crate::print::CancelToken,
+    cancel_print: CancelToken,
 }
 
 /// What the backend works with.
@@ -167,7 +167,7 @@ impl Backend {
             station: services.station,
             cancel_batch: CancelToken::new(),
             print_worker: services.print_worker,
-            cancel_print: crate::print::CancelToken::new(),
+            cancel_print: CancelToken::new(),
         }
     }
 
@@ -414,7 +414,7 @@ impl Backend {
         &mut self,
         jobs: Vec<(OrderId, crate::wechat::WaybillId, crate::print::PrintJob)>,
     ) {
-        self.cancel_print = crate::print::CancelToken::new();
+        self.cancel_print = CancelToken::new();
         let (lang, report, cancel) = (self.lang, self.reporter(), self.cancel_print.clone());
         let options = crate::print::BatchOptions::new(self.print_worker.clone());
         let station = self.station.clone();

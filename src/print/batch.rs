@@ -1,33 +1,11 @@
 //! Printing many labels in order through the worker: one job per label, progress after each,
 //! cancel between labels, and a result per label that says whether it printed.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use super::error::PrintError;
 use super::job::{JobOutcome, JobResult, PrintJob};
 use super::worker::{WorkerConfig, WorkerProcess};
 
-/// Stops a batch before its next label. Cheap to clone; share it with the UI's cancel button.
-#[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
-
-impl CancelToken {
-    /// A token that has not been cancelled.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Asks the batch to stop before its next label (the label being printed finishes).
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether [`CancelToken::cancel`] was called.
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
+pub use crate::cancel::CancelToken;
 
 /// How a batch behaves.
 #[derive(Debug, Clone)]
