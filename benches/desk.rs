@@ -200,6 +200,13 @@ fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
+    // `DESK_BENCH_WINDOW_ONLY=1`: only the real window (visible, memory), in a few seconds.
+    if std::env::var_os("DESK_BENCH_WINDOW_ONLY").is_some() {
+        let mut rows = Vec::new();
+        real_window_rows(&mut rows);
+        print_rows(&rows);
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -502,6 +509,25 @@ fn main() {
     drop(window_sandbox);
 
     // ---------- the real window in demo mode: first frame and memory ----------
+    real_window_rows(&mut rows);
+
+    print_rows(&rows);
+    println!(
+        "\nmachine: {} CPU(s), {}; sandbox latency {RTT_MS} ms per call, cap {CAP} calls in flight",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|c| c
+                .lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_string()))
+            .unwrap_or_default()
+    );
+}
+
+/// The real window's rows: time until visible, memory after start and with the preview open.
+fn real_window_rows(rows: &mut Vec<Row>) {
     match real_window() {
         Some(w) => {
             if let Some(visible_s) = w.visible_s {
@@ -521,8 +547,10 @@ fn main() {
                 bound: 150.0,
                 unit: "MB",
                 target: 1.0,
-                note: "VmRSS of the window process 5 s after start, embedded sandbox included"
-                    .into(),
+                note: format!(
+                    "VmRSS of the window process 5 s after start, embedded sandbox included; {}",
+                    w.resident_after_start
+                ),
             });
             if let Some((main, all)) = w.rss_with_preview_mb {
                 rows.push(Row {
@@ -539,26 +567,14 @@ fn main() {
         }
         None => eprintln!("real window: no display (run under scripts/test-env/with-services.sh)"),
     }
-
-    print_rows(&rows);
-    println!(
-        "\nmachine: {} CPU(s), {}; sandbox latency {RTT_MS} ms per call, cap {CAP} calls in flight",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|c| c
-                .lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_string()))
-            .unwrap_or_default()
-    );
 }
 
 /// What the real window measured.
 struct RealWindow {
     visible_s: Option<f64>,
     rss_after_start_mb: f64,
+    /// What is resident after start, by where it comes from (from smaps).
+    resident_after_start: String,
     /// (window process, window + its WebKit processes)
     rss_with_preview_mb: Option<(f64, f64)>,
 }
@@ -573,6 +589,65 @@ fn rss_kb(pid: u32) -> f64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0.0)
+}
+
+/// Resident memory of a process by where it comes from, from /proc/PID/smaps: the software GL
+/// stack of a display without a GPU (Mesa's llvmpipe: libLLVM and the libz3 it links, the
+/// swrast driver, the X
+/// shared-memory images), the binary, WebKitGTK's libraries (with the flite speech libraries it
+/// links), the mapped CJK font, other libraries, and heap + anonymous memory (which includes
+/// llvmpipe's own allocations, textures among them).
+fn resident_by_origin(pid: u32) -> String {
+    let Ok(smaps) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+        return "smaps unreadable".into();
+    };
+    let origins = [
+        "software GL",
+        "binary",
+        "WebKitGTK libs",
+        "CJK font",
+        "other libs",
+        "heap+anon",
+    ];
+    let mut kb = [0u64; 6];
+    let mut origin = 5;
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let first = fields.next().unwrap_or_default();
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            let path = fields.nth(4).unwrap_or_default();
+            origin = if path.contains("libLLVM")
+                || path.contains("libz3")
+                || path.contains("/dri/")
+                || path.contains("libgallium")
+                || path.starts_with("/SYSV")
+            {
+                0
+            } else if path == BIN {
+                1
+            } else if path.contains("libwebkit2gtk")
+                || path.contains("libjavascriptcoregtk")
+                || path.contains("libflite")
+            {
+                2
+            } else if path.contains("/fonts/") {
+                3
+            } else if path.starts_with('/') {
+                4
+            } else {
+                5
+            };
+        } else if first == "Rss:" {
+            kb[origin] += fields.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+        }
+    }
+    origins
+        .iter()
+        .zip(kb)
+        .map(|(name, kb)| format!("{name} {:.0}", kb as f64 / 1024.0))
+        .collect::<Vec<_>>()
+        .join(", ")
+        + " MB"
 }
 
 /// Children and grandchildren of a process (WebKit's web and network processes), from the
@@ -641,6 +716,7 @@ fn real_window() -> Option<RealWindow> {
     }
     std::thread::sleep(Duration::from_secs(5));
     let rss_after_start_mb = rss_kb(pid) / 1024.0;
+    let resident_after_start = resident_by_origin(pid);
     let rss_with_preview_mb = window.and_then(|w| {
         // No window manager under Xvfb: activation may fail, focus is what the keys need.
         xdotool(&["windowactivate", "--sync", &w]);
@@ -665,6 +741,7 @@ fn real_window() -> Option<RealWindow> {
     Some(RealWindow {
         visible_s,
         rss_after_start_mb,
+        resident_after_start,
         rss_with_preview_mb,
     })
 }
