@@ -593,10 +593,9 @@ fn rss_kb(pid: u32) -> f64 {
 
 /// Resident memory of a process by where it comes from, from /proc/PID/smaps: the software GL
 /// stack of a display without a GPU (Mesa's llvmpipe: libLLVM and the libz3 it links, the
-/// swrast driver, the X
-/// shared-memory images), the binary, WebKitGTK's libraries (with the flite speech libraries it
-/// links), the mapped CJK font, other libraries, and heap + anonymous memory (which includes
-/// llvmpipe's own allocations, textures among them).
+/// swrast driver, the X shared-memory images), the binary, WebKitGTK's libraries (with the flite
+/// speech libraries it links), the mapped CJK font, other libraries, and heap + anonymous memory
+/// (which includes llvmpipe's own allocations, textures among them).
 fn resident_by_origin(pid: u32) -> String {
     let Ok(smaps) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
         return "smaps unreadable".into();
