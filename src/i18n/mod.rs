@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
-pub use crate::wechat::Lang;
+mod lang;
+
+pub use lang::Lang;
 
 const ZH_CN: &str = include_str!("../../locales/zh-CN/app.ftl");
 const EN: &str = include_str!("../../locales/en/app.ftl");

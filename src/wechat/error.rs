@@ -1,17 +1,7 @@
 //! The one error type of the WeChat client, and how each error is explained to a person.
 
 use super::codes;
-
-/// The language of a user-facing message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Lang {
-    /// 简体中文 (the default).
-    #[default]
-    ZhCn,
-    /// English.
-    En,
-}
+use crate::i18n::Lang;
 
 /// Everything that can go wrong talking to WeChat. Messages never contain the access_token or
 /// the AppSecret: URLs are stripped from transport errors before they are stored.
