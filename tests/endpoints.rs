@@ -275,21 +275,24 @@ async fn ship_moves_20_to_30_and_a_second_ship_is_already_shipped() {
     let ids = common::clean_orders(&client, &sb, 1).await;
     let made = common::waybills_for(&client, &ids, "SF").await;
     let delivery = client.delivery(ShopKind::Channels);
+    let (station, _dir) = common::station(&client, ShopKind::Channels);
 
-    let outcome = delivery
-        .ship_order(OrderId(ids[0]), &[made[0].1.clone()])
+    let report = station
+        .ship(OrderId(ids[0]), &[made[0].1.clone()])
         .await
         .unwrap();
-    assert_eq!(outcome, ShipOutcome::Shipped);
+    assert_eq!(report.outcome, ShipOutcome::Shipped);
     assert_eq!(sb.order_status(ids[0]), Some(30));
     assert_eq!(sb.stats().calls_to("/channels/ec/order/delivery/send"), 1);
 
-    // The safe path reads first and sends nothing.
-    let again = delivery
-        .ship_order(OrderId(ids[0]), &[made[0].1.clone()])
+    // A second station (its own journal, so it knows nothing) reads first and sends nothing.
+    let (other, _other_dir) = common::station(&client, ShopKind::Channels);
+    let again = other
+        .ship(OrderId(ids[0]), &[made[0].1.clone()])
         .await
         .unwrap();
-    assert_eq!(again, ShipOutcome::AlreadyShipped);
+    assert_eq!(again.outcome, ShipOutcome::AlreadyShipped);
+    assert!(!again.from_journal);
     assert_eq!(sb.stats().calls_to("/channels/ec/order/delivery/send"), 1);
 
     // Sending the raw request again gets the documented 109001.
@@ -320,12 +323,12 @@ async fn order_in_aftersales_is_refused_locally_and_by_the_api() {
         .expect("sample data has one");
     let waybill: waybill_desk::wechat::delivery::WaybillRef = "SF:SF1000000001".parse().unwrap();
 
-    let err = client
-        .delivery(ShopKind::Channels)
-        .ship_order(order.id, std::slice::from_ref(&waybill))
+    let (station, _dir) = common::station(&client, ShopKind::Channels);
+    let err = station
+        .ship(order.id, std::slice::from_ref(&waybill))
         .await
         .unwrap_err();
-    assert!(matches!(err, WechatError::Refused(_)), "{err:?}");
+    assert!(err.refusal().is_some(), "{err:?}");
     assert_eq!(sb.stats().calls_to("/channels/ec/order/delivery/send"), 0);
 
     // Forcing the request through shows the sandbox answers what WeChat answers.
@@ -348,9 +351,16 @@ async fn invalid_courier_on_ship_is_606004_and_explained() {
     let sb = common::sandbox(50).await;
     let client = common::client(&sb);
     let ids = common::clean_orders(&client, &sb, 1).await;
+    // Sent as is (the station would map an unknown courier to OTHER first, seed 003).
+    let order = client
+        .shop(ShopKind::Channels)
+        .get_order(OrderId(ids[0]))
+        .await
+        .unwrap();
+    let request = build_delivery_request(&order, &["NOPE:123456".parse().unwrap()]).unwrap();
     let err = client
         .delivery(ShopKind::Channels)
-        .ship_order(OrderId(ids[0]), &["NOPE:123456".parse().unwrap()])
+        .send(&request)
         .await
         .unwrap_err();
     assert_eq!(err.errcode(), Some(606004));
@@ -428,12 +438,12 @@ async fn minishop_ships_through_product_delivery_send_with_number_ids() {
     let ids = common::clean_orders(&client, &sb, 1).await;
     let made = common::waybills_for(&client, &ids, "SF").await;
     let mini = minishop_client(&sb);
-    let outcome = mini
-        .delivery(ShopKind::Minishop)
-        .ship_order(OrderId(ids[0]), &[made[0].1.clone()])
+    let (station, _dir) = common::station(&mini, ShopKind::Minishop);
+    let report = station
+        .ship(OrderId(ids[0]), &[made[0].1.clone()])
         .await
         .unwrap();
-    assert_eq!(outcome, ShipOutcome::Shipped);
+    assert_eq!(report.outcome, ShipOutcome::Shipped);
     assert_eq!(sb.stats().calls_to("/product/delivery/send"), 1);
     assert_eq!(sb.stats().calls_to("/channels/ec/order/delivery/send"), 0);
     assert_eq!(sb.order_status(ids[0]), Some(30));

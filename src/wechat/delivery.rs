@@ -447,43 +447,6 @@ impl Delivery<'_> {
         };
         Ok(())
     }
-
-    /// Ships an order safely: reads it first (an order already shipped is not sent again),
-    /// refuses what WeChat would refuse, sends once, treats 109001 as already shipped, and when
-    /// the answer is lost re-reads the order to learn whether it shipped. The waybills' courier
-    /// ids must already be the shop courier list's.
-    pub async fn ship_order(
-        &self,
-        order_id: OrderId,
-        waybills: &[WaybillRef],
-    ) -> Result<ShipOutcome, WechatError> {
-        let shop = self.client.shop(self.shop);
-        let order = shop.get_order(order_id).await?;
-        if order.is_shipped() && order.status != STATUS_PARTLY_SHIPPED {
-            return Ok(ShipOutcome::AlreadyShipped);
-        }
-        if waybills
-            .iter()
-            .any(|w| order.has_parcel_with_waybill(&w.waybill_id.0))
-        {
-            return Ok(ShipOutcome::AlreadyShipped);
-        }
-        let request = build_delivery_request(&order, waybills).map_err(WechatError::Refused)?;
-        match self.send(&request).await {
-            Ok(()) => Ok(ShipOutcome::Shipped),
-            Err(e) if e.errcode() == Some(109001) => Ok(ShipOutcome::AlreadyShipped),
-            Err(e) if e.outcome_unknown() => {
-                tracing::warn!(%order_id, error = %e, "ship answer lost; re-reading the order");
-                match shop.get_order(order_id).await {
-                    Ok(after) if shipped_on_reread(&order, &after, &request) => {
-                        Ok(ShipOutcome::ShippedConfirmedOnReread)
-                    }
-                    _ => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        }
-    }
 }
 
 /// After a lost answer: did this request ship? The status moved to shipped, or one of the

@@ -118,3 +118,20 @@ pub async fn clean_orders(client: &WechatClient, sandbox: &Sandbox, n: usize) ->
     assert_eq!(out.len(), n, "sandbox has {n} clean orders");
     out
 }
+
+/// A packing station on `client` with its own journal in a fresh temporary directory (keep
+/// the directory alive as long as the station).
+pub fn station(
+    client: &WechatClient,
+    shop: ShopKind,
+) -> (waybill_desk::station::Station, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let journal = waybill_desk::store::Journal::open(dir.path()).expect("journal opens");
+    let station = waybill_desk::station::Station::new(
+        client.clone(),
+        shop,
+        journal,
+        waybill_desk::store::Actor::resolve("test-station", "test-operator"),
+    );
+    (station, dir)
+}
