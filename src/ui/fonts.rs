@@ -75,3 +75,78 @@ pub fn install(ctx: &egui::Context) -> FontSource {
     tracing::debug!(?source, "CJK font installed");
     source
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Words the window shows; egui's own fonts have none of these characters.
+    const CHINESE: &str = "订单号收件人待发货面单打印扫码模式设置";
+
+    /// Fonts load at the start of a frame; its texture updates are not needed here.
+    fn one_frame(ctx: &egui::Context) {
+        ctx.run_ui(egui::RawInput::default(), |_| {})
+            .textures_delta
+            .clear();
+    }
+
+    fn has_chinese(font: egui::FontData) -> bool {
+        let ctx = egui::Context::default();
+        let mut fonts = egui::FontDefinitions::default();
+        fonts.font_data.insert("cjk".into(), Arc::new(font));
+        fonts
+            .families
+            .entry(egui::FontFamily::Proportional)
+            .or_default()
+            .push("cjk".into());
+        ctx.set_fonts(fonts);
+        one_frame(&ctx);
+        ctx.fonts_mut(|f| f.has_glyphs(&egui::FontId::proportional(14.0), CHINESE))
+    }
+
+    /// The font `install` chooses (the mapped system collection where there is one, as on the
+    /// test machines, else the bundled subset) gives egui a glyph for each character.
+    #[test]
+    fn installed_font_draws_chinese() {
+        let ctx = egui::Context::default();
+        let source = install(&ctx);
+        one_frame(&ctx);
+        let ok = ctx.fonts_mut(|f| f.has_glyphs(&egui::FontId::proportional(14.0), CHINESE));
+        assert!(ok, "{source:?} lacks glyphs for {CHINESE}");
+    }
+
+    /// A system font is mapped, not copied: the blob is the whole file, face index kept, and
+    /// egui parses the face from the mapping.
+    #[test]
+    fn system_font_is_the_mapped_file() {
+        let Some((blob, index, family)) = system_cjk_font() else {
+            eprintln!("no system CJK font here; the bundled subset is used");
+            return;
+        };
+        let bytes = (*blob).as_ref();
+        assert!(
+            bytes.len() > BUNDLED.len(),
+            "{family}: {} bytes",
+            bytes.len()
+        );
+        assert!(
+            has_chinese(egui::FontData::from_blob(blob, index)),
+            "{family}"
+        );
+    }
+
+    /// The bundled fallback alone covers the window's words.
+    #[test]
+    fn bundled_subset_draws_chinese() {
+        assert!(has_chinese(egui::FontData::from_static(BUNDLED)));
+    }
+
+    /// Without a CJK font egui has no glyph for them (the tests above can fail).
+    #[test]
+    fn egui_alone_lacks_chinese() {
+        let ctx = egui::Context::default();
+        one_frame(&ctx);
+        let ok = ctx.fonts_mut(|f| f.has_glyphs(&egui::FontId::proportional(14.0), CHINESE));
+        assert!(!ok);
+    }
+}
