@@ -300,3 +300,171 @@ async fn print_with_dialog_shows_the_gtk_dialog_and_prints_at_the_label_size() {
     assert_eq!((info.pages, info.rounded()), (1, (283, 510)), "{info:?}");
     assert!(ps::pdftotext(&pdf).contains(&labels[0].waybill_id.to_string()));
 }
+
+/// A one-part label in the sandbox's style (sizes in mm, a fixed page with `overflow: hidden`)
+/// whose text fills most of the page, with a known last line.
+fn full_label() -> String {
+    let lines: String = (0..28)
+        .map(|i| format!("<div>寄 仓库小李 第{i}行 深圳市南山区科技园</div>"))
+        .collect();
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>\
+         @page {{ size: 76mm 130mm; margin: 0 }} *, *::before, *::after {{ box-sizing: border-box; }}\
+         html, body {{ margin: 0; padding: 0; }}\
+         body {{ width: 76mm; height: 130mm; overflow: hidden; padding: 1.5mm; font-size: 2.8mm; \
+         line-height: 1.25; font-family: sans-serif; }}\
+         </style></head><body>{lines}<div id=\"end\">END-OF-LABEL</div></body></html>"
+    )
+}
+
+/// Where the last line is, from the page's own script: its top in the label's layout (CSS px,
+/// transforms aside), whether it ends inside the page (not cut by `overflow: hidden`) and inside
+/// the view, and the zoom the page has.
+#[derive(Debug, serde::Deserialize)]
+struct EndLine {
+    top: f64,
+    inside_page: bool,
+    inside_view: bool,
+    zoom: String,
+}
+
+const MEASURE: &str = "(function () {\
+    const end = document.getElementById('end').getBoundingClientRect();\
+    const page = document.body.getBoundingClientRect();\
+    return JSON.stringify({\
+        top: document.getElementById('end').offsetTop,\
+        inside_page: end.bottom <= page.bottom + 0.5,\
+        inside_view: end.bottom <= window.innerHeight && end.right <= window.innerWidth,\
+        zoom: getComputedStyle(document.documentElement)\
+            .getPropertyValue('--waybill-desk-zoom').trim(),\
+    });\
+})()";
+
+fn measure(preview: &waybill_desk::print::preview::LabelPreview) -> EndLine {
+    let (tx, rx) = mpsc::channel();
+    preview
+        .webview()
+        .evaluate_script_with_callback(MEASURE, move |json| {
+            let _ = tx.send(json);
+        })
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let json = loop {
+        waybill_desk::print::preview::pump();
+        if let Ok(json) = rx.try_recv() {
+            break json;
+        }
+        assert!(Instant::now() < deadline, "the page script did not answer");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // The script returns a JSON string; the callback gets it JSON-encoded once more.
+    let inner: String = serde_json::from_str(&json).unwrap_or(json);
+    serde_json::from_str(&inner).unwrap()
+}
+
+/// Problem 2 of issue 10: at "fit" the preview cut off a label's last lines (sender, goods)
+/// that the printout has. WebKit's page zoom laid the page out again with a 9 px floor on text,
+/// so text grew and the label's `overflow: hidden` cut it. The preview must lay the label out
+/// exactly as at 100% (as it prints) at any zoom.
+#[tokio::test]
+async fn at_fit_the_preview_lays_the_label_out_as_it_prints_nothing_cut() {
+    if !ps::display() {
+        return;
+    }
+    let (tx, rx) = mpsc::channel();
+    // GTK belongs to one thread, which stays parked afterwards (see the test above).
+    std::thread::spawn(move || {
+        let outcome = std::panic::catch_unwind(fit_preview);
+        let _ = tx.send(outcome.map_err(|panic| {
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panicked".into())
+        }));
+        loop {
+            std::thread::park();
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(240)) {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => panic!("{message}"),
+        Err(e) => panic!("the preview did not finish: {e}"),
+    }
+}
+
+fn fit_preview() {
+    use tao::event_loop::EventLoopBuilder;
+    use tao::platform::unix::EventLoopBuilderExtUnix as _;
+    use tao::window::WindowBuilder;
+    use waybill_desk::print::preview::{pump, LabelPreview};
+
+    let event_loop = EventLoopBuilder::new().with_any_thread(true).build();
+    let window = WindowBuilder::new()
+        .with_title("host-fit")
+        .with_inner_size(tao::dpi::PhysicalSize::new(400u32, 400u32))
+        .with_position(tao::dpi::PhysicalPosition::new(0, 0))
+        .build(&event_loop)
+        .unwrap();
+    let html = full_label();
+    let bounds = (10, 10, 300, 330);
+    let mut preview = LabelPreview::new_child(&window, bounds, &html, LabelSize::ONE_PART).unwrap();
+    let pump_until = |done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done() && Instant::now() < deadline {
+            pump();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    pump_until(&|| preview.is_loaded());
+    assert!(preview.is_loaded(), "the label page loaded");
+
+    // At 100% (the printout's layout) the last line is on the page.
+    let full = measure(&preview);
+    assert!(
+        full.inside_page,
+        "at 100% the last line is on the page: {full:?}"
+    );
+
+    // At "fit" the whole label is in view, laid out the same: the last line at the same place.
+    let fit = LabelPreview::fit_zoom(LabelSize::ONE_PART, bounds.2, bounds.3, 1.0);
+    assert!(fit < 0.8, "the view is small enough to zoom out ({fit})");
+    preview.set_zoom(fit).unwrap();
+    let at_fit = measure(&preview);
+    let shot = ps::artifacts_dir().join("preview-fit-full-label.png");
+    for _ in 0..30 {
+        pump();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if let raw_window_handle::RawWindowHandle::Xlib(h) =
+        raw_window_handle::HasWindowHandle::window_handle(&window)
+            .unwrap()
+            .as_raw()
+    {
+        ps::screenshot_window(h.window, &shot);
+    }
+    assert!(
+        at_fit.inside_page && at_fit.inside_view,
+        "at fit ({fit:.2}) the last line is cut off: {at_fit:?}; see {}",
+        shot.display()
+    );
+    assert!(
+        (at_fit.top - full.top).abs() < 1.0,
+        "at fit the label is laid out as at 100% (as it prints): last line at {} px, not {} px",
+        at_fit.top,
+        full.top
+    );
+
+    // A label shown while zoomed out, and zoomed while it loads, comes up at that zoom.
+    preview.set_html(&html, LabelSize::ONE_PART).unwrap();
+    preview.set_zoom(fit * 0.9).unwrap();
+    pump_until(&|| preview.is_loaded());
+    let reloaded = measure(&preview);
+    assert_eq!(reloaded.zoom.parse::<f64>().ok(), Some(fit * 0.9));
+    assert!(
+        reloaded.inside_page && (reloaded.top - full.top).abs() < 1.0,
+        "{reloaded:?}"
+    );
+    drop(preview);
+    drop(window);
+}

@@ -345,8 +345,8 @@ impl WaybillApp {
             Command::PreviewZoom(factor) => self.preview_zoom = factor,
             Command::PreviewScroll { dx, dy } => {
                 if let Some(p) = &self.preview {
-                    let zoom = p.view.zoom().max(0.1);
-                    if let Err(e) = p.view.scroll_by(dx / zoom, dy / zoom) {
+                    // The label is scaled inside the page: its pixels are the view's.
+                    if let Err(e) = p.view.scroll_by(dx, dy) {
                         tracing::debug!("preview scroll: {}", e.explain(lang));
                     }
                 }

@@ -19,14 +19,26 @@ use super::size::LabelSize;
 /// Smallest and largest zoom factor.
 pub const ZOOM_RANGE: (f64, f64) = (0.25, 4.0);
 
-/// The label page as the preview shows it: the label on a grey desk with its size in a corner.
-/// Preview-only styles; printing uses the page as it is.
-pub fn preview_document(html: &str, size: LabelSize) -> String {
+/// The label page as the preview shows it: the label on a grey desk with its size in a corner,
+/// drawn `zoom` times its printed size. Preview-only styles; printing uses the page as it is.
+///
+/// The zoom is a CSS transform of the laid-out page, not WebKit's page zoom: page zoom lays the
+/// page out again with WebKit's smallest readable font (9 px) as a floor, so at "fit" every text
+/// of 2.4 mm and up grew, wrapped, and the label's own `overflow: hidden` cut off its last lines
+/// (sender, goods) though the printout has them. A transform scales the very layout that prints.
+/// The margins take the scaled size, so the page scrolls over the label as drawn and no further.
+pub fn preview_document(html: &str, size: LabelSize, zoom: f64) -> String {
+    let zoom = zoom.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
+    let (w, h) = (size.width_mm, size.height_mm);
     let style = format!(
         "<style id=\"waybill-desk-preview\">\
+         :root {{ --waybill-desk-zoom: {zoom}; }}\
          html {{ background: #8a8f98 !important; min-height: 100%; }}\
-         body {{ margin: 28px auto 16px auto !important; box-shadow: 0 1px 6px rgba(0,0,0,.45); \
-         background: #fff; }}\
+         body {{ margin: 28px 0 0 0 !important; \
+         margin-left: max(12px, calc((100% - {w}mm * var(--waybill-desk-zoom)) / 2)) !important; \
+         margin-bottom: calc(16px + {h}mm * (var(--waybill-desk-zoom) - 1)) !important; \
+         transform: scale(var(--waybill-desk-zoom)) !important; transform-origin: 0 0 !important; \
+         box-shadow: 0 1px 6px rgba(0,0,0,.45); background: #fff; }}\
          html::before {{ content: \"{size}\"; position: fixed; top: 4px; left: 8px; z-index: 2147483647; \
          font: 600 13px/18px sans-serif; color: #fff; background: rgba(0,0,0,.55); \
          padding: 1px 7px; border-radius: 3px; }}\
@@ -38,6 +50,12 @@ pub fn preview_document(html: &str, size: LabelSize) -> String {
         Some(at) => format!("{}{style}{}", &hardened[..at], &hardened[at..]),
         None => format!("{hardened}{style}"),
     }
+}
+
+/// The script that changes the zoom of a page made by [`preview_document`] in place.
+pub fn zoom_script(zoom: f64) -> String {
+    let zoom = zoom.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
+    format!("document.documentElement.style.setProperty('--waybill-desk-zoom', '{zoom}');")
 }
 
 /// Whether a child webview can be put in this window (X11 yes; Wayland and others no).
@@ -173,7 +191,7 @@ impl LabelPreview {
             }))
         };
         webview
-            .load_html(&preview_document(html, size))
+            .load_html(&preview_document(html, size, 1.0))
             .map_err(renderer_error)?;
         Ok(LabelPreview {
             webview,
@@ -201,7 +219,7 @@ impl LabelPreview {
         self.loaded.set(false);
         self.hung.set(false);
         self.webview
-            .load_html(&preview_document(html, size))
+            .load_html(&preview_document(html, size, self.zoom))
             .map_err(renderer_error)
     }
 
@@ -212,11 +230,21 @@ impl LabelPreview {
             .map_err(renderer_error)
     }
 
-    /// Sets the zoom factor (1.0 = 96 px per inch), clamped to [`ZOOM_RANGE`].
+    /// Sets the zoom factor (1.0 = 96 px per inch), clamped to [`ZOOM_RANGE`]: the label is
+    /// drawn scaled, laid out as it prints (see [`preview_document`]).
     pub fn set_zoom(&mut self, factor: f64) -> Result<(), PrintError> {
         let factor = factor.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
         self.zoom = factor;
-        self.webview.zoom(factor).map_err(renderer_error)
+        if self.loaded.get() {
+            self.webview
+                .evaluate_script(&zoom_script(factor))
+                .map_err(renderer_error)
+        } else {
+            // A script now could run in the page that is going away: load it with this zoom.
+            self.webview
+                .load_html(&preview_document(&self.html, self.size, factor))
+                .map_err(renderer_error)
+        }
     }
 
     /// The current zoom factor.
@@ -278,7 +306,7 @@ impl LabelPreview {
         }
     }
 
-    /// Scrolls a zoomed label by (dx, dy) CSS pixels: the view takes no input itself (see
+    /// Scrolls a zoomed label by (dx, dy) pixels of the view: the view takes no input itself (see
     /// [`pass_input_through`]), so the window forwards the wheel and drags over it.
     pub fn scroll_by(&self, dx: f64, dy: f64) -> Result<(), PrintError> {
         if !(dx.is_finite() && dy.is_finite()) {
@@ -343,10 +371,12 @@ mod tests {
     #[test]
     fn preview_document_keeps_the_label_and_adds_policy_and_size() {
         let page = "<html><head><style>body{width:100mm}</style></head><body>SF100</body></html>";
-        let doc = preview_document(page, LabelSize::TWO_PART);
+        let doc = preview_document(page, LabelSize::TWO_PART, 0.5);
         assert!(doc.contains("Content-Security-Policy"));
         assert!(doc.contains("content: \"100x180mm\""));
         assert!(doc.contains("<body>SF100</body>"));
+        assert!(doc.contains("--waybill-desk-zoom: 0.5;"));
+        assert!(doc.contains("transform: scale(var(--waybill-desk-zoom))"));
         let style_at = doc.find("waybill-desk-preview").unwrap();
         assert!(style_at > doc.find("body{width:100mm}").unwrap());
         assert!(style_at < doc.find("</head>").unwrap());

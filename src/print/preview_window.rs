@@ -131,7 +131,7 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
     });
     if let Some(html) = &first {
         webview
-            .load_html(&preview_document(html, size))
+            .load_html(&preview_document(html, size, 1.0))
             .map_err(|e| renderer(e.to_string()))?;
     }
 
@@ -176,7 +176,7 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
             Event::UserEvent(UserEvent::Command(PreviewCommand::Show { html, size: s })) => {
                 size = s;
                 window.set_title(&title(size, zoom));
-                if let Err(e) = webview.load_html(&preview_document(&html, size)) {
+                if let Err(e) = webview.load_html(&preview_document(&html, size, zoom)) {
                     emit(&PreviewEvent::Error {
                         message: e.to_string(),
                     });
@@ -194,10 +194,14 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
             Event::UserEvent(UserEvent::Command(PreviewCommand::Zoom { factor })) => {
                 zoom = factor.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
                 window.set_title(&title(size, zoom));
-                if let Err(e) = webview.zoom(zoom) {
-                    emit(&PreviewEvent::Error {
-                        message: e.to_string(),
-                    });
+                // Scaled, not WebKit's page zoom (see `preview_document`); loaded again rather
+                // than scripted, so a zoom right after a label arrives is not lost in its loading.
+                if let Some(html) = &shown {
+                    if let Err(e) = webview.load_html(&preview_document(html, size, zoom)) {
+                        emit(&PreviewEvent::Error {
+                            message: e.to_string(),
+                        });
+                    }
                 }
             }
             _ => {}
