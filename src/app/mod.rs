@@ -1467,11 +1467,7 @@ impl WaybillApp {
                         Level::Warn,
                         format!(
                             "{} {}",
-                            tr(
-                                lang,
-                                "有上次没做完的面单批次:",
-                                "Label batches left unfinished last time:"
-                            ),
+                            tr(lang, "ui-label-batches-left-unfinished-last"),
                             list.len()
                         ),
                     );
@@ -1565,16 +1561,16 @@ impl WaybillApp {
             .default_size(140.0)
             .show(root, |ui| {
                 if let Some(b) = self.labels.active() {
-                    let cancel = tr(lang, "取消", "Cancel");
-                    let what = tr(lang, "面单", "Labels");
-                    if ui::log_ui::progress_ui(ui, lang, what, b, self.labels.waiting(), cancel) {
+                    let cancel = tr(lang, "ui-cancel");
+                    let what = tr(lang, "ui-labels");
+                    if ui::log_ui::progress_ui(ui, lang, &what, b, self.labels.waiting(), &cancel) {
                         out.push(Command::CancelLabels);
                     }
                 }
                 if let Some(p) = self.prints.active() {
-                    let stop = tr(lang, "停止打印", "Stop printing");
-                    let what = tr(lang, "打印", "Printing");
-                    if ui::log_ui::progress_ui(ui, lang, what, p, self.prints.waiting(), stop) {
+                    let stop = tr(lang, "ui-stop-printing");
+                    let what = tr(lang, "ui-printing");
+                    if ui::log_ui::progress_ui(ui, lang, &what, p, self.prints.waiting(), &stop) {
                         out.push(Command::CancelPrint);
                     }
                 }
@@ -1585,11 +1581,11 @@ impl WaybillApp {
                                 ui::theme::WARN,
                                 format!(
                                     "{} #{}: {done}/{total}",
-                                    tr(lang, "未完成的面单批次", "Unfinished label batch"),
+                                    tr(lang, "ui-unfinished-label-batch"),
                                     id.0
                                 ),
                             );
-                            if ui.button(tr(lang, "继续", "Resume")).clicked() {
+                            if ui.button(tr(lang, "ui-resume")).clicked() {
                                 out.push(Command::ResumeBatch(*id));
                             }
                         });
@@ -1649,11 +1645,7 @@ impl WaybillApp {
                             );
                         }
                         None => {
-                            ui.label(tr(
-                                lang,
-                                "点击订单查看详情",
-                                "Click an order to see its details",
-                            ));
+                            ui.label(tr(lang, "ui-click-an-order-to-see"));
                         }
                     }
                 });
@@ -1669,7 +1661,7 @@ impl WaybillApp {
             if self.orders.is_pending() && self.book.is_empty() {
                 ui.horizontal(|ui| {
                     ui.spinner();
-                    ui.label(tr(lang, "正在加载订单…", "Loading orders…"));
+                    ui.label(tr(lang, "ui-loading-orders"));
                 });
             }
             let select_all = ui
@@ -1688,20 +1680,16 @@ impl WaybillApp {
 
         if let Some((_, n)) = self.ships.asking() {
             egui::Modal::new(egui::Id::unique("confirm_ship")).show(ctx, |ui| {
-                ui.heading(tr(lang, "还没打印面单", "Labels not printed"));
+                ui.heading(tr(lang, "ui-labels-not-printed"));
                 ui.label(format!(
                     "{} ({n})",
-                    tr(
-                        lang,
-                        "有订单的面单还没打印。仍然发货吗?",
-                        "Some of these orders were never printed. Ship anyway?"
-                    )
+                    tr(lang, "ui-some-of-these-orders-were")
                 ));
                 ui.horizontal(|ui| {
-                    if ui.button(tr(lang, "仍然发货", "Ship anyway")).clicked() {
+                    if ui.button(tr(lang, "ui-ship-anyway")).clicked() {
                         out.push(Command::ConfirmShip(true));
                     }
-                    if ui.button(tr(lang, "先不发", "Not now")).clicked() {
+                    if ui.button(tr(lang, "ui-not-now")).clicked() {
                         out.push(Command::ConfirmShip(false));
                     }
                 });
@@ -1719,20 +1707,16 @@ impl WaybillApp {
                 .map(|w| format!("{} {}", w.delivery_id, w.waybill_id))
                 .unwrap_or_default();
             egui::Modal::new(egui::Id::unique("confirm_cancel_waybill")).show(ctx, |ui| {
-                ui.heading(tr(lang, "取消运单?", "Cancel the waybill?"));
+                ui.heading(tr(lang, "ui-cancel-the-waybill"));
                 ui.label(format!(
                     "{id}: {waybill}\n{}",
-                    tr(
-                        lang,
-                        "取消后这张面单作废,不能再打印或发货;需要时再取新运单",
-                        "Once cancelled, this label is void and can never print or ship; get a new waybill when needed"
-                    )
+                    tr(lang, "ui-once-cancelled-this-label-is")
                 ));
                 ui.horizontal(|ui| {
-                    if ui.button(tr(lang, "取消运单", "Cancel waybill")).clicked() {
+                    if ui.button(tr(lang, "ui-cancel-waybill-2")).clicked() {
                         out.push(Command::ConfirmCancelWaybill(true));
                     }
-                    if ui.button(tr(lang, "不取消", "Keep it")).clicked() {
+                    if ui.button(tr(lang, "ui-keep-it")).clicked() {
                         out.push(Command::ConfirmCancelWaybill(false));
                     }
                 });
@@ -1741,7 +1725,7 @@ impl WaybillApp {
 
         if let Some(draft) = &mut self.settings_draft {
             let mut open = true;
-            egui::Window::new(tr(lang, "设置", "Settings"))
+            egui::Window::new(tr(lang, "ui-settings"))
                 .open(&mut open)
                 .collapsible(false)
                 .show(ctx, |ui| {

@@ -32,7 +32,7 @@ pub fn detail_ui(
     out: &mut Vec<Command>,
 ) {
     let o = &row.order;
-    ui.heading(format!("{} {}", tr(lang, "订单", "Order"), o.id));
+    ui.heading(format!("{} {}", tr(lang, "ui-order"), o.id));
     ui.label(format!(
         "{}  ·  {}",
         status_label(o.status, lang),
@@ -47,12 +47,8 @@ pub fn detail_ui(
         if row.waybill.is_some()
             && row.ship_state != ShipState::Shipped
             && ui
-                .button(tr(lang, "取消运单…", "Cancel waybill…"))
-                .on_hover_text(tr(
-                    lang,
-                    "作废这张运单(面单不能再用)",
-                    "Void this waybill (its label can no longer be used)",
-                ))
+                .button(tr(lang, "ui-cancel-waybill"))
+                .on_hover_text(tr(lang, "ui-void-this-waybill-its-label"))
                 .clicked()
         {
             out.push(Command::AskCancelWaybill(o.id));
@@ -63,20 +59,16 @@ pub fn detail_ui(
         if can_ship
             && splittable
             && ui
-                .button(tr(lang, "分开发货…", "Ship part…"))
-                .on_hover_text(tr(
-                    lang,
-                    "只发一部分商品(其余缺货),其余仍待发货",
-                    "Ship only some items (the rest is out of stock); the rest stays to be shipped",
-                ))
+                .button(tr(lang, "ui-ship-part"))
+                .on_hover_text(tr(lang, "ui-ship-only-some-items-the"))
                 .clicked()
         {
             out.push(Command::OpenSplitShip);
         }
     });
     for (title, note) in [
-        (tr(lang, "买家留言", "Buyer note"), &o.customer_notes),
-        (tr(lang, "商家备注", "Merchant note"), &o.merchant_notes),
+        (tr(lang, "ui-buyer-note"), &o.customer_notes),
+        (tr(lang, "ui-merchant-note"), &o.merchant_notes),
     ] {
         if !note.is_empty() {
             egui::Frame::new()
@@ -107,28 +99,18 @@ pub fn detail_ui(
     if o.address_change_pending {
         ui.colored_label(
             theme::ERROR,
-            egui::RichText::new(tr(
-                lang,
-                "买家申请修改收货地址:请先在小店后台处理,再打单发货(微信会拒绝发货 10020115)",
-                "The buyer asked to change the address: handle it in the shop console first, then label and ship (WeChat refuses shipping with 10020115)",
-            ))
-            .strong(),
+            egui::RichText::new(tr(lang, "ui-the-buyer-asked-to-change")).strong(),
         );
     }
     if o.has_open_aftersale() {
         ui.colored_label(
             theme::ERROR,
-            egui::RichText::new(tr(
-                lang,
-                "注意:该订单有未完成的售后,暂不能发货",
-                "Note: this order has an open after-sales request and cannot ship yet",
-            ))
-            .strong(),
+            egui::RichText::new(tr(lang, "ui-note-this-order-has-an")).strong(),
         );
     }
 
     ui.separator();
-    ui.label(egui::RichText::new(tr(lang, "商品", "Products")).strong());
+    ui.label(egui::RichText::new(tr(lang, "ui-products")).strong());
     let remaining = o.remaining_items();
     egui::Grid::new("products")
         .striped(true)
@@ -151,12 +133,12 @@ pub fn detail_ui(
                     .finish_aftersale_sku_cnt
                     .saturating_add(p.on_aftersale_sku_cnt);
                 if shipped > 0 || aftersale > 0 {
-                    let mut parts = vec![format!("{} {}", tr(lang, "下单", "ordered"), p.sku_cnt)];
+                    let mut parts = vec![format!("{} {}", tr(lang, "ui-ordered"), p.sku_cnt)];
                     if shipped > 0 {
-                        parts.push(format!("{} {shipped}", tr(lang, "已发", "shipped")));
+                        parts.push(format!("{} {shipped}", tr(lang, "ui-shipped")));
                     }
                     if aftersale > 0 {
-                        parts.push(format!("{} {aftersale}", tr(lang, "售后", "after-sales")));
+                        parts.push(format!("{} {aftersale}", tr(lang, "ui-after-sales")));
                     }
                     ui.colored_label(
                         if left == 0 {
@@ -164,11 +146,7 @@ pub fn detail_ui(
                         } else {
                             theme::WARN
                         },
-                        format!(
-                            "{} ×{left} ({})",
-                            tr(lang, "待发", "to ship"),
-                            parts.join(", ")
-                        ),
+                        format!("{} ×{left} ({})", tr(lang, "ui-to-ship"), parts.join(", ")),
                     );
                 } else {
                     ui.label(egui::RichText::new(format!("×{left}")).strong());
@@ -177,7 +155,7 @@ pub fn detail_ui(
             }
         });
     if !o.shipped_packages.is_empty() {
-        ui.label(egui::RichText::new(tr(lang, "已发出的包裹", "Parcels already shipped")).strong());
+        ui.label(egui::RichText::new(tr(lang, "ui-parcels-already-shipped")).strong());
         for parcel in &o.shipped_packages {
             let courier = if parcel.delivery_name.is_empty() {
                 parcel.delivery_id.clone()
@@ -210,28 +188,28 @@ pub fn detail_ui(
     }
     ui.label(format!(
         "{} {}  ({} {})",
-        tr(lang, "实付", "Paid"),
+        tr(lang, "ui-paid"),
         yuan(o.order_price_fen),
-        tr(lang, "运费", "freight"),
+        tr(lang, "ui-freight"),
         yuan(o.freight_fen)
     ));
 
     ui.separator();
-    ui.label(egui::RichText::new(tr(lang, "收货地址", "Address")).strong());
+    ui.label(egui::RichText::new(tr(lang, "ui-address")).strong());
     ui.label(format!("{}  {}", o.address.user_name, o.address.tel_number));
     ui.label(o.address.one_line());
     let mut codes = Vec::new();
     if !o.address.postal_code.is_empty() {
         codes.push(format!(
             "{} {}",
-            tr(lang, "邮编", "Postcode"),
+            tr(lang, "ui-postcode"),
             o.address.postal_code
         ));
     }
     if !o.address.national_code.is_empty() {
         codes.push(format!(
             "{} {}",
-            tr(lang, "国家/地区码", "National code"),
+            tr(lang, "ui-national-code"),
             o.address.national_code
         ));
     }
@@ -244,7 +222,7 @@ pub fn detail_ui(
         Some(w) => {
             ui.label(format!(
                 "{}:{} {}",
-                tr(lang, "运单", "Waybill"),
+                tr(lang, "ui-waybill"),
                 w.delivery_id,
                 w.waybill_id
             ));
@@ -255,10 +233,7 @@ pub fn detail_ui(
             }
             match contact {
                 None | Some(Request::NotRequested) => {
-                    if ui
-                        .button(tr(lang, "查看寄件人/收件人", "Show sender / receiver"))
-                        .clicked()
-                    {
+                    if ui.button(tr(lang, "ui-show-sender-receiver")).clicked() {
                         out.push(Command::FetchContact(o.id));
                     }
                 }
@@ -267,15 +242,15 @@ pub fn detail_ui(
                 }
                 Some(Request::Done(c)) => {
                     for (title, party) in [
-                        (tr(lang, "寄件人", "Sender"), &c.sender),
-                        (tr(lang, "收件人", "Receiver"), &c.receiver),
+                        (tr(lang, "ui-sender"), &c.sender),
+                        (tr(lang, "ui-receiver"), &c.receiver),
                     ] {
                         ui.label(format!("{title}:{} {}", party.name, party.address));
                         ui.label(format!(
                             "    {} {}  {} {}",
-                            tr(lang, "手机", "Mobile"),
+                            tr(lang, "ui-mobile"),
                             dash(&party.mobile),
-                            tr(lang, "电话", "Tel"),
+                            tr(lang, "ui-tel"),
                             dash(&party.tel)
                         ));
                     }
@@ -288,24 +263,15 @@ pub fn detail_ui(
         None if row.label_state == LabelState::Cancelled => {
             ui.colored_label(
                 theme::ERROR,
-                egui::RichText::new(tr(
-                    lang,
-                    "运单已取消:这张面单作废,不能打印或发货。请取新运单",
-                    "Waybill cancelled: its label is void and cannot print or ship. Get a new waybill",
-                ))
-                .strong(),
+                egui::RichText::new(tr(lang, "ui-waybill-cancelled-its-label-is")).strong(),
             );
-            if ui.button(tr(lang, "取新运单", "New waybill")).clicked() {
+            if ui.button(tr(lang, "ui-new-waybill")).clicked() {
                 out.push(Command::NewWaybill(o.id));
             }
         }
         None if row.no_courier().is_some() => {}
         None => {
-            ui.label(tr(
-                lang,
-                "还没有运单号:点“获取面单”取号",
-                "No waybill yet: press \"Get labels\"",
-            ));
+            ui.label(tr(lang, "ui-no-waybill-yet-press-get"));
         }
     }
     if let Some(e) = row.last_error.as_ref().map(|m| m.render(lang)) {
@@ -313,7 +279,7 @@ pub fn detail_ui(
     }
     if !history.is_empty() {
         ui.separator();
-        ui.label(egui::RichText::new(tr(lang, "记录", "History")).strong());
+        ui.label(egui::RichText::new(tr(lang, "ui-history")).strong());
         for line in history {
             ui.label(egui::RichText::new(line).small());
         }
@@ -333,11 +299,11 @@ pub fn preview_ui(
     ui.horizontal(|ui| {
         // The size is on the label view itself (top-left corner): the header keeps one width
         // with or without a label, so the panel never changes size under the pointer.
-        ui.label(egui::RichText::new(tr(lang, "面单预览", "Label preview")).strong())
+        ui.label(egui::RichText::new(tr(lang, "ui-label-preview")).strong())
             .on_hover_text(size_text);
         if ui
             .small_button("-")
-            .on_hover_text(tr(lang, "缩小", "Zoom out"))
+            .on_hover_text(tr(lang, "ui-zoom-out"))
             .clicked()
         {
             out.push(Command::PreviewZoom(if zoom > 0.0 {
@@ -348,7 +314,7 @@ pub fn preview_ui(
         }
         if ui
             .small_button("+")
-            .on_hover_text(tr(lang, "放大", "Zoom in"))
+            .on_hover_text(tr(lang, "ui-zoom-in"))
             .clicked()
         {
             out.push(Command::PreviewZoom(if zoom > 0.0 {
@@ -358,16 +324,13 @@ pub fn preview_ui(
             }));
         }
         if ui
-            .small_button(tr(lang, "适应", "Fit"))
-            .on_hover_text(tr(lang, "整张面单放进预览区", "Fit the whole label"))
+            .small_button(tr(lang, "ui-fit"))
+            .on_hover_text(tr(lang, "ui-fit-the-whole-label"))
             .clicked()
         {
             out.push(Command::PreviewZoom(0.0));
         }
-        if ui
-            .small_button(tr(lang, "打印对话框…", "Print dialog…"))
-            .clicked()
-        {
+        if ui.small_button(tr(lang, "ui-print-dialog")).clicked() {
             out.push(Command::PrintWithDialog);
         }
     });

@@ -16,11 +16,8 @@ fn color(ui: &egui::Ui, level: Level) -> egui::Color32 {
 /// The log: errors first, with timestamps.
 pub fn log_ui(ui: &mut egui::Ui, lang: Lang, activity: &mut Activity) {
     ui.horizontal(|ui| {
-        ui.label(egui::RichText::new(tr(lang, "操作记录", "Activity")).strong());
-        ui.checkbox(
-            &mut activity.problems_only,
-            tr(lang, "只看问题", "Problems only"),
-        );
+        ui.label(egui::RichText::new(tr(lang, "ui-activity")).strong());
+        ui.checkbox(&mut activity.problems_only, tr(lang, "ui-problems-only"));
     });
     egui::ScrollArea::vertical()
         .max_height(ui.available_height())
@@ -51,11 +48,11 @@ pub fn progress_ui(
         };
         let mut text = format!(
             "{what} {done}/{total}  {} {}",
-            tr(lang, "失败", "failed"),
+            tr(lang, "ui-failed"),
             progress.failed_count()
         );
         if waiting > 0 {
-            text.push_str(&format!("  ({} {waiting})", tr(lang, "排队", "queued")));
+            text.push_str(&format!("  ({} {waiting})", tr(lang, "ui-queued")));
         }
         ui.add(
             egui::ProgressBar::new(fraction)

@@ -9,14 +9,14 @@ use crate::wechat::error::status_label;
 use crate::wechat::order::{format_china_time, NoCourier};
 use crate::wechat::Lang;
 
-/// Status choices of the filter: (status, zh, en); `None` is every status.
-const STATUS_CHOICES: &[(Option<u32>, &str, &str)] = &[
-    (Some(20), "待发货", "To be shipped"),
-    (Some(21), "部分发货", "Partly shipped"),
-    (Some(30), "已发货", "Shipped"),
-    (Some(10), "待付款", "Awaiting payment"),
-    (Some(100), "已完成", "Completed"),
-    (None, "全部", "All"),
+/// Status choices of the filter: (status, message id); `None` is every status.
+const STATUS_CHOICES: &[(Option<u32>, &str)] = &[
+    (Some(20), "ui-status-to-be-shipped"),
+    (Some(21), "ui-status-partly-shipped"),
+    (Some(30), "ui-status-shipped"),
+    (Some(10), "ui-status-awaiting-payment"),
+    (Some(100), "ui-status-completed"),
+    (None, "ui-status-all"),
 ];
 
 /// Date-range choices: days back from now.
@@ -31,17 +31,17 @@ pub fn filter_ui(
     out: &mut Vec<Command>,
 ) {
     ui.horizontal(|ui| {
-        let status_caption = ui.label(tr(lang, "状态", "Status"));
+        let status_caption = ui.label(tr(lang, "ui-col-status"));
         let current = STATUS_CHOICES
             .iter()
             .find(|c| c.0 == book.filter.status)
-            .map_or("?", |c| tr(lang, c.1, c.2));
+            .map_or_else(|| "?".to_string(), |c| tr(lang, c.1));
         egui::ComboBox::from_id_salt("status_filter")
             .selected_text(current)
             .show_ui(ui, |ui| {
-                for (status, zh, en) in STATUS_CHOICES {
+                for (status, id) in STATUS_CHOICES {
                     if ui
-                        .selectable_label(book.filter.status == *status, tr(lang, zh, en))
+                        .selectable_label(book.filter.status == *status, tr(lang, id))
                         .clicked()
                     {
                         book.filter.status = *status;
@@ -51,11 +51,11 @@ pub fn filter_ui(
             })
             .response
             .labelled_by(status_caption.id);
-        let days_caption = ui.label(tr(lang, "下单时间", "Created"));
+        let days_caption = ui.label(tr(lang, "ui-col-created"));
         egui::ComboBox::from_id_salt("days_filter")
             .selected_text(format!(
                 "{} {}",
-                tr(lang, "最近", "last"),
+                tr(lang, "ui-last"),
                 days_text(lang, *days)
             ))
             .show_ui(ui, |ui| {
@@ -71,15 +71,11 @@ pub fn filter_ui(
             })
             .response
             .labelled_by(days_caption.id);
-        let search_caption = ui.label(tr(lang, "搜索", "Search"));
+        let search_caption = ui.label(tr(lang, "ui-search"));
         let search = ui
             .add(
                 egui::TextEdit::singleline(&mut book.filter.text)
-                    .hint_text(tr(
-                        lang,
-                        "订单号 / 姓名 / 手机尾号 / 运单号",
-                        "order id / name / phone tail / waybill",
-                    ))
+                    .hint_text(tr(lang, "ui-order-id-name-phone-tail"))
                     .desired_width(260.0),
             )
             .labelled_by(search_caption.id);
@@ -91,25 +87,24 @@ pub fn filter_ui(
 }
 
 fn days_text(lang: Lang, days: u32) -> String {
-    match lang {
-        Lang::ZhCn => format!("{days} 天"),
-        Lang::En => format!("{days} days"),
-    }
+    crate::i18n::Msg::id("ui-days")
+        .arg("days", days)
+        .render(lang)
 }
 
 /// Columns by priority: what the packer acts on (label, shipping, error) comes right after the
 /// order id, so a narrow table (detail panel open) cuts the least needed columns, never these.
-const COLUMNS: &[(SortKey, &str, &str)] = &[
-    (SortKey::OrderId, "订单号", "Order"),
-    (SortKey::Label, "面单状态", "Label"),
-    (SortKey::Ship, "发货状态", "Shipping"),
-    (SortKey::Error, "最近错误", "Last error"),
-    (SortKey::Status, "状态", "Status"),
-    (SortKey::Buyer, "收件人", "Buyer"),
-    (SortKey::Waybill, "运单号", "Waybill"),
-    (SortKey::Courier, "快递", "Courier"),
-    (SortKey::Items, "件数", "Items"),
-    (SortKey::Created, "下单时间", "Created"),
+const COLUMNS: &[(SortKey, &str)] = &[
+    (SortKey::OrderId, "ui-col-order"),
+    (SortKey::Label, "ui-col-label"),
+    (SortKey::Ship, "ui-col-shipping"),
+    (SortKey::Error, "ui-col-last-error"),
+    (SortKey::Status, "ui-col-status"),
+    (SortKey::Buyer, "ui-col-buyer"),
+    (SortKey::Waybill, "ui-col-waybill"),
+    (SortKey::Courier, "ui-col-courier"),
+    (SortKey::Items, "ui-col-items"),
+    (SortKey::Created, "ui-col-created"),
 ];
 
 /// The table. Only visible rows are laid out, so 50,000 orders scroll smoothly.
@@ -145,7 +140,7 @@ pub fn orders_table_ui(
     }
     table
         .header(24.0, |mut header| {
-            for (key, zh, en) in COLUMNS {
+            for (key, id) in COLUMNS {
                 header.col(|ui| {
                     let arrow = if *key == sort_key {
                         if ascending {
@@ -159,12 +154,11 @@ pub fn orders_table_ui(
                     if ui
                         .add(
                             egui::Button::new(
-                                egui::RichText::new(format!("{}{arrow}", tr(lang, zh, en)))
-                                    .strong(),
+                                egui::RichText::new(format!("{}{arrow}", tr(lang, id))).strong(),
                             )
                             .frame(false),
                         )
-                        .on_hover_text(tr(lang, "点击排序", "Click to sort"))
+                        .on_hover_text(tr(lang, "ui-click-to-sort"))
                         .clicked()
                     {
                         out.push(Command::SortBy(*key));
@@ -196,13 +190,13 @@ pub fn orders_table_ui(
 }
 
 /// A short name for why an order takes no courier, for the table's label column.
-pub fn no_courier_short(reason: NoCourier, lang: Lang) -> &'static str {
+pub fn no_courier_short(reason: NoCourier, lang: Lang) -> String {
     match reason {
-        NoCourier::SelfPickup => tr(lang, "自提·无需面单", "pickup · no label"),
-        NoCourier::SameCity => tr(lang, "同城配送·无需面单", "same-city · no label"),
-        NoCourier::CannotShip => tr(lang, "不可发货", "not shippable"),
-        NoCourier::NoExpress => tr(lang, "无需快递", "no courier"),
-        NoCourier::Virtual => tr(lang, "虚拟商品·无需面单", "virtual · no label"),
+        NoCourier::SelfPickup => tr(lang, "ui-pickup-no-label"),
+        NoCourier::SameCity => tr(lang, "ui-same-city-no-label"),
+        NoCourier::CannotShip => tr(lang, "ui-not-shippable"),
+        NoCourier::NoExpress => tr(lang, "ui-no-courier"),
+        NoCourier::Virtual => tr(lang, "ui-virtual-no-label"),
     }
 }
 
@@ -228,21 +222,21 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) 
             return;
         }
         let (text, color) = match r.label_state {
-            LabelState::None => (tr(lang, "无", "none"), ui.visuals().weak_text_color()),
-            LabelState::Fetching => (tr(lang, "获取中", "fetching"), theme::WARN),
-            LabelState::Fetched => (tr(lang, "已获取", "fetched"), ui.visuals().text_color()),
-            LabelState::Printed => (tr(lang, "已打印", "printed"), theme::OK),
-            LabelState::Cancelled => (tr(lang, "运单已取消", "waybill cancelled"), theme::ERROR),
+            LabelState::None => (tr(lang, "ui-none"), ui.visuals().weak_text_color()),
+            LabelState::Fetching => (tr(lang, "ui-fetching"), theme::WARN),
+            LabelState::Fetched => (tr(lang, "ui-fetched"), ui.visuals().text_color()),
+            LabelState::Printed => (tr(lang, "ui-printed"), theme::OK),
+            LabelState::Cancelled => (tr(lang, "ui-waybill-cancelled"), theme::ERROR),
         };
         ui.colored_label(color, text);
     });
     row.col(|ui| {
         let (text, color) = match r.ship_state {
-            ShipState::Pending => (tr(lang, "待发货", "pending"), ui.visuals().text_color()),
-            ShipState::Partly => (tr(lang, "部分发货", "partly shipped"), theme::WARN),
-            ShipState::Shipping => (tr(lang, "发货中", "shipping"), theme::WARN),
-            ShipState::Shipped => (tr(lang, "已发货", "shipped"), theme::OK),
-            ShipState::Error => (tr(lang, "出错", "error"), theme::ERROR),
+            ShipState::Pending => (tr(lang, "ui-pending"), ui.visuals().text_color()),
+            ShipState::Partly => (tr(lang, "ui-partly-shipped"), theme::WARN),
+            ShipState::Shipping => (tr(lang, "ui-shipping"), theme::WARN),
+            ShipState::Shipped => (tr(lang, "ui-shipped-2"), theme::OK),
+            ShipState::Error => (tr(lang, "ui-error"), theme::ERROR),
         };
         ui.colored_label(if greyed { theme::GREYED } else { color }, text);
     });

@@ -86,21 +86,13 @@ pub fn scanner_ui(
 ) {
     ui.horizontal(|ui| {
         let caption =
-            ui.label(egui::RichText::new(tr(lang, "扫码", "Scan")).size(theme::SCAN_FONT_SIZE));
+            ui.label(egui::RichText::new(tr(lang, "ui-scan")).size(theme::SCAN_FONT_SIZE));
         let edit = egui::TextEdit::singleline(input)
             .font(egui::FontId::proportional(theme::SCAN_FONT_SIZE))
-            .hint_text(tr(
-                lang,
-                "扫描订单号或运单号",
-                "Scan an order id or waybill id",
-            ))
+            .hint_text(tr(lang, "ui-scan-an-order-id-or"))
             .desired_width(420.0);
         let response = ui.add(edit).labelled_by(caption.id);
-        let response = response.on_hover_text(tr(
-            lang,
-            "扫码枪输入后自动回车",
-            "The scanner types the code and presses Enter",
-        ));
+        let response = response.on_hover_text(tr(lang, "ui-the-scanner-types-the-code"));
         if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
             let code = std::mem::take(input);
             if !code.trim().is_empty() {
@@ -115,10 +107,7 @@ pub fn scanner_ui(
         }
         let mut ship = view.print_then_ship;
         if ui
-            .checkbox(
-                &mut ship,
-                tr(lang, "打印后自动发货", "Ship right after printing"),
-            )
+            .checkbox(&mut ship, tr(lang, "ui-ship-right-after-printing"))
             .changed()
         {
             out.push(Command::SetPrintThenShip(ship));

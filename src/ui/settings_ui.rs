@@ -49,7 +49,7 @@ pub fn settings_ui(
         });
     ui.separator();
     ui.horizontal(|ui| {
-        if ui.button(tr(lang, "保存", "Save")).clicked() {
+        if ui.button(tr(lang, "ui-save")).clicked() {
             let secret = std::mem::take(&mut draft.secret);
             out.push(Command::SaveSettings {
                 settings: Box::new(draft.settings.clone()),
@@ -57,7 +57,7 @@ pub fn settings_ui(
                 secret: (!secret.is_empty()).then(|| crate::wechat::Secret::new(secret)),
             });
         }
-        if ui.button(tr(lang, "取消", "Cancel")).clicked() {
+        if ui.button(tr(lang, "ui-cancel")).clicked() {
             out.push(Command::CloseSettings);
         }
     });
@@ -76,18 +76,10 @@ fn settings_fields_ui(
         .num_columns(2)
         .spacing([12.0, 8.0])
         .show(ui, |ui| {
-            ui.label(tr(lang, "店铺类型", "Shop type"));
+            ui.label(tr(lang, "ui-shop-type"));
             ui.horizontal(|ui| {
-                ui.radio_value(
-                    &mut s.shop,
-                    ShopKind::Channels,
-                    tr(lang, "微信小店", "WeChat Shop"),
-                );
-                ui.radio_value(
-                    &mut s.shop,
-                    ShopKind::Minishop,
-                    tr(lang, "小商店", "Mini shop"),
-                );
+                ui.radio_value(&mut s.shop, ShopKind::Channels, tr(lang, "ui-wechat-shop"));
+                ui.radio_value(&mut s.shop, ShopKind::Minishop, tr(lang, "ui-mini-shop"));
             });
             ui.end_row();
 
@@ -99,17 +91,13 @@ fn settings_fields_ui(
             ui.add(
                 egui::TextEdit::singleline(&mut draft.secret)
                     .password(true)
-                    .hint_text(tr(
-                        lang,
-                        "保存在系统钥匙串,不写入文件",
-                        "kept in the OS keychain, never in a file",
-                    ))
+                    .hint_text(tr(lang, "ui-kept-in-the-os-keychain"))
                     .desired_width(260.0),
             )
             .labelled_by(secret_caption.id);
             ui.end_row();
 
-            ui.label(tr(lang, "接口地址", "API base URL"));
+            ui.label(tr(lang, "ui-api-base-url"));
             ui.add(
                 egui::TextEdit::singleline(&mut s.api_base)
                     .hint_text("https://api.weixin.qq.com")
@@ -117,7 +105,7 @@ fn settings_fields_ui(
             );
             ui.end_row();
 
-            let courier_caption = ui.label(tr(lang, "默认快递公司", "Default courier"));
+            let courier_caption = ui.label(tr(lang, "ui-default-courier"));
             ui.horizontal(|ui| {
                 egui::ComboBox::from_id_salt("courier")
                     .selected_text(if s.delivery_id.is_empty() {
@@ -136,45 +124,38 @@ fn settings_fields_ui(
                     })
                     .response
                     .labelled_by(courier_caption.id);
-                if ui
-                    .small_button(tr(lang, "刷新列表", "Reload list"))
-                    .clicked()
-                {
+                if ui.small_button(tr(lang, "ui-reload-list")).clicked() {
                     out.push(Command::LoadCouriers);
                 }
             });
             ui.end_row();
-            ui.label(tr(lang, "快递账号 biz_id", "Courier account (biz_id)"));
+            ui.label(tr(lang, "ui-courier-account-biz-id"));
             ui.add(egui::TextEdit::singleline(&mut s.biz_id).desired_width(260.0));
             ui.end_row();
 
-            ui.label(tr(lang, "面单格式", "Label format"));
+            ui.label(tr(lang, "ui-label-format"));
             ui.horizontal(|ui| {
                 ui.radio_value(
                     &mut s.print_type,
                     PrintType::OnePart,
-                    tr(lang, "一联单 76×130", "One-part 76×130"),
+                    tr(lang, "ui-one-part-76-130"),
                 );
                 ui.radio_value(
                     &mut s.print_type,
                     PrintType::TwoPart,
-                    tr(lang, "二联单 100×180", "Two-part 100×180"),
+                    tr(lang, "ui-two-part-100-180"),
                 );
             });
             ui.end_row();
-            ui.label(tr(lang, "纸张尺寸(毫米)", "Paper size (mm)"));
+            ui.label(tr(lang, "ui-paper-size-mm"));
             ui.add(
                 egui::TextEdit::singleline(&mut s.label_size)
-                    .hint_text(tr(
-                        lang,
-                        "留空按面单格式,如 100x150",
-                        "empty follows the format, e.g. 100x150",
-                    ))
+                    .hint_text(tr(lang, "ui-empty-follows-the-format-e"))
                     .desired_width(160.0),
             );
             ui.end_row();
 
-            let printer_caption = ui.label(tr(lang, "打印机", "Printer"));
+            let printer_caption = ui.label(tr(lang, "ui-printer"));
             egui::ComboBox::from_id_salt("printer")
                 .selected_text(if s.printer.is_empty() {
                     "-"
@@ -189,43 +170,36 @@ fn settings_fields_ui(
                 .response
                 .labelled_by(printer_caption.id);
             ui.end_row();
-            ui.label(tr(lang, "份数", "Copies"));
+            ui.label(tr(lang, "ui-copies"));
             ui.add(egui::DragValue::new(&mut s.copies).range(1..=5));
             ui.end_row();
 
-            ui.label(tr(lang, "语言", "Language"));
+            ui.label(tr(lang, "ui-language"));
             ui.horizontal(|ui| {
                 ui.radio_value(&mut s.lang, Lang::ZhCn, "中文");
                 ui.radio_value(&mut s.lang, Lang::En, "English");
             });
             ui.end_row();
-            let station_caption = ui.label(tr(lang, "工位名称", "Station"));
+            let station_caption = ui.label(tr(lang, "ui-station"));
             ui.add(egui::TextEdit::singleline(&mut s.station).desired_width(160.0))
                 .labelled_by(station_caption.id);
             ui.end_row();
-            let operator_caption = ui.label(tr(lang, "操作员", "Operator"));
+            let operator_caption = ui.label(tr(lang, "ui-operator"));
             ui.add(egui::TextEdit::singleline(&mut s.operator).desired_width(160.0))
                 .labelled_by(operator_caption.id);
             ui.end_row();
         });
     ui.separator();
-    ui.label(
-        egui::RichText::new(tr(
-            lang,
-            "发件人(打印在面单上)",
-            "Sender (printed on labels)",
-        ))
-        .strong(),
-    );
+    ui.label(egui::RichText::new(tr(lang, "ui-sender-printed-on-labels")).strong());
     let sender = s.sender.get_or_insert_with(WaybillParty::default);
     egui::Grid::new("sender").num_columns(2).show(ui, |ui| {
         for (label, field) in [
-            (tr(lang, "姓名/仓库", "Name"), &mut sender.name),
-            (tr(lang, "手机", "Mobile"), &mut sender.mobile),
-            (tr(lang, "省", "Province"), &mut sender.province),
-            (tr(lang, "市", "City"), &mut sender.city),
-            (tr(lang, "区", "District"), &mut sender.area),
-            (tr(lang, "详细地址", "Address"), &mut sender.address),
+            (tr(lang, "ui-name"), &mut sender.name),
+            (tr(lang, "ui-mobile"), &mut sender.mobile),
+            (tr(lang, "ui-province"), &mut sender.province),
+            (tr(lang, "ui-city"), &mut sender.city),
+            (tr(lang, "ui-district"), &mut sender.area),
+            (tr(lang, "ui-address-2"), &mut sender.address),
         ] {
             ui.label(label);
             ui.add(egui::TextEdit::singleline(field).desired_width(260.0));
@@ -245,16 +219,11 @@ fn courier_map_ui(
     table: &Request<CourierTable>,
     out: &mut Vec<Command>,
 ) {
-    egui::CollapsingHeader::new(tr(lang, "发货用的快递公司对照", "Courier ids for shipping"))
+    egui::CollapsingHeader::new(tr(lang, "ui-courier-ids-for-shipping"))
         .id_salt("courier_map")
         .show(ui, |ui| {
             ui.label(
-                egui::RichText::new(tr(
-                    lang,
-                    "取号用物流助手的快递公司 ID,发货用小店的快递公司 ID;两边不同时在这里对照",
-                    "Waybills use the logistics courier ids, shipping uses the shop's: map them here where they differ",
-                ))
-                .small(),
+                egui::RichText::new(tr(lang, "ui-waybills-use-the-logistics-courier")).small(),
             );
             let table = match table {
                 Request::Done(t) => t,
@@ -264,13 +233,13 @@ fn courier_map_ui(
                 }
                 Request::Failed { message, .. } => {
                     ui.colored_label(crate::ui::theme::ERROR, message);
-                    if ui.button(tr(lang, "重试", "Retry")).clicked() {
+                    if ui.button(tr(lang, "ui-retry")).clicked() {
                         out.push(Command::LoadCourierMap);
                     }
                     return;
                 }
                 Request::NotRequested => {
-                    if ui.button(tr(lang, "加载快递公司列表", "Load courier lists")).clicked() {
+                    if ui.button(tr(lang, "ui-load-courier-lists")).clicked() {
                         out.push(Command::LoadCourierMap);
                     }
                     return;
@@ -280,9 +249,9 @@ fn courier_map_ui(
                 .num_columns(3)
                 .striped(true)
                 .show(ui, |ui| {
-                    ui.label(egui::RichText::new(tr(lang, "取号(物流助手)", "Waybill (logistics)")).strong());
-                    ui.label(egui::RichText::new(tr(lang, "发货(小店)", "Shipping (shop)")).strong());
-                    ui.label(egui::RichText::new(tr(lang, "依据", "From")).strong());
+                    ui.label(egui::RichText::new(tr(lang, "ui-waybill-logistics")).strong());
+                    ui.label(egui::RichText::new(tr(lang, "ui-shipping-shop")).strong());
+                    ui.label(egui::RichText::new(tr(lang, "ui-from")).strong());
                     ui.end_row();
                     for m in &table.mappings {
                         ui.label(format!("{} {}", m.logistics_id, m.logistics_name));
@@ -290,12 +259,12 @@ fn courier_map_ui(
                         let shown = manual
                             .clone()
                             .or_else(|| m.shop_id.clone())
-                            .unwrap_or_else(|| tr(lang, "(无,不能发货)", "(none: cannot ship)").to_string());
+                            .unwrap_or_else(|| tr(lang, "ui-none-cannot-ship").to_string());
                         egui::ComboBox::from_id_salt(("courier_map", &m.logistics_id))
                             .selected_text(shown)
                             .show_ui(ui, |ui| {
                                 if ui
-                                    .selectable_label(manual.is_none(), tr(lang, "自动", "automatic"))
+                                    .selectable_label(manual.is_none(), tr(lang, "ui-automatic"))
                                     .clicked()
                                 {
                                     overrides.remove(&m.logistics_id);
@@ -309,19 +278,20 @@ fn courier_map_ui(
                                         )
                                         .clicked()
                                     {
-                                        overrides.insert(m.logistics_id.clone(), c.delivery_id.clone());
+                                        overrides
+                                            .insert(m.logistics_id.clone(), c.delivery_id.clone());
                                     }
                                 }
                             });
                         let from = if manual.is_some() {
-                            tr(lang, "手动", "by hand")
+                            tr(lang, "ui-by-hand")
                         } else {
                             match m.by {
-                                Some(MappedBy::Settings) => tr(lang, "手动", "by hand"),
-                                Some(MappedBy::Table) => tr(lang, "对照表", "reviewed table"),
-                                Some(MappedBy::Name) => tr(lang, "同名", "same name"),
-                                Some(MappedBy::Other) => tr(lang, "其他(OTHER)", "other (OTHER)"),
-                                None => tr(lang, "未找到", "not found"),
+                                Some(MappedBy::Settings) => tr(lang, "ui-by-hand"),
+                                Some(MappedBy::Table) => tr(lang, "ui-reviewed-table"),
+                                Some(MappedBy::Name) => tr(lang, "ui-same-name"),
+                                Some(MappedBy::Other) => tr(lang, "ui-other-other"),
+                                None => tr(lang, "ui-not-found"),
                             }
                         };
                         ui.label(from);

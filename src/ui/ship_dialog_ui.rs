@@ -18,20 +18,16 @@ pub fn ship_dialog_ui(
         ShipDialog::Split { lines, .. } => {
             ui.heading(format!(
                 "{} {order_id}",
-                tr(lang, "分开发货:订单", "Split shipping: order")
+                tr(lang, "ui-split-shipping-order")
             ));
-            ui.label(tr(
-                lang,
-                "选择这个包裹里放哪些商品、几件;其余仍然待发货",
-                "Choose what goes in this parcel; the rest stays to be shipped",
-            ));
+            ui.label(tr(lang, "ui-choose-what-goes-in-this"));
             egui::Grid::new("split_lines")
                 .num_columns(3)
                 .striped(true)
                 .show(ui, |ui| {
-                    ui.label(egui::RichText::new(tr(lang, "商品", "Product")).strong());
-                    ui.label(egui::RichText::new(tr(lang, "剩余", "Left")).strong());
-                    ui.label(egui::RichText::new(tr(lang, "本包裹", "This parcel")).strong());
+                    ui.label(egui::RichText::new(tr(lang, "ui-product")).strong());
+                    ui.label(egui::RichText::new(tr(lang, "ui-left")).strong());
+                    ui.label(egui::RichText::new(tr(lang, "ui-this-parcel")).strong());
                     ui.end_row();
                     for line in lines.iter_mut() {
                         ui.label(format!("{} {}", line.title, line.attrs));
@@ -48,21 +44,15 @@ pub fn ship_dialog_ui(
                 ui.colored_label(
                     theme::WARN,
                     match problem {
-                        SplitProblem::NothingChosen => tr(
-                            lang,
-                            "至少放一件商品",
-                            "Put at least one piece in the parcel",
-                        ),
-                        SplitProblem::NothingLeft => {
-                            tr(lang, "没有剩余要发的商品", "Nothing is left to ship")
-                        }
+                        SplitProblem::NothingChosen => tr(lang, "ui-put-at-least-one-piece"),
+                        SplitProblem::NothingLeft => tr(lang, "ui-nothing-is-left-to-ship"),
                     },
                 );
             }
             ui.horizontal(|ui| {
                 let ship = ui.add_enabled(
                     chosen.is_ok(),
-                    egui::Button::new(tr(lang, "发这个包裹", "Ship this parcel")),
+                    egui::Button::new(tr(lang, "ui-ship-this-parcel")),
                 );
                 if ship.clicked() {
                     if let Ok(items) = chosen {
@@ -73,7 +63,7 @@ pub fn ship_dialog_ui(
                         });
                     }
                 }
-                if ui.button(tr(lang, "取消", "Cancel")).clicked() {
+                if ui.button(tr(lang, "ui-cancel")).clicked() {
                     out.push(Command::CloseShipDialog);
                 }
             });
@@ -87,17 +77,9 @@ pub fn ship_dialog_ui(
         } => {
             ui.heading(format!(
                 "{} {order_id}",
-                tr(
-                    lang,
-                    "国补订单需要 SN 码:订单",
-                    "National-subsidy order needs its SN: order"
-                )
+                tr(lang, "ui-national-subsidy-order-needs-its")
             ));
-            ui.label(tr(
-                lang,
-                "扫描或输入商品的 SN 码(手机再填 IMEI),回车发货",
-                "Scan or type the product's SN code (and IMEI for phones), then Enter to ship",
-            ));
+            ui.label(tr(lang, "ui-scan-or-type-the-product"));
             let sn_caption = ui.label("SN");
             let sn_edit = ui
                 .add(egui::TextEdit::singleline(sn).desired_width(320.0))
@@ -105,11 +87,7 @@ pub fn ship_dialog_ui(
             if ui.memory(|m| m.focused().is_none()) {
                 sn_edit.request_focus();
             }
-            let imei_caption = ui.label(tr(
-                lang,
-                "IMEI(可选,最多两个)",
-                "IMEI (optional, up to two)",
-            ));
+            let imei_caption = ui.label(tr(lang, "ui-imei-optional-up-to-two"));
             let imei_edit = ui
                 .add(egui::TextEdit::singleline(imeis).desired_width(320.0))
                 .labelled_by(imei_caption.id);
@@ -124,7 +102,7 @@ pub fn ship_dialog_ui(
                 || imei_edit.lost_focus();
             let entered = in_fields && ui.input(|i| i.key_pressed(egui::Key::Enter));
             ui.horizontal(|ui| {
-                let ship = ui.button(tr(lang, "带 SN 发货", "Ship with SN"));
+                let ship = ui.button(tr(lang, "ui-ship-with-sn"));
                 if ship.clicked() || entered {
                     out.push(Command::ShipParcel {
                         order_id,
@@ -132,7 +110,7 @@ pub fn ship_dialog_ui(
                         sn: Some((sn.clone(), ShipDialog::imei_list(imeis))),
                     });
                 }
-                if ui.button(tr(lang, "取消", "Cancel")).clicked() {
+                if ui.button(tr(lang, "ui-cancel")).clicked() {
                     out.push(Command::CloseShipDialog);
                 }
             });

@@ -55,15 +55,12 @@ fn action(
 pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
     let lang = v.lang;
     ui.horizontal_wrapped(|ui| {
-        let t = |zh, en| tr(lang, zh, en);
+        let t = |id| tr(lang, id);
         if action(
             ui,
             !v.refreshing,
-            t("刷新订单", "Refresh"),
-            t(
-                "拉取新订单,保留当前选择",
-                "Pull new orders, keeping the selection",
-            ),
+            &t("ui-refresh"),
+            &t("ui-pull-new-orders-keeping-the"),
             Some(&keys::REFRESH),
         ) {
             out.push(Command::Refresh);
@@ -73,26 +70,19 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
         if action(
             ui,
             can_act,
-            t("获取面单", "Get labels"),
-            t(
-                "为选中的订单取号并获取面单",
-                "Create waybills and fetch labels for the selection",
-            ),
+            &t("ui-get-labels"),
+            &t("ui-create-waybills-and-fetch-labels"),
             Some(&keys::GET_LABELS),
         ) {
             out.push(Command::GetLabels);
         }
         if v.failed_last_batch > 0 {
-            let text = format!(
-                "{} ({})",
-                t("重试失败", "Retry failed"),
-                v.failed_last_batch
-            );
+            let text = format!("{} ({})", &t("ui-retry-failed"), v.failed_last_batch);
             if action(
                 ui,
                 !v.batch_running,
                 &text,
-                t("只重试上次失败的订单", "Retry only the orders that failed"),
+                &t("ui-retry-only-the-orders-that"),
                 None,
             ) {
                 out.push(Command::RetryFailed);
@@ -101,11 +91,8 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
         if action(
             ui,
             can_act,
-            t("打印", "Print"),
-            t(
-                "按表格顺序打印选中订单的面单",
-                "Print the selection's labels in table order",
-            ),
+            &t("ui-print"),
+            &t("ui-print-the-selection-s-labels"),
             Some(&keys::PRINT),
         ) {
             out.push(Command::Print);
@@ -113,24 +100,18 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
         if action(
             ui,
             v.selected > 0,
-            t("发货", "Ship"),
-            t(
-                "用运单号为选中的订单发货",
-                "Ship the selection with its waybills",
-            ),
+            &t("ui-ship"),
+            &t("ui-ship-the-selection-with-its"),
             Some(&keys::SHIP),
         ) {
             out.push(Command::Ship);
         }
         ui.separator();
         if ui
-            .selectable_label(v.scanner_on, t("扫码模式", "Scanner mode"))
+            .selectable_label(v.scanner_on, t("ui-scanner-mode"))
             .on_hover_text(format!(
                 "{} ({})",
-                t(
-                    "扫订单号或运单号:取面单、打印、发货",
-                    "Scan an order or waybill id: label, print, ship"
-                ),
+                &t("ui-scan-an-order-or-waybill"),
                 shortcut_text(ui, &keys::SCANNER)
             ))
             .clicked()
@@ -140,11 +121,8 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
         if action(
             ui,
             true,
-            t("设置", "Settings"),
-            t(
-                "店铺、快递、打印机、语言",
-                "Shop, courier, printer, language",
-            ),
+            &t("ui-settings"),
+            &t("ui-shop-courier-printer-language"),
             Some(&keys::SETTINGS),
         ) {
             out.push(Command::OpenSettings);
@@ -158,26 +136,24 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
                 ui,
                 true,
                 other.1,
-                t("切换界面语言", "Switch the interface language"),
+                &t("ui-switch-the-interface-language"),
                 None,
             ) {
                 out.push(Command::SetLang(other.0));
             }
-            ui.label(format!("{} {}", t("已选", "Selected"), v.selected));
+            ui.label(format!("{} {}", &t("ui-selected"), v.selected));
         });
     });
     if v.demo {
-        egui::Frame::new().fill(crate::ui::theme::DEMO_BG).inner_margin(6.0).show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.label(
-                egui::RichText::new(tr(
-                    lang,
-                    "演示模式:未设置微信凭据,正在使用内置沙箱的示例数据。发货和取号不会影响真实订单。在“设置”里填写 AppID 和 AppSecret 以连接真实店铺。",
-                    "Demo mode: no WeChat credentials are set, so the app uses the embedded sandbox's sample data. Nothing you do touches real orders. Enter the AppID and AppSecret in Settings to connect your shop.",
-                ))
-                .strong(),
-            );
-        });
+        egui::Frame::new()
+            .fill(crate::ui::theme::DEMO_BG)
+            .inner_margin(6.0)
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(
+                    egui::RichText::new(tr(lang, "ui-demo-mode-no-wechat-credentials")).strong(),
+                );
+            });
     }
 }
 
