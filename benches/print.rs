@@ -14,7 +14,7 @@ mod common;
 use std::time::Instant;
 
 use waybill_desk::print::{
-    print_batch, BatchOptions, CancelToken, JobOutcome, LabelSize, PrintJob, PrintTarget,
+    print_batch, CancelToken, JobOutcome, LabelSize, PrintJob, PrintOptions, PrintTarget,
     WorkerConfig,
 };
 use waybill_desk::wechat::PrintType;
@@ -72,7 +72,7 @@ fn main() {
             let started = Instant::now();
             let results = print_batch(
                 jobs,
-                &BatchOptions::new(worker.clone()),
+                &PrintOptions::new(worker.clone()),
                 |_| {},
                 &CancelToken::new(),
             )

@@ -10,7 +10,7 @@ mod faults_support;
 use faults_support::*;
 use waybill_desk::sandbox::{Fault, FaultRule, Faults};
 use waybill_desk::station::{BatchEvent, BatchOptions, CancelToken, StationError};
-use waybill_desk::store::{ItemStage, ShipState};
+use waybill_desk::store::{ItemStage, ShipAttemptState};
 use waybill_desk::wechat::delivery::{ShipOutcome, WaybillRef};
 use waybill_desk::wechat::{PrintType, WechatError};
 
@@ -473,7 +473,7 @@ async fn a_double_click_on_ship_sends_once() {
     );
     let attempts = rig.journal.shipments(id).unwrap();
     assert_eq!(attempts.len(), 1, "{attempts:?}");
-    assert_eq!(attempts[0].state, ShipState::Shipped);
+    assert_eq!(attempts[0].state, ShipAttemptState::Shipped);
     assert!(
         attempts[0].request.as_ref().unwrap()["delivery_list"][0]["waybill_id"]
             .as_str()
@@ -507,7 +507,7 @@ async fn errcode_109001_is_recorded_as_shipped_and_a_lost_answer_is_settled_by_r
     assert_eq!(r.outcome, ShipOutcome::AlreadyShipped);
     let attempts = rig.journal.shipments(first).unwrap();
     assert_eq!(attempts.len(), 1);
-    assert_eq!(attempts[0].state, ShipState::AlreadyShipped);
+    assert_eq!(attempts[0].state, ShipAttemptState::AlreadyShipped);
     assert_eq!(attempts[0].errcode, Some(109001));
     assert!(rig.journal.shipped(first).unwrap().is_some());
 
@@ -524,7 +524,7 @@ async fn errcode_109001_is_recorded_as_shipped_and_a_lost_answer_is_settled_by_r
     assert_eq!(rig.sb.stats().calls_to(SEND), sends + 1, "not sent again");
     assert_eq!(rig.sb.order_status(second.0), Some(30));
     let attempts = rig.journal.shipments(second).unwrap();
-    assert_eq!(attempts[0].state, ShipState::ConfirmedOnReread);
+    assert_eq!(attempts[0].state, ShipAttemptState::ConfirmedOnReread);
 }
 
 #[tokio::test]
@@ -559,7 +559,7 @@ async fn a_ship_timeout_is_recorded_as_unknown_and_the_next_click_rereads_instea
         .contains("never sent twice"));
     assert_eq!(
         rig.journal.shipments(id).unwrap()[0].state,
-        ShipState::Unknown
+        ShipAttemptState::Unknown
     );
     assert!(rig.journal.shipped(id).unwrap().is_none());
     // Wait (on the sandbox's state, not a clock) until the delayed send has landed.
@@ -580,7 +580,7 @@ async fn a_ship_timeout_is_recorded_as_unknown_and_the_next_click_rereads_instea
     let attempts = rig.journal.shipments(id).unwrap();
     assert_eq!(
         attempts.iter().map(|a| a.state).collect::<Vec<_>>(),
-        [ShipState::Unknown, ShipState::AlreadyShipped]
+        [ShipAttemptState::Unknown, ShipAttemptState::AlreadyShipped]
     );
 }
 
@@ -624,9 +624,9 @@ async fn refusals_and_failures_are_recorded_as_attempts() {
     assert_eq!(
         states,
         [
-            (ShipState::Refused, None),
-            (ShipState::Failed, Some(45011)),
-            (ShipState::Shipped, None)
+            (ShipAttemptState::Refused, None),
+            (ShipAttemptState::Failed, Some(45011)),
+            (ShipAttemptState::Shipped, None)
         ]
     );
     assert_eq!(rig.sb.stats().calls_to(SEND), 2);

@@ -26,7 +26,7 @@ use waybill_desk::print::preview_window::{PreviewEvent, PreviewWindowProcess};
 use waybill_desk::print::process::descendants;
 use waybill_desk::print::worker::WorkerProcess;
 use waybill_desk::print::{
-    print_batch, BatchOptions, CancelToken, JobOutcome, LabelSize, PrintError, PrintJob,
+    print_batch, CancelToken, JobOutcome, LabelSize, PrintError, PrintJob, PrintOptions,
     PrintTarget,
 };
 use waybill_desk::wechat::{Lang, PrintType};
@@ -229,7 +229,7 @@ async fn attack_pages_reach_nothing_when_printed() {
         .collect();
     let results = print_batch(
         jobs,
-        &BatchOptions::new(ps::worker()),
+        &PrintOptions::new(ps::worker()),
         |_| {},
         &CancelToken::new(),
     )
@@ -406,7 +406,7 @@ async fn a_label_whose_script_writes_its_barcode_text_still_prints_it_at_its_siz
     ];
     let results = print_batch(
         jobs,
-        &BatchOptions::new(ps::worker()),
+        &PrintOptions::new(ps::worker()),
         |_| {},
         &CancelToken::new(),
     )
@@ -456,7 +456,7 @@ async fn labels_that_loop_end_with_a_clear_error_and_the_next_label_prints() {
     let seen = times.clone();
     let results = print_batch(
         jobs,
-        &BatchOptions {
+        &PrintOptions {
             worker: config,
             stop_on_failure: false,
         },

@@ -12,8 +12,8 @@ use std::process::Output;
 
 use waybill_desk::sandbox::{DEMO_APPID, DEMO_SECRET};
 use waybill_desk::store::{
-    Actor, HistoryEntry, ItemStage, Journal, JournalError, NewBatch, NewBatchItem, PrintJob,
-    ShipClaim, ShipState, JOURNAL_FILE,
+    Actor, HistoryEntry, ItemStage, Journal, JournalError, NewBatch, NewBatchItem, NewPrintRecord,
+    ShipAttemptState, ShipClaim, JOURNAL_FILE,
 };
 use waybill_desk::wechat::delivery::WaybillRef;
 use waybill_desk::wechat::logistics::Label;
@@ -110,7 +110,7 @@ fn history_shipped_latest_label_and_unfinished_batches() {
     );
     j.record_print(
         &a,
-        &PrintJob {
+        &NewPrintRecord {
             order_id: order,
             waybill_id: WaybillId("SF200".into()),
             label_id: Some(second),
@@ -122,7 +122,7 @@ fn history_shipped_latest_label_and_unfinished_batches() {
     .unwrap();
     j.record_print(
         &a,
-        &PrintJob {
+        &NewPrintRecord {
             order_id: order,
             waybill_id: WaybillId("SF200".into()),
             label_id: Some(second),
@@ -145,7 +145,7 @@ fn history_shipped_latest_label_and_unfinished_batches() {
     ));
     j.set_shipment_request(attempt_id, &serde_json::json!({"order_id": BIG_ID}))
         .unwrap();
-    j.finish_shipment(attempt_id, ShipState::Shipped, None, None)
+    j.finish_shipment(attempt_id, ShipAttemptState::Shipped, None, None)
         .unwrap();
     assert_eq!(j.shipped(order).unwrap().unwrap().id, attempt_id);
     assert!(matches!(
@@ -173,7 +173,7 @@ fn history_shipped_latest_label_and_unfinished_batches() {
     }
     match &history[4] {
         HistoryEntry::Shipment(s) => {
-            assert_eq!(s.state, ShipState::Shipped);
+            assert_eq!(s.state, ShipAttemptState::Shipped);
             assert_eq!(s.request.as_ref().unwrap()["order_id"], BIG_ID);
             assert_eq!(s.waybills, wb);
         }
@@ -252,13 +252,16 @@ fn a_shipment_left_sending_by_a_dead_process_is_taken_over() {
         panic!("a dead claim does not block shipping forever")
     };
     assert_ne!(next, attempt_id);
-    let states: Vec<ShipState> = j
+    let states: Vec<ShipAttemptState> = j
         .shipments(order)
         .unwrap()
         .iter()
         .map(|s| s.state)
         .collect();
-    assert_eq!(states, [ShipState::Interrupted, ShipState::Sending]);
+    assert_eq!(
+        states,
+        [ShipAttemptState::Interrupted, ShipAttemptState::Sending]
+    );
 }
 
 #[test]
@@ -701,7 +704,7 @@ async fn the_cli_records_labels_and_ship_attempts_in_the_journal() {
     assert_eq!(rig.sb.stats().calls_to(faults_support::SEND), 1);
     let attempts = j.shipments(OrderId(ids[0])).unwrap();
     assert_eq!(attempts.len(), 1);
-    assert_eq!(attempts[0].state, ShipState::Shipped);
+    assert_eq!(attempts[0].state, ShipAttemptState::Shipped);
     assert_eq!(attempts[0].operator, "李雷");
 }
 

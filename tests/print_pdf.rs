@@ -8,7 +8,7 @@ mod print_support;
 
 use print_support as ps;
 use waybill_desk::print::{
-    print_batch, BatchOptions, CancelToken, JobOutcome, LabelSize, PrintJob, PrintTarget,
+    print_batch, CancelToken, JobOutcome, LabelSize, PrintJob, PrintOptions, PrintTarget,
 };
 use waybill_desk::wechat::{Lang, PrintType};
 
@@ -52,7 +52,7 @@ async fn pdf_export_is_exactly_the_label_size_and_keeps_the_text() {
     ];
     let results = print_batch(
         jobs,
-        &BatchOptions::new(ps::worker()),
+        &PrintOptions::new(ps::worker()),
         |_| {},
         &CancelToken::new(),
     )
@@ -127,7 +127,7 @@ async fn a_label_far_larger_than_the_paper_is_refused_not_cut() {
     let path = dir.path().join("tiny.pdf");
     let results = print_batch(
         vec![job(&two[0], LabelSize::mm(50.0, 80.0), &path)],
-        &BatchOptions::new(ps::worker()),
+        &PrintOptions::new(ps::worker()),
         |_| {},
         &CancelToken::new(),
     )
@@ -166,7 +166,7 @@ async fn a_label_ten_thousand_pages_long_is_refused_as_not_a_label() {
     };
     let results = print_batch(
         vec![endless],
-        &BatchOptions::new(ps::worker()),
+        &PrintOptions::new(ps::worker()),
         |_| {},
         &CancelToken::new(),
     )
@@ -207,9 +207,9 @@ async fn copies_give_one_page_each_and_a_missing_folder_fails_clearly() {
         LabelSize::TWO_PART,
         &dir.path().join("no-such-folder").join("x.pdf"),
     );
-    let options = BatchOptions {
+    let options = PrintOptions {
         stop_on_failure: false,
-        ..BatchOptions::new(ps::worker())
+        ..PrintOptions::new(ps::worker())
     };
     let results = print_batch(vec![copies, nowhere], &options, |_| {}, &CancelToken::new()).await;
     assert_eq!(results[0].outcome, JobOutcome::Printed);

@@ -11,8 +11,8 @@ use std::process::{Command, Output};
 
 use print_support as ps;
 use waybill_desk::print::{
-    check_printer, list_printers, print_batch, BatchOptions, CancelToken, JobOutcome, LabelSize,
-    PrintError, PrintJob, PrintTarget, PrinterState,
+    check_printer, list_printers, print_batch, CancelToken, JobOutcome, LabelSize, PrintError,
+    PrintJob, PrintOptions, PrintTarget, PrinterState,
 };
 use waybill_desk::sandbox::{Sandbox, DEMO_APPID, DEMO_SECRET};
 use waybill_desk::wechat::PrintType;
@@ -123,7 +123,7 @@ async fn in_the_order_given(
         .collect();
     let results = print_batch(
         jobs,
-        &BatchOptions::new(ps::worker()),
+        &PrintOptions::new(ps::worker()),
         |_| {},
         &CancelToken::new(),
     )
@@ -273,7 +273,7 @@ async fn an_unknown_printer_fails_and_the_batch_reports_each_label() {
     let mut seen = Vec::new();
     let results = print_batch(
         jobs,
-        &BatchOptions::new(ps::worker()),
+        &PrintOptions::new(ps::worker()),
         |p| seen.push((p.done, p.total)),
         &CancelToken::new(),
     )

@@ -11,7 +11,7 @@ use std::time::Duration;
 use print_support as ps;
 use waybill_desk::print::worker::WorkerProcess;
 use waybill_desk::print::{
-    print_batch, BatchOptions, CancelToken, JobOutcome, LabelSize, PrintError, PrintJob,
+    print_batch, CancelToken, JobOutcome, LabelSize, PrintError, PrintJob, PrintOptions,
     PrintTarget, WorkerConfig,
 };
 use waybill_desk::wechat::PrintType;
@@ -37,7 +37,7 @@ async fn a_stuck_webkit_is_killed_at_the_deadline_and_the_next_label_prints() {
     let stuck = "<html><head><script>for(;;){}</script></head><body>never</body></html>";
     let mut worker = ps::worker();
     worker.job_timeout = Duration::from_secs(8);
-    let options = BatchOptions {
+    let options = PrintOptions {
         worker,
         stop_on_failure: false,
     };
@@ -71,7 +71,7 @@ async fn a_worker_that_dies_is_reported_and_replaced() {
         "-c".into(),
         r#"echo '{"type":"ready","pid":1}'; read job; exit 3"#.into(),
     ];
-    let options = BatchOptions {
+    let options = PrintOptions {
         worker: config,
         stop_on_failure: false,
     };
@@ -126,7 +126,7 @@ async fn a_worker_that_cannot_start_fails_the_batch_with_the_reason() {
         pdf_job("a", "<p>a</p>", &dir.path().join("a.pdf")),
         pdf_job("b", "<p>b</p>", &dir.path().join("b.pdf")),
     ];
-    let options = BatchOptions {
+    let options = PrintOptions {
         worker: config,
         stop_on_failure: false,
     };
@@ -160,7 +160,7 @@ async fn cancel_stops_before_the_next_label() {
     let on_progress = cancel.clone();
     let results = print_batch(
         jobs,
-        &BatchOptions::new(ps::worker()),
+        &PrintOptions::new(ps::worker()),
         move |p| {
             if p.done == 1 {
                 on_progress.cancel();

@@ -416,7 +416,7 @@ impl Backend {
     ) {
         self.cancel_print = CancelToken::new();
         let (lang, report, cancel) = (self.lang, self.reporter(), self.cancel_print.clone());
-        let options = crate::print::BatchOptions::new(self.print_worker.clone());
+        let options = crate::print::PrintOptions::new(self.print_worker.clone());
         let station = self.station.clone();
         self.runtime.spawn(async move {
             let ids: Vec<(OrderId, crate::wechat::WaybillId, String, u32)> = jobs
@@ -429,7 +429,7 @@ impl Backend {
                     (*id, w.clone(), printer, job.copies)
                 })
                 .collect();
-            let progress = |p: &crate::print::BatchProgress| {
+            let progress = |p: &crate::print::PrintProgress| {
                 let Some((order_id, waybill_id, printer, copies)) =
                     ids.get(p.result.index).cloned()
                 else {
@@ -455,7 +455,7 @@ impl Backend {
                     crate::print::JobOutcome::NotAttempted { .. }
                 );
                 if let (Some(station), true) = (&station, attempted) {
-                    let job = crate::store::PrintJob {
+                    let job = crate::store::NewPrintRecord {
                         order_id,
                         waybill_id,
                         label_id: None,
@@ -691,7 +691,7 @@ fn history_line(entry: &HistoryEntry, lang: Lang) -> String {
             (Some(e), false) => format!("print failed on {}: {e}", p.printer),
         },
         HistoryEntry::Shipment(s) => {
-            use crate::store::ShipState as S;
+            use crate::store::ShipAttemptState as S;
             let state = match (s.state, zh) {
                 (S::Sending, true) => "发送中",
                 (S::Sending, false) => "sending",

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::args::{Command, LabelArg, PrintTypeArg};
 use super::Context;
 use crate::print::{
-    self, BatchOptions, BatchProgress, CancelToken, JobOutcome, LabelSize, PrintJob, PrintTarget,
+    self, CancelToken, JobOutcome, LabelSize, PrintJob, PrintOptions, PrintProgress, PrintTarget,
     WorkerConfig,
 };
 use crate::wechat::logistics::LabelRequest;
@@ -268,7 +268,7 @@ pub(super) async fn print(
 
     let mut worker = WorkerConfig::current_exe()?;
     worker.job_timeout = std::time::Duration::from_secs(request.timeout_s.max(1));
-    let options = BatchOptions {
+    let options = PrintOptions {
         worker,
         stop_on_failure: !request.keep_going,
     };
@@ -292,7 +292,7 @@ pub(super) async fn print(
     let results = print::print_batch(
         jobs,
         &options,
-        |p: &BatchProgress| {
+        |p: &PrintProgress| {
             bar.set(p.done as u64);
             if !quiet {
                 tracing::info!(done = p.done, total = p.total, "label finished");
@@ -432,7 +432,7 @@ pub(super) async fn print(
 /// Writes every label that was tried (printed or failed) to the journal, so an order's history
 /// says which labels came out. A journal that cannot be written does not stop printing.
 fn record_in_journal(ctx: &Context, lines: &[Line], results: &[print::JobResult], copies: u32) {
-    use crate::store::{Actor, Journal, PrintJob as JournalPrint};
+    use crate::store::{Actor, Journal, NewPrintRecord as JournalPrint};
     let journal = match Journal::open(&ctx.data_dir) {
         Ok(j) => j,
         Err(e) => {

@@ -9,7 +9,7 @@ pub use crate::cancel::CancelToken;
 
 /// How a batch behaves.
 #[derive(Debug, Clone)]
-pub struct BatchOptions {
+pub struct PrintOptions {
     /// How workers are started and how long a label may take.
     pub worker: WorkerConfig,
     /// Stop at the first failed label so labels never come out of order (the rest are
@@ -17,10 +17,10 @@ pub struct BatchOptions {
     pub stop_on_failure: bool,
 }
 
-impl BatchOptions {
+impl PrintOptions {
     /// Stop at the first failure, with the given worker settings.
     pub fn new(worker: WorkerConfig) -> Self {
-        BatchOptions {
+        PrintOptions {
             worker,
             stop_on_failure: true,
         }
@@ -29,7 +29,7 @@ impl BatchOptions {
 
 /// Reported after each label of a batch.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BatchProgress {
+pub struct PrintProgress {
     /// Labels finished so far (printed or failed), including this one.
     pub done: usize,
     /// Labels in the batch.
@@ -42,8 +42,8 @@ pub struct BatchProgress {
 /// in the same order. A worker that times out or crashes is replaced for the next label.
 pub async fn print_batch(
     jobs: Vec<PrintJob>,
-    options: &BatchOptions,
-    mut progress: impl FnMut(&BatchProgress) + Send,
+    options: &PrintOptions,
+    mut progress: impl FnMut(&PrintProgress) + Send,
     cancel: &CancelToken,
 ) -> Vec<JobResult> {
     let total = jobs.len();
@@ -79,7 +79,7 @@ pub async fn print_batch(
             label_id: job.label_id,
             outcome,
         };
-        progress(&BatchProgress {
+        progress(&PrintProgress {
             done: index + 1,
             total,
             result: result.clone(),

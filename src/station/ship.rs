@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Station, StationError};
-use crate::store::{ShipClaim, ShipState};
+use crate::store::{ShipAttemptState, ShipClaim};
 use crate::wechat::delivery::{
     build_delivery_request, build_parcel_request, completes_order, parcel_items, shipped_on_reread,
     ParcelRequest, SendDeliveryRequest, ShipOutcome, SnInfo, WaybillRef,
@@ -237,19 +237,19 @@ impl Station {
         attempt: i64,
     ) -> Result<(ShipOutcome, Vec<ParcelItem>, bool), StationError> {
         let journal = &self.journal;
-        let fail = |state: ShipState, e: &WechatError| {
+        let fail = |state: ShipAttemptState, e: &WechatError| {
             journal.finish_shipment(attempt, state, e.errcode(), Some(&e.to_string()))
         };
         let shop = self.client.shop(self.shop);
         let order = match shop.get_order(order_id).await {
             Ok(order) => order,
             Err(e) => {
-                fail(ShipState::Failed, &e)?;
+                fail(ShipAttemptState::Failed, &e)?;
                 return Err(e.into());
             }
         };
         if order.is_shipped() && order.status != STATUS_PARTLY_SHIPPED {
-            journal.finish_shipment(attempt, ShipState::AlreadyShipped, None, None)?;
+            journal.finish_shipment(attempt, ShipAttemptState::AlreadyShipped, None, None)?;
             return Ok((ShipOutcome::AlreadyShipped, Vec::new(), true));
         }
         // This parcel (same waybill) is already out: a repeated click on a split shipment.
@@ -260,15 +260,15 @@ impl Station {
         {
             let complete = order.remaining_items().is_empty();
             journal.record_parcel(attempt, order_id, &[], complete)?;
-            journal.finish_shipment(attempt, ShipState::AlreadyShipped, None, None)?;
+            journal.finish_shipment(attempt, ShipAttemptState::AlreadyShipped, None, None)?;
             return Ok((ShipOutcome::AlreadyShipped, Vec::new(), complete));
         }
         let (request, items, complete) = match self.build_request(&order, plan).await {
             Ok(built) => built,
             Err(StationError::Wechat(e)) => {
                 let state = match e {
-                    WechatError::Refused(_) => ShipState::Refused,
-                    _ => ShipState::Failed,
+                    WechatError::Refused(_) => ShipAttemptState::Refused,
+                    _ => ShipAttemptState::Failed,
                 };
                 fail(state, &e)?;
                 return Err(e.into());
@@ -282,7 +282,7 @@ impl Station {
         journal.set_shipment_request(attempt, &body)?;
         match self.client.delivery(self.shop).send(&request).await {
             Ok(()) => {
-                journal.finish_shipment(attempt, ShipState::Shipped, None, None)?;
+                journal.finish_shipment(attempt, ShipAttemptState::Shipped, None, None)?;
                 tracing::info!(%order_id, complete, "shipped");
                 Ok((ShipOutcome::Shipped, items, complete))
             }
@@ -291,14 +291,14 @@ impl Station {
                 journal.record_parcel(attempt, order_id, &items, true)?;
                 journal.finish_shipment(
                     attempt,
-                    ShipState::AlreadyShipped,
+                    ShipAttemptState::AlreadyShipped,
                     Some(ALREADY_DELIVERED),
                     Some(&e.to_string()),
                 )?;
                 Ok((ShipOutcome::AlreadyShipped, Vec::new(), true))
             }
             Err(e) if e.errcode() == Some(SN_REQUIRED) => {
-                fail(ShipState::Failed, &e)?;
+                fail(ShipAttemptState::Failed, &e)?;
                 Err(StationError::SnRequired { order_id, error: e })
             }
             Err(e) if e.outcome_unknown() => {
@@ -307,20 +307,20 @@ impl Station {
                     Ok(after) if shipped_on_reread(&order, &after, &request) => {
                         journal.finish_shipment(
                             attempt,
-                            ShipState::ConfirmedOnReread,
+                            ShipAttemptState::ConfirmedOnReread,
                             e.errcode(),
                             Some(&e.to_string()),
                         )?;
                         Ok((ShipOutcome::ShippedConfirmedOnReread, items, complete))
                     }
                     _ => {
-                        fail(ShipState::Unknown, &e)?;
+                        fail(ShipAttemptState::Unknown, &e)?;
                         Err(StationError::ShipOutcomeUnknown { order_id, error: e })
                     }
                 }
             }
             Err(e) => {
-                fail(ShipState::Failed, &e)?;
+                fail(ShipAttemptState::Failed, &e)?;
                 Err(e.into())
             }
         }

@@ -26,8 +26,8 @@ use crate::wechat::{Lang, OrderId};
 pub use batches::{BatchId, BatchInfo, BatchItem, BatchState, ItemStage, NewBatch, NewBatchItem};
 pub use orders::{scope_key, SyncScope};
 pub use records::{
-    HistoryEntry, LabelSummary, PrintJob, PrintRecord, ShipClaim, ShipState, ShipmentRecord,
-    StoredLabel,
+    HistoryEntry, LabelSummary, NewPrintRecord, PrintRecord, ShipAttemptState, ShipClaim,
+    ShipmentRecord, StoredLabel,
 };
 pub use salvage::{SalvageReport, TableSalvage};
 

@@ -44,9 +44,9 @@ pub struct LabelSummary {
     pub operator: String,
 }
 
-/// A print job to record.
+/// A print job to record (what [`Journal::record_print`] takes; read back as a [`PrintRecord`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PrintJob {
+pub struct NewPrintRecord {
     pub order_id: OrderId,
     pub waybill_id: WaybillId,
     /// The journal label that was printed, when it came from the journal.
@@ -77,7 +77,7 @@ pub struct PrintRecord {
 /// Where a shipment attempt stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ShipState {
+pub enum ShipAttemptState {
     /// On its way to WeChat (or its process died on the way).
     Sending,
     /// This attempt shipped the order.
@@ -97,38 +97,40 @@ pub enum ShipState {
     Interrupted,
 }
 
-impl ShipState {
+impl ShipAttemptState {
     /// True for the states that mean the order has shipped.
     pub fn is_shipped(self) -> bool {
         matches!(
             self,
-            ShipState::Shipped | ShipState::AlreadyShipped | ShipState::ConfirmedOnReread
+            ShipAttemptState::Shipped
+                | ShipAttemptState::AlreadyShipped
+                | ShipAttemptState::ConfirmedOnReread
         )
     }
 
     fn as_str(self) -> &'static str {
         match self {
-            ShipState::Sending => "sending",
-            ShipState::Shipped => "shipped",
-            ShipState::AlreadyShipped => "already_shipped",
-            ShipState::ConfirmedOnReread => "confirmed_on_reread",
-            ShipState::Refused => "refused",
-            ShipState::Failed => "failed",
-            ShipState::Unknown => "unknown",
-            ShipState::Interrupted => "interrupted",
+            ShipAttemptState::Sending => "sending",
+            ShipAttemptState::Shipped => "shipped",
+            ShipAttemptState::AlreadyShipped => "already_shipped",
+            ShipAttemptState::ConfirmedOnReread => "confirmed_on_reread",
+            ShipAttemptState::Refused => "refused",
+            ShipAttemptState::Failed => "failed",
+            ShipAttemptState::Unknown => "unknown",
+            ShipAttemptState::Interrupted => "interrupted",
         }
     }
 
-    fn parse(s: &str) -> Option<ShipState> {
+    fn parse(s: &str) -> Option<ShipAttemptState> {
         Some(match s {
-            "sending" => ShipState::Sending,
-            "shipped" => ShipState::Shipped,
-            "already_shipped" => ShipState::AlreadyShipped,
-            "confirmed_on_reread" => ShipState::ConfirmedOnReread,
-            "refused" => ShipState::Refused,
-            "failed" => ShipState::Failed,
-            "unknown" => ShipState::Unknown,
-            "interrupted" => ShipState::Interrupted,
+            "sending" => ShipAttemptState::Sending,
+            "shipped" => ShipAttemptState::Shipped,
+            "already_shipped" => ShipAttemptState::AlreadyShipped,
+            "confirmed_on_reread" => ShipAttemptState::ConfirmedOnReread,
+            "refused" => ShipAttemptState::Refused,
+            "failed" => ShipAttemptState::Failed,
+            "unknown" => ShipAttemptState::Unknown,
+            "interrupted" => ShipAttemptState::Interrupted,
             _ => return None,
         })
     }
@@ -142,7 +144,7 @@ pub struct ShipmentRecord {
     pub waybills: Vec<WaybillRef>,
     /// The `delivery/send` body, when one was built.
     pub request: Option<serde_json::Value>,
-    pub state: ShipState,
+    pub state: ShipAttemptState,
     pub errcode: Option<i64>,
     pub error: Option<String>,
     pub started_at_ms: i64,
@@ -296,7 +298,8 @@ fn shipment_from_row(r: &Row<'_>) -> rusqlite::Result<ShipmentRecord> {
             .map(|s| serde_json::from_str(&s))
             .transpose()
             .map_err(conversion)?,
-        state: ShipState::parse(&r.get::<_, String>(4)?).ok_or_else(|| bad("shipment state"))?,
+        state: ShipAttemptState::parse(&r.get::<_, String>(4)?)
+            .ok_or_else(|| bad("shipment state"))?,
         errcode: r.get(5)?,
         error: r.get(6)?,
         started_at_ms: r.get(7)?,
@@ -393,7 +396,7 @@ impl Journal {
     }
 
     /// Records a print job (successful or not). Returns its id.
-    pub fn record_print(&self, actor: &Actor, job: &PrintJob) -> Result<i64, JournalError> {
+    pub fn record_print(&self, actor: &Actor, job: &NewPrintRecord) -> Result<i64, JournalError> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO print_jobs (order_id, waybill_id, label_id, printer, copies, ok,
@@ -510,7 +513,7 @@ impl Journal {
     pub fn finish_shipment(
         &self,
         attempt_id: i64,
-        state: ShipState,
+        state: ShipAttemptState,
         errcode: Option<i64>,
         error: Option<&str>,
     ) -> Result<(), JournalError> {
