@@ -7,6 +7,7 @@ pub mod cli;
 pub mod credentials;
 pub mod i18n;
 pub mod print;
+pub mod resolve;
 pub mod sandbox;
 pub mod settings;
 pub mod station;

@@ -7,10 +7,11 @@ use anyhow::Context as _;
 
 use super::activity::Level;
 use super::{AppConfig, WaybillApp};
-use crate::sandbox::{Sandbox, SandboxConfig, DEMO_SECRET};
+use crate::resolve::{ConnectRequest, Connection, ResolveError};
+use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::settings::{default_data_dir, Settings};
 use crate::wechat::shop::ShopKind;
-use crate::wechat::{ClientConfig, Secret, TokenSource, WechatClient, DEFAULT_API_BASE};
+use crate::wechat::{ClientConfig, WechatClient};
 
 /// Where the window keeps its layout (eframe persistence: panel sizes, column widths).
 pub const WINDOW_STATE_FILE: &str = "window.ron";
@@ -38,62 +39,53 @@ pub fn configure(
         settings.lang = lang;
     }
     let shop = options.shop.unwrap_or(settings.shop);
-    let base_url = |given: Option<url::Url>| -> anyhow::Result<url::Url> {
-        Ok(match given {
-            Some(b) => b,
-            None if !settings.api_base.is_empty() => {
-                url::Url::parse(&settings.api_base).context("the API base URL in settings")?
-            }
-            None => url::Url::parse(DEFAULT_API_BASE)?,
-        })
-    };
     let zh = settings.lang == crate::wechat::Lang::ZhCn;
     let mut startup_problem = None;
-    // Environment (headless use) first, then the keychain, else demo mode.
-    let secret = crate::credentials::env_secret::env_secret().map(|s| s.expose().to_string());
-    let credentials = match (options.appid.clone(), secret) {
-        (Some(appid), Some(secret)) => Some((
-            appid.clone(),
-            TokenSource::AppSecret {
-                appid,
-                secret: Secret::new(secret),
-            },
-        )),
-        _ => match crate::credentials::stored_token_source(&data_dir) {
-            Ok(found) => found.map(|(account, source)| (account.appid, source)),
-            Err(e) => {
-                startup_problem = Some(if zh {
-                    format!("读取系统钥匙串失败,已进入演示模式:{e}")
-                } else {
-                    format!("The OS keychain could not be read, so the app runs in demo mode: {e}")
-                });
-                None
-            }
-        },
+    // The CLI's resolver: environment (headless use) first, then the keychain, else demo mode.
+    let request = ConnectRequest {
+        api_base: options.api_base,
+        settings_api_base: settings.api_base.clone(),
+        appid: options.appid,
+        env_secret: crate::credentials::env_secret::env_secret(),
+        shop,
     };
-    let (client, sandbox, appid, journal_dir) = match credentials {
-        Some((appid, source)) => (
-            WechatClient::new(ClientConfig::new(base_url(options.api_base)?, source))?,
+    let connection = match crate::resolve::connection(&request, || {
+        crate::credentials::stored_token_source(&data_dir)
+    }) {
+        Err(ResolveError::Keychain(e)) => {
+            // The window still opens (on sample data), and says so in its banner: never silently.
+            startup_problem = Some(if zh {
+                format!("读取系统钥匙串失败,已进入演示模式:{e}")
+            } else {
+                format!("The OS keychain could not be read, so the app runs in demo mode: {e}")
+            });
+            crate::resolve::demo(shop)
+        }
+        other => other?,
+    };
+    let journal_dir = crate::resolve::journal_dir(&data_dir, &connection);
+    let (client, sandbox, appid) = match connection {
+        Connection::Wechat {
+            base,
+            source,
+            appid,
+            ..
+        } => (
+            WechatClient::new(ClientConfig::new(base, source))?,
             None,
             appid,
-            data_dir.clone(),
         ),
-        None => {
+        Connection::Demo { source } => {
             let sandbox = runtime
                 .block_on(Sandbox::start(
                     ([127, 0, 0, 1], 0).into(),
                     SandboxConfig::default(),
                 ))
                 .context("starting the embedded sandbox")?;
-            let source = TokenSource::AppSecret {
-                appid: crate::sandbox::demo_appid_for(shop).into(),
-                secret: Secret::new(DEMO_SECRET),
-            };
             let client = WechatClient::new(ClientConfig::new(sandbox.url().clone(), source))?;
-            // Demo data is new every start: its journal is too, apart from the real one.
-            let demo_dir = data_dir.join("demo");
-            let _ = std::fs::remove_dir_all(&demo_dir);
-            (client, Some(Arc::new(sandbox)), String::new(), demo_dir)
+            // Demo data is new every start: its journal is too.
+            let _ = std::fs::remove_dir_all(&journal_dir);
+            (client, Some(Arc::new(sandbox)), String::new())
         }
     };
     let actor = crate::store::Actor::resolve(&settings.station, &settings.operator);

@@ -13,10 +13,11 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::sandbox::{Sandbox, SandboxConfig, DEMO_SECRET};
+use crate::resolve::{ConnectRequest, Connection};
+use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::settings::{default_data_dir, Settings};
 use crate::wechat::shop::ShopKind;
-use crate::wechat::{ClientConfig, Lang, Secret, TokenSource, WechatClient, DEFAULT_API_BASE};
+use crate::wechat::{ClientConfig, Lang, WechatClient};
 
 pub use args::Cli;
 
@@ -111,8 +112,15 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
             action: action @ (args::BatchAction::Status { .. } | args::BatchAction::Abandon { .. }),
         } => batch_cmd::batch_offline(&data_dir, action),
         command => {
-            let (client, embedded) =
-                connect(&cli.api_base, cli.appid.as_deref(), &data_dir, shop, lang).await?;
+            let (client, embedded) = connect(
+                &cli.api_base,
+                cli.appid.as_deref(),
+                &data_dir,
+                &settings,
+                shop,
+                lang,
+            )
+            .await?;
             let ctx = Context {
                 client,
                 shop,
@@ -126,50 +134,36 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Picks the API: credentials from --appid/WAYBILL_DESK_APPID with WAYBILL_DESK_APPSECRET win;
-/// otherwise those stored in the OS keychain by `login`; with none at all and no base, an
-/// embedded sandbox (demo mode, said on stderr).
+/// Picks the API through [`crate::resolve`] (the window's resolver too): credentials from
+/// --appid/WAYBILL_DESK_APPID with WAYBILL_DESK_APPSECRET win; otherwise those stored in the OS
+/// keychain by `login`; with none at all and no base, an embedded sandbox (demo mode, said on
+/// stderr).
 async fn connect(
     api_base: &Option<url::Url>,
     appid: Option<&str>,
     data_dir: &std::path::Path,
+    settings: &Settings,
     shop: ShopKind,
     lang: Lang,
 ) -> anyhow::Result<(WechatClient, Option<Sandbox>)> {
-    let secret = crate::credentials::env_secret::env_secret().map(|s| s.expose().to_string());
-    let base = || -> anyhow::Result<url::Url> {
-        Ok(match api_base {
-            Some(b) => b.clone(),
-            None => url::Url::parse(DEFAULT_API_BASE)?,
-        })
+    let request = ConnectRequest {
+        api_base: api_base.clone(),
+        settings_api_base: settings.api_base.clone(),
+        appid: appid.map(str::to_string),
+        env_secret: crate::credentials::env_secret::env_secret(),
+        shop,
     };
-    if let (Some(appid), Some(secret)) = (appid, secret.as_ref()) {
-        let source = TokenSource::AppSecret {
-            appid: appid.to_string(),
-            secret: Secret::new(secret.clone()),
-        };
-        return Ok((WechatClient::new(ClientConfig::new(base()?, source))?, None));
-    }
-    if secret.is_none() {
-        let dir = data_dir.to_path_buf();
-        let stored =
-            tokio::task::spawn_blocking(move || crate::credentials::stored_token_source(&dir))
-                .await
-                .context("reading the keychain")??;
-        if let Some((account, source)) = stored {
-            if appid.is_some_and(|a| a != account.appid) {
-                anyhow::bail!(
-                    "AppID {} was given but this station is logged in as {}; set the secret in {APPSECRET_ENV} or run `waybill-desk login --appid ...`",
-                    appid.unwrap_or_default(),
-                    account.appid
-                );
-            }
-            tracing::debug!(appid = %account.appid, "using credentials from the keychain");
-            return Ok((WechatClient::new(ClientConfig::new(base()?, source))?, None));
+    let dir = data_dir.to_path_buf();
+    let connection = tokio::task::spawn_blocking(move || {
+        crate::resolve::connection(&request, || crate::credentials::stored_token_source(&dir))
+    })
+    .await
+    .context("reading the keychain")??;
+    match connection {
+        Connection::Wechat { base, source, .. } => {
+            Ok((WechatClient::new(ClientConfig::new(base, source))?, None))
         }
-    }
-    match (appid, secret, api_base) {
-        (None, None, None) => {
+        Connection::Demo { source } => {
             let sandbox = Sandbox::start(([127, 0, 0, 1], 0).into(), SandboxConfig::default())
                 .await
                 .context("starting the embedded sandbox")?;
@@ -181,18 +175,8 @@ async fn connect(
                     "Demo mode: no WeChat credentials set, using the embedded sandbox's sample data (no real orders are touched)"
                 }
             );
-            let source = TokenSource::AppSecret {
-                appid: crate::sandbox::demo_appid_for(shop).into(),
-                secret: Secret::new(DEMO_SECRET),
-            };
             let client = WechatClient::new(ClientConfig::new(sandbox.url().clone(), source))?;
             Ok((client, Some(sandbox)))
         }
-        (None, _, _) => anyhow::bail!(
-            "no AppID: run `waybill-desk login --appid ID`, or pass --appid / set WAYBILL_DESK_APPID (and the secret in {APPSECRET_ENV})"
-        ),
-        (Some(_), _, _) => anyhow::bail!(
-            "no AppSecret: run `waybill-desk login --appid ID` to store it in the OS keychain, or set it in the environment variable {APPSECRET_ENV}"
-        ),
     }
 }
