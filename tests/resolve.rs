@@ -192,3 +192,43 @@ fn an_api_base_without_credentials_is_an_error_in_both_not_demo_mode() {
     assert!(!out.status.success());
     assert!(stderr.contains("no AppID"), "{stderr}");
 }
+
+#[test]
+fn a_logged_in_station_without_its_keychain_is_never_silently_in_demo_mode() {
+    std::env::remove_var(APPSECRET_ENV);
+    let no_bus = ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    std::env::set_var(no_bus.0, no_bus.1);
+    std::env::set_var("WAYBILL_DESK_KEYRING_SERVICE", "waybill-desk-test-resolve");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("account.json"),
+        r#"{"appid":"wxtest00000000009","kind":"app_secret","keyring_service":"waybill-desk-test-resolve"}"#,
+    )
+    .unwrap();
+    // The window opens on sample data and says why in its banner.
+    let rt = runtime();
+    let config = configure(
+        &rt,
+        LaunchOptions {
+            data_dir: Some(dir.path().to_path_buf()),
+            lang: Some(waybill_desk::i18n::Lang::En),
+            ..LaunchOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    let problem = config.startup_problem.clone().unwrap_or_default();
+    assert!(problem.contains("demo mode"), "{problem}");
+    assert!(problem.contains("no keychain is reachable"), "{problem}");
+    assert!(config.sandbox.is_some());
+    assert!(
+        !dir.path().join("journal.sqlite3").exists(),
+        "the real journal is not touched"
+    );
+    // The CLI stops with the same cause.
+    let out = cli(dir.path(), &[no_bus], &["couriers"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("no keychain is reachable"), "{stderr}");
+    assert!(!stderr.contains("Demo mode"), "{stderr}");
+}
