@@ -16,6 +16,18 @@ use waybill_desk::print::preview_window::{PreviewEvent, PreviewWindowProcess};
 use waybill_desk::print::LabelSize;
 use waybill_desk::wechat::PrintType;
 
+/// Holds the X display against the window tests (gui_xvfb.rs takes the same lock file): their
+/// 1440 px window drawn over this test's windows blacked out its screenshots.
+fn lock_display() -> std::fs::File {
+    let display = std::env::var("DISPLAY")
+        .unwrap_or_default()
+        .replace(':', "");
+    let path = std::env::temp_dir().join(format!("waybill-desk-xvfb-{display}.lock"));
+    let file = std::fs::File::create(path).unwrap();
+    file.lock().unwrap();
+    file
+}
+
 /// Left and right edge of the white label on row `y` of a screenshot (the desk around it is
 /// grey), or None when the row has no white run.
 fn white_span(png: &Path, y: u32) -> Option<(u32, u32)> {
@@ -51,6 +63,7 @@ async fn the_preview_window_shows_the_label_its_size_and_zooms() {
     if !ps::display() {
         return;
     }
+    let _display = lock_display();
     let (_sb, labels) = ps::sandbox_labels(1, PrintType::TwoPart).await;
     let html = labels[0].html.clone();
     let shots = ps::artifacts_dir();
@@ -124,6 +137,7 @@ async fn a_child_preview_shows_the_label_inside_another_window() {
     if !ps::display() {
         return;
     }
+    let _display = lock_display();
     let (_sb, labels) = ps::sandbox_labels(1, PrintType::OnePart).await;
     let html = labels[0].html.clone();
     let shots = ps::artifacts_dir();
@@ -241,6 +255,7 @@ async fn print_with_dialog_shows_the_gtk_dialog_and_prints_at_the_label_size() {
     if !ps::display() {
         return;
     }
+    let _display = lock_display();
     let (_sb, labels) = ps::sandbox_labels(1, PrintType::TwoPart).await;
     let label = labels[0].clone();
     let dir = tempfile::tempdir().unwrap();
@@ -371,6 +386,7 @@ async fn at_fit_the_preview_lays_the_label_out_as_it_prints_nothing_cut() {
     if !ps::display() {
         return;
     }
+    let _display = lock_display();
     let (tx, rx) = mpsc::channel();
     // GTK belongs to one thread, which stays parked afterwards (see the test above).
     std::thread::spawn(move || {

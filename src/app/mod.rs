@@ -1713,7 +1713,7 @@ impl WaybillApp {
                     tr(lang, "ui-once-cancelled-this-label-is")
                 ));
                 ui.horizontal(|ui| {
-                    if ui.button(tr(lang, "ui-cancel-waybill-2")).clicked() {
+                    if ui.button(tr(lang, "ui-cancel-waybill-confirm")).clicked() {
                         out.push(Command::ConfirmCancelWaybill(true));
                     }
                     if ui.button(tr(lang, "ui-keep-it")).clicked() {

@@ -135,7 +135,7 @@ pub fn detail_ui(
                 if shipped > 0 || aftersale > 0 {
                     let mut parts = vec![format!("{} {}", tr(lang, "ui-ordered"), p.sku_cnt)];
                     if shipped > 0 {
-                        parts.push(format!("{} {shipped}", tr(lang, "ui-shipped")));
+                        parts.push(format!("{} {shipped}", tr(lang, "ui-product-shipped")));
                     }
                     if aftersale > 0 {
                         parts.push(format!("{} {aftersale}", tr(lang, "ui-after-sales")));

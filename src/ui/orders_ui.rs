@@ -235,7 +235,7 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) 
             ShipState::Pending => (tr(lang, "ui-pending"), ui.visuals().text_color()),
             ShipState::Partly => (tr(lang, "ui-partly-shipped"), theme::WARN),
             ShipState::Shipping => (tr(lang, "ui-shipping"), theme::WARN),
-            ShipState::Shipped => (tr(lang, "ui-shipped-2"), theme::OK),
+            ShipState::Shipped => (tr(lang, "ui-ship-state-shipped"), theme::OK),
             ShipState::Error => (tr(lang, "ui-error"), theme::ERROR),
         };
         ui.colored_label(if greyed { theme::GREYED } else { color }, text);

@@ -199,7 +199,7 @@ fn settings_fields_ui(
             (tr(lang, "ui-province"), &mut sender.province),
             (tr(lang, "ui-city"), &mut sender.city),
             (tr(lang, "ui-district"), &mut sender.area),
-            (tr(lang, "ui-address-2"), &mut sender.address),
+            (tr(lang, "ui-sender-address"), &mut sender.address),
         ] {
             ui.label(label);
             ui.add(egui::TextEdit::singleline(field).desired_width(260.0));
@@ -290,7 +290,7 @@ fn courier_map_ui(
                                 Some(MappedBy::Settings) => tr(lang, "ui-by-hand"),
                                 Some(MappedBy::Table) => tr(lang, "ui-reviewed-table"),
                                 Some(MappedBy::Name) => tr(lang, "ui-same-name"),
-                                Some(MappedBy::Other) => tr(lang, "ui-other-other"),
+                                Some(MappedBy::Other) => tr(lang, "ui-mapped-by-other"),
                                 None => tr(lang, "ui-not-found"),
                             }
                         };
