@@ -512,6 +512,59 @@ fn print_from_the_window_to_the_cups_pdf_queue() {
     assert!(history.iter().any(
         |e| matches!(e, waybill_desk::store::HistoryEntry::Print(p) if p.ok && p.printer == queue)
     ));
+
+    // The CLI's `print` of the same label to the same queue, into the same journal, writes the
+    // same record (both go through Station::print_labels).
+    let waybill = h.state().book.row(ids[0]).unwrap().waybill.clone().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_waybill-desk"))
+        .args([
+            "--api-base",
+            world.sandbox.url().as_str(),
+            "--appid",
+            DEMO_APPID,
+        ])
+        .arg("--data-dir")
+        .arg(world._data.path())
+        .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
+        .env("WAYBILL_DESK_STATION", "test-station")
+        .env("WAYBILL_DESK_OPERATOR", "tester")
+        .args(["print", "--printer", &queue])
+        .arg(format!(
+            "{}:{}:{}",
+            ids[0], waybill.delivery_id.0, waybill.waybill_id.0
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let prints: Vec<_> = waybill_desk::store::Journal::open(world._data.path())
+        .unwrap()
+        .order_history(ids[0])
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e {
+            waybill_desk::store::HistoryEntry::Print(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(prints.len(), 2, "{prints:?}");
+    let same = |p: &waybill_desk::store::PrintRecord| {
+        (
+            p.order_id,
+            p.waybill_id.clone(),
+            p.label_id,
+            p.printer.clone(),
+            p.copies,
+            p.ok,
+            p.error.clone(),
+            p.station.clone(),
+            p.operator.clone(),
+        )
+    };
+    assert_eq!(same(&prints[0]), same(&prints[1]));
     drop(h);
     drop(world.runtime);
 }

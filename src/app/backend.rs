@@ -419,20 +419,9 @@ impl Backend {
         let options = crate::print::PrintOptions::new(self.print_worker.clone());
         let station = self.station.clone();
         self.runtime.spawn(async move {
-            let ids: Vec<(OrderId, crate::wechat::WaybillId, String, u32)> = jobs
-                .iter()
-                .map(|(id, w, job)| {
-                    let printer = match &job.target {
-                        crate::print::PrintTarget::Printer(p) => p.clone(),
-                        crate::print::PrintTarget::PdfFile(f) => f.display().to_string(),
-                    };
-                    (*id, w.clone(), printer, job.copies)
-                })
-                .collect();
+            let order_ids: Vec<OrderId> = jobs.iter().map(|(id, _, _)| *id).collect();
             let progress = |p: &crate::print::PrintProgress| {
-                let Some((order_id, waybill_id, printer, copies)) =
-                    ids.get(p.result.index).cloned()
-                else {
+                let Some(order_id) = order_ids.get(p.result.index).copied() else {
                     return;
                 };
                 let result = match &p.result.outcome {
@@ -450,27 +439,28 @@ impl Backend {
                         }))
                     }
                 };
-                let attempted = !matches!(
-                    p.result.outcome,
-                    crate::print::JobOutcome::NotAttempted { .. }
-                );
-                if let (Some(station), true) = (&station, attempted) {
-                    let job = crate::store::NewPrintRecord {
-                        order_id,
-                        waybill_id,
-                        label_id: None,
-                        printer,
-                        copies,
-                        result: result.clone().map_err(|m| m.render(lang)),
-                    };
-                    if let Err(e) = station.journal().record_print(station.actor(), &job) {
-                        tracing::warn!("print not recorded in the journal: {e}");
-                    }
-                }
                 report.send(Event::Printed { order_id, result });
             };
-            let jobs = jobs.into_iter().map(|(_, _, job)| job).collect();
-            crate::print::print_batch(jobs, &options, progress, &cancel).await;
+            match station {
+                // The station records each label in the journal as it prints (as the CLI's).
+                Some(station) => {
+                    let labels = jobs
+                        .into_iter()
+                        .map(|(order_id, waybill_id, job)| crate::station::LabelPrint {
+                            order_id,
+                            waybill_id,
+                            job,
+                        })
+                        .collect();
+                    station
+                        .print_labels(labels, &options, lang, progress, &cancel)
+                        .await;
+                }
+                None => {
+                    let jobs = jobs.into_iter().map(|(_, _, job)| job).collect();
+                    crate::print::print_batch(jobs, &options, progress, &cancel).await;
+                }
+            }
             report.send(Event::PrintBatchEnded);
         });
     }

@@ -13,8 +13,9 @@ use crate::print::{
     self, CancelToken, JobOutcome, LabelSize, PrintJob, PrintOptions, PrintProgress, PrintTarget,
     WorkerConfig,
 };
+use crate::station::LabelPrint;
 use crate::wechat::logistics::LabelRequest;
-use crate::wechat::{DeliveryId, Lang, OrderId, PrintType, WaybillId};
+use crate::wechat::{DeliveryId, Lang, PrintType, WaybillId};
 
 /// Prints a line to stdout; a closed pipe ends the command instead of panicking.
 macro_rules! say {
@@ -235,7 +236,7 @@ pub(super) async fn print(
     let mut lines: Vec<Line> = Vec::new();
     let mut used = Vec::new();
     let mut fetch_failed = false;
-    for (request_item, result) in requests.iter().zip(fetched) {
+    for ((request_item, result), arg) in requests.iter().zip(fetched).zip(orders) {
         let order_id = request_item.order_id.clone();
         match result {
             Ok(label) if !fetch_failed || request.keep_going => {
@@ -246,12 +247,16 @@ pub(super) async fn print(
                     target: target.clone(),
                     index: jobs.len(),
                 });
-                jobs.push(PrintJob {
-                    label_id: order_id,
-                    html: label.html,
-                    size,
-                    target,
-                    copies: request.copies,
+                jobs.push(LabelPrint {
+                    order_id: arg.order_id,
+                    waybill_id: label.waybill_id.clone(),
+                    job: PrintJob {
+                        label_id: order_id,
+                        html: label.html,
+                        size,
+                        target,
+                        copies: request.copies,
+                    },
                 });
             }
             Ok(_) => lines.push(Line::Skipped { order_id }),
@@ -289,22 +294,28 @@ pub(super) async fn print(
             "printing"
         },
     );
-    let results = print::print_batch(
-        jobs,
-        &options,
-        |p: &PrintProgress| {
-            bar.set(p.done as u64);
-            if !quiet {
-                tracing::info!(done = p.done, total = p.total, "label finished");
-            }
-        },
-        &cancel,
-    )
-    .await;
+    let progress = |p: &PrintProgress| {
+        bar.set(p.done as u64);
+        if !quiet {
+            tracing::info!(done = p.done, total = p.total, "label finished");
+        }
+    };
+    // The window's use case: each label recorded in the journal as it prints. A journal that
+    // cannot be opened does not stop printing.
+    let results = match super::batch_cmd::station(ctx) {
+        Ok(station) => {
+            station
+                .print_labels(jobs, &options, ctx.lang, progress, &cancel)
+                .await
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "print results not recorded in the journal");
+            let jobs = jobs.into_iter().map(|l| l.job).collect();
+            print::print_batch(jobs, &options, progress, &cancel).await
+        }
+    };
     bar.finish();
     watcher.abort();
-
-    record_in_journal(ctx, &lines, &results, request.copies);
     let mut failed = 0usize;
     let mut printed = 0usize;
     let mut printed_files = Vec::new();
@@ -427,53 +438,6 @@ pub(super) async fn print(
     } else {
         ExitCode::FAILURE
     })
-}
-
-/// Writes every label that was tried (printed or failed) to the journal, so an order's history
-/// says which labels came out. A journal that cannot be written does not stop printing.
-fn record_in_journal(ctx: &Context, lines: &[Line], results: &[print::JobResult], copies: u32) {
-    use crate::store::{Actor, Journal, NewPrintRecord as JournalPrint};
-    let journal = match Journal::open(&ctx.data_dir) {
-        Ok(j) => j,
-        Err(e) => {
-            tracing::warn!(error = %e, "print results not recorded in the journal");
-            return;
-        }
-    };
-    let actor = Actor::resolve(&ctx.settings.station, &ctx.settings.operator);
-    for line in lines {
-        let Line::Job {
-            order_id,
-            waybill_id,
-            target,
-            index,
-        } = line
-        else {
-            continue;
-        };
-        let result = match results.get(*index).map(|r| &r.outcome) {
-            Some(JobOutcome::Printed) => Ok(()),
-            Some(JobOutcome::Failed { error }) => Err(error.to_string()),
-            _ => continue,
-        };
-        let Ok(order) = order_id.parse::<OrderId>() else {
-            continue;
-        };
-        let record = JournalPrint {
-            order_id: order,
-            waybill_id: WaybillId(waybill_id.clone()),
-            label_id: None,
-            printer: match target {
-                PrintTarget::Printer(name) => name.clone(),
-                PrintTarget::PdfFile(path) => format!("PDF {}", path.display()),
-            },
-            copies,
-            result,
-        };
-        if let Err(e) = journal.record_print(&actor, &record) {
-            tracing::warn!(error = %e, order = %order_id, "print result not recorded in the journal");
-        }
-    }
 }
 
 /// One output line of `print`, in the order the orders were given.

@@ -21,6 +21,7 @@
 
 mod actor;
 mod batch;
+mod print;
 mod ship;
 mod sync;
 mod waybill;
@@ -39,6 +40,7 @@ use crate::wechat::{
     DeliveryId, Lang, OrderId, PrintType, Refusal, WaybillId, WechatClient, WechatError,
 };
 
+pub use print::{journal_printer, print_record, LabelPrint};
 pub use ship::{ShipReport, ShipRequest};
 pub use sync::{SyncOptions, SyncReport};
 pub use waybill::WaybillPlan;

@@ -1,0 +1,76 @@
+//! Printing labels as a station use case: in order through the print worker, each label that
+//! was tried (printed or failed) recorded in the journal as it finishes. The CLI's `print` and
+//! the window's Print both come here, so their journal records are the same.
+
+use crate::cancel::CancelToken;
+use crate::i18n::Lang;
+use crate::print::{JobOutcome, JobResult, PrintJob, PrintOptions, PrintProgress, PrintTarget};
+use crate::store::NewPrintRecord;
+use crate::wechat::{OrderId, WaybillId};
+
+use super::Station;
+
+/// One order's label to print.
+#[derive(Debug, Clone)]
+pub struct LabelPrint {
+    pub order_id: OrderId,
+    pub waybill_id: WaybillId,
+    pub job: PrintJob,
+}
+
+/// What the journal calls a print target: the queue's name, or `PDF <path>`.
+pub fn journal_printer(target: &PrintTarget) -> String {
+    match target {
+        PrintTarget::Printer(name) => name.clone(),
+        PrintTarget::PdfFile(path) => format!("PDF {}", path.display()),
+    }
+}
+
+/// The journal record for a label's result; `None` for a label that was not tried.
+pub fn print_record(
+    label: &LabelPrint,
+    outcome: &JobOutcome,
+    lang: Lang,
+) -> Option<NewPrintRecord> {
+    let result = match outcome {
+        JobOutcome::Printed => Ok(()),
+        JobOutcome::Failed { error } => Err(error.explain(lang)),
+        JobOutcome::NotAttempted { .. } => return None,
+    };
+    Some(NewPrintRecord {
+        order_id: label.order_id,
+        waybill_id: label.waybill_id.clone(),
+        label_id: None,
+        printer: journal_printer(&label.job.target),
+        copies: label.job.copies,
+        result,
+    })
+}
+
+impl Station {
+    /// Prints `labels` in the given order (a failure holds back the rest unless the options
+    /// say otherwise), records each tried label in the journal as it finishes (errors in
+    /// `lang`), then calls `progress`. A journal that cannot be written does not stop printing.
+    pub async fn print_labels(
+        &self,
+        labels: Vec<LabelPrint>,
+        options: &PrintOptions,
+        lang: Lang,
+        mut progress: impl FnMut(&PrintProgress) + Send,
+        cancel: &CancelToken,
+    ) -> Vec<JobResult> {
+        let jobs = labels.iter().map(|l| l.job.clone()).collect();
+        let on_label = |p: &PrintProgress| {
+            if let Some(record) = labels
+                .get(p.result.index)
+                .and_then(|label| print_record(label, &p.result.outcome, lang))
+            {
+                if let Err(e) = self.journal().record_print(self.actor(), &record) {
+                    tracing::warn!(error = %e, order = %record.order_id, "print result not recorded in the journal");
+                }
+            }
+            progress(p);
+        };
+        crate::print::print_batch(jobs, options, on_label, cancel).await
+    }
+}
