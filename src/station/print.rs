@@ -74,3 +74,52 @@ impl Station {
         crate::print::print_batch(jobs, options, on_label, cancel).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::print::{LabelSize, PrintError};
+
+    fn label(target: PrintTarget) -> LabelPrint {
+        LabelPrint {
+            order_id: OrderId(9_007_199_254_740_993),
+            waybill_id: WaybillId("SF1".into()),
+            job: PrintJob {
+                label_id: "9007199254740993".into(),
+                html: String::new(),
+                size: LabelSize::for_print_type(crate::wechat::PrintType::TwoPart),
+                target,
+                copies: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn tried_labels_are_recorded_in_one_format_and_untried_ones_not_at_all() {
+        let pdf = label(PrintTarget::PdfFile("/tmp/a.pdf".into()));
+        let printed = print_record(&pdf, &JobOutcome::Printed, Lang::En).unwrap();
+        assert_eq!(printed.printer, "PDF /tmp/a.pdf");
+        assert_eq!((printed.copies, printed.result), (2, Ok(())));
+
+        let queue = label(PrintTarget::Printer("Thermal".into()));
+        let error = PrintError::NoSuchPrinter {
+            printer: "Thermal".into(),
+        };
+        let failed = JobOutcome::Failed {
+            error: error.clone(),
+        };
+        let zh = print_record(&queue, &failed, Lang::ZhCn).unwrap();
+        assert_eq!(zh.printer, "Thermal");
+        assert_eq!(zh.result, Err(error.explain(Lang::ZhCn)));
+        assert_ne!(
+            zh.result,
+            print_record(&queue, &failed, Lang::En).unwrap().result,
+            "the explanation follows the language"
+        );
+
+        let held = JobOutcome::NotAttempted {
+            reason: "an earlier label failed".into(),
+        };
+        assert!(print_record(&queue, &held, Lang::En).is_none());
+    }
+}
