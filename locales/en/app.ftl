@@ -224,3 +224,23 @@ ui-once-cancelled-this-label-is = Once cancelled, this label is void and can nev
 ui-cancel-waybill-confirm = Cancel waybill
 ui-keep-it = Keep it
 ui-days = { $days } days
+# Start-up, credentials and contacts (src/app/launch.rs, src/app/backend.rs)
+ui-window-title = waybill-desk packing station
+app-keychain-demo = The OS keychain could not be read, so the app runs in demo mode: { $error }
+app-journal-closed = The journal (database) cannot be opened: { $error }. Labels and shipping are off
+app-secret-not-saved = The AppSecret was not saved: { $error }
+app-contact-no-token = The order-placement event (token) for this waybill has not arrived yet
+# One line of an order's history in the detail panel
+history-label = label { $courier } { $waybill }
+history-printed = printed on { $printer } ×{ $copies }
+history-print-failed = print failed on { $printer }: { $error }
+history-ship = ship { $state }
+history-ship-error = ship { $state }: { $error }
+history-ship-sending = sending
+history-ship-shipped = shipped
+history-ship-already-shipped = already shipped
+history-ship-confirmed-on-reread = shipped (confirmed on re-read)
+history-ship-refused = refused before sending
+history-ship-failed = failed
+history-ship-unknown = outcome unknown (re-read next time)
+history-ship-interrupted = interrupted

@@ -224,3 +224,23 @@ ui-once-cancelled-this-label-is = 取消后这张面单作废,不能再打印或
 ui-cancel-waybill-confirm = 取消运单
 ui-keep-it = 不取消
 ui-days = { $days } 天
+# Start-up, credentials and contacts (src/app/launch.rs, src/app/backend.rs)
+ui-window-title = waybill-desk 面单工作台
+app-keychain-demo = 读取系统钥匙串失败,已进入演示模式:{ $error }
+app-journal-closed = 记录本(数据库)打不开:{ $error }。取面单和发货已停用
+app-secret-not-saved = AppSecret 没有保存:{ $error }
+app-contact-no-token = 还没有收到这个运单的下单事件(token),暂时查不到寄收件人
+# One line of an order's history in the detail panel
+history-label = 取面单 { $courier } { $waybill }
+history-printed = 打印 { $printer } ×{ $copies }
+history-print-failed = 打印失败 { $printer }: { $error }
+history-ship = 发货 { $state }
+history-ship-error = 发货 { $state }: { $error }
+history-ship-sending = 发送中
+history-ship-shipped = 成功
+history-ship-already-shipped = 之前已发货
+history-ship-confirmed-on-reread = 成功(重新查询确认)
+history-ship-refused = 未发送(不满足发货条件)
+history-ship-failed = 失败
+history-ship-unknown = 结果未知(下次会先查询)
+history-ship-interrupted = 中断

@@ -400,9 +400,10 @@ impl Backend {
             let result = crate::credentials::Credentials::app_secret(&appid, secret.expose())
                 .and_then(|c| crate::credentials::CredentialStore::new(&data_dir).save(&c))
                 .map(|account| account.location())
-                .map_err(|e| match lang {
-                    Lang::ZhCn => format!("AppSecret 没有保存:{e}"),
-                    Lang::En => format!("The AppSecret was not saved: {e}"),
+                .map_err(|e| {
+                    crate::i18n::Msg::id("app-secret-not-saved")
+                        .arg("error", e.to_string())
+                        .render(lang)
                 });
             report.send(Event::CredentialsSaved(result));
         });
@@ -557,12 +558,7 @@ impl Backend {
                     .contact(&t, &waybill.waybill_id)
                     .await
                     .map_err(|e| e.explain(lang)),
-                None => Err(if lang == Lang::ZhCn {
-                    "还没有收到这个运单的下单事件(token),暂时查不到寄收件人".to_string()
-                } else {
-                    "The order-placement event (token) for this waybill has not arrived yet"
-                        .to_string()
-                }),
+                None => Err(crate::i18n::t(lang, "app-contact-no-token")),
             };
             report.send(Event::Contact { order_id, result });
         });
@@ -665,49 +661,41 @@ fn label_of(stored: StoredLabel) -> Label {
 
 /// One line of history for the detail panel.
 fn history_line(entry: &HistoryEntry, lang: Lang) -> String {
-    let zh = lang == Lang::ZhCn;
+    use crate::i18n::Msg;
     let when = crate::wechat::order::format_china_time(entry.at_ms() / 1000);
     let what = match entry {
-        HistoryEntry::Label(l) => format!(
-            "{} {} {}",
-            if zh { "取面单" } else { "label" },
-            l.delivery_id,
-            l.waybill_id
-        ),
-        HistoryEntry::Print(p) => match (&p.error, zh) {
-            (None, true) => format!("打印 {} ×{}", p.printer, p.copies),
-            (None, false) => format!("printed on {} ×{}", p.printer, p.copies),
-            (Some(e), true) => format!("打印失败 {}: {e}", p.printer),
-            (Some(e), false) => format!("print failed on {}: {e}", p.printer),
+        HistoryEntry::Label(l) => Msg::id("history-label")
+            .arg("courier", l.delivery_id.to_string())
+            .arg("waybill", l.waybill_id.to_string()),
+        HistoryEntry::Print(p) => match &p.error {
+            None => Msg::id("history-printed")
+                .arg("printer", p.printer.clone())
+                .arg("copies", p.copies),
+            Some(e) => Msg::id("history-print-failed")
+                .arg("printer", p.printer.clone())
+                .arg("error", e.clone()),
         },
         HistoryEntry::Shipment(s) => {
             use crate::store::ShipAttemptState as S;
-            let state = match (s.state, zh) {
-                (S::Sending, true) => "发送中",
-                (S::Sending, false) => "sending",
-                (S::Shipped, true) => "成功",
-                (S::Shipped, false) => "shipped",
-                (S::AlreadyShipped, true) => "之前已发货",
-                (S::AlreadyShipped, false) => "already shipped",
-                (S::ConfirmedOnReread, true) => "成功(重新查询确认)",
-                (S::ConfirmedOnReread, false) => "shipped (confirmed on re-read)",
-                (S::Refused, true) => "未发送(不满足发货条件)",
-                (S::Refused, false) => "refused before sending",
-                (S::Failed, true) => "失败",
-                (S::Failed, false) => "failed",
-                (S::Unknown, true) => "结果未知(下次会先查询)",
-                (S::Unknown, false) => "outcome unknown (re-read next time)",
-                (S::Interrupted, true) => "中断",
-                (S::Interrupted, false) => "interrupted",
-            };
-            let error = s
-                .error
-                .as_deref()
-                .map(|e| format!(": {e}"))
-                .unwrap_or_default();
-            format!("{} {state}{error}", if zh { "发货" } else { "ship" })
+            let state = Msg::id(match s.state {
+                S::Sending => "history-ship-sending",
+                S::Shipped => "history-ship-shipped",
+                S::AlreadyShipped => "history-ship-already-shipped",
+                S::ConfirmedOnReread => "history-ship-confirmed-on-reread",
+                S::Refused => "history-ship-refused",
+                S::Failed => "history-ship-failed",
+                S::Unknown => "history-ship-unknown",
+                S::Interrupted => "history-ship-interrupted",
+            });
+            match &s.error {
+                Some(e) => Msg::id("history-ship-error")
+                    .arg("state", state)
+                    .arg("error", e.clone()),
+                None => Msg::id("history-ship").arg("state", state),
+            }
         }
-    };
+    }
+    .render(lang);
     let who = match entry {
         HistoryEntry::Label(l) => &l.station,
         HistoryEntry::Print(p) => &p.station,

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use super::activity::Level;
 use super::{AppConfig, WaybillApp};
+use crate::i18n::Msg;
 use crate::resolve::{ConnectRequest, Connection, ResolveError};
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::settings::{default_data_dir, Settings};
@@ -39,7 +40,7 @@ pub fn configure(
         settings.lang = lang;
     }
     let shop = options.shop.unwrap_or(settings.shop);
-    let zh = settings.lang == crate::wechat::Lang::ZhCn;
+    let lang = settings.lang;
     let mut startup_problem = None;
     // The CLI's resolver: environment (headless use) first, then the keychain, else demo mode.
     let request = ConnectRequest {
@@ -54,11 +55,11 @@ pub fn configure(
     }) {
         Err(ResolveError::Keychain(e)) => {
             // The window still opens (on sample data), and says so in its banner: never silently.
-            startup_problem = Some(if zh {
-                format!("读取系统钥匙串失败,已进入演示模式:{e}")
-            } else {
-                format!("The OS keychain could not be read, so the app runs in demo mode: {e}")
-            });
+            startup_problem = Some(
+                Msg::id("app-keychain-demo")
+                    .arg("error", e.to_string())
+                    .render(lang),
+            );
             crate::resolve::demo(shop)
         }
         other => other?,
@@ -95,11 +96,9 @@ pub fn configure(
                 .with_courier_overrides(settings.courier_map.clone()),
         ),
         Err(e) => {
-            let text = if zh {
-                format!("记录本(数据库)打不开:{e}。取面单和发货已停用")
-            } else {
-                format!("The journal (database) cannot be opened: {e}. Labels and shipping are off")
-            };
+            let text = Msg::id("app-journal-closed")
+                .arg("error", e.explain(lang))
+                .render(lang);
             startup_problem = Some(match startup_problem {
                 Some(p) => format!("{p}\n{text}"),
                 None => text,
@@ -132,9 +131,10 @@ pub fn run(
         .build()
         .context("starting the async runtime")?;
     let config = configure(&runtime, options, toasts)?;
+    let title_lang = config.settings.lang;
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
-            .with_title("waybill-desk 面单工作台")
+            .with_title(crate::i18n::t(title_lang, "ui-window-title"))
             .with_inner_size([1440.0, 900.0])
             .with_min_inner_size([960.0, 600.0]),
         // Panel sizes (detail panel, activity log, table columns) come back after a restart;
