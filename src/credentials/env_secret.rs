@@ -17,10 +17,7 @@ static TAKEN: OnceLock<Option<Secret>> = OnceLock::new();
 /// Moves the AppSecret out of the environment into this process. Call first thing in `main`,
 /// while the process has one thread (changing the environment is not thread-safe).
 pub fn take_from_environment() {
-    let secret = std::env::var(APPSECRET_ENV)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .map(Secret::new);
+    let secret = read_environment();
     std::env::remove_var(APPSECRET_ENV);
     let _ = TAKEN.set(secret);
 }
@@ -30,11 +27,16 @@ pub fn take_from_environment() {
 pub fn env_secret() -> Option<Secret> {
     match TAKEN.get() {
         Some(taken) => taken.clone(),
-        None => std::env::var(APPSECRET_ENV)
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(Secret::new),
+        None => read_environment(),
     }
+}
+
+/// The non-empty AppSecret in the environment as it is now.
+fn read_environment() -> Option<Secret> {
+    std::env::var(APPSECRET_ENV)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
 }
 
 #[cfg(test)]
