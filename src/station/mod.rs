@@ -218,6 +218,12 @@ impl StationError {
             StationError::SnRequired { order_id, .. } if zh => format!(
                 "订单 {order_id} 是国补订单,发货必须填写商品的SN码:扫描或输入SN码(手机还要IMEI)后再发货"
             ),
+            StationError::NoSuchBatch(id) if zh => {
+                format!("记录本里没有批次 {id}。请重新选择订单,开始新的批次")
+            }
+            StationError::BatchAbandoned(id) if zh => {
+                format!("批次 {id} 已放弃,不能继续。请重新选择订单,开始新的批次")
+            }
             other => other.to_string(),
         }
     }
@@ -444,5 +450,27 @@ impl Station {
             )));
         }
         Ok(Some(label))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_errors_are_explained_in_chinese_with_the_batch_and_what_to_do() {
+        for e in [
+            StationError::NoSuchBatch(BatchId(7)),
+            StationError::BatchAbandoned(BatchId(7)),
+        ] {
+            let zh = e.explain(Lang::ZhCn);
+            assert!(zh.contains("批次 7"), "{zh}");
+            assert!(zh.contains("开始新的批次"), "{zh}");
+            assert!(
+                !zh.contains("batch"),
+                "no English in the Chinese text: {zh}"
+            );
+            assert_eq!(e.explain(Lang::En), e.to_string());
+        }
     }
 }
