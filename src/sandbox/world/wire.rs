@@ -33,22 +33,18 @@ pub(crate) fn object(body: &Value, te: TypeError) -> Result<&Map<String, Value>,
         .ok_or_else(|| te.err("the request body must be a JSON object"))
 }
 
+/// A required field's absence: 40097 for every family.
+fn required<T>(v: Option<T>, field: &str) -> Result<T, ApiError> {
+    v.ok_or_else(|| err(40097, format!("{field} is required")))
+}
+
 /// A required id documented as a number: a JSON integer, never a string or a float.
 pub(crate) fn number_id(
     obj: &Map<String, Value>,
     field: &str,
     te: TypeError,
 ) -> Result<u64, ApiError> {
-    match obj.get(field) {
-        None | Some(Value::Null) => Err(err(40097, format!("{field} is required"))),
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .ok_or_else(|| te.err(format!("{field} must be an unsigned integer, got {n}"))),
-        Some(other) => Err(te.err(format!(
-            "{field} must be a number, got {}",
-            json_type(other)
-        ))),
-    }
+    required(opt_u64(obj, field, te)?, field)
 }
 
 /// A required id documented as a string of digits.
@@ -57,14 +53,7 @@ pub(crate) fn string_id(
     field: &str,
     te: TypeError,
 ) -> Result<String, ApiError> {
-    match obj.get(field) {
-        None | Some(Value::Null) => Err(err(40097, format!("{field} is required"))),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => Err(te.err(format!(
-            "{field} must be a string, got {}",
-            json_type(other)
-        ))),
-    }
+    required(opt_str(obj, field, te)?, field).map(str::to_owned)
 }
 
 /// An id where the document allows either reading (a JSON integer or a string of decimal
@@ -75,16 +64,25 @@ pub(crate) fn number_or_digits(
     te: TypeError,
 ) -> Result<u64, ApiError> {
     match obj.get(field) {
-        None | Some(Value::Null) => Err(err(40097, format!("{field} is required"))),
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .ok_or_else(|| te.err(format!("{field} must be an unsigned integer, got {n}"))),
         Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s
             .parse()
             .map_err(|_| te.err(format!("{field} `{s}` is out of range"))),
         Some(Value::String(s)) => Err(te.err(format!("{field} `{s}` is not a decimal id"))),
+        _ => number_id(obj, field, te),
+    }
+}
+
+/// An optional string field, borrowed.
+fn opt_str<'a>(
+    obj: &'a Map<String, Value>,
+    field: &str,
+    te: TypeError,
+) -> Result<Option<&'a str>, ApiError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
         Some(other) => Err(te.err(format!(
-            "{field} must be a number, got {}",
+            "{field} must be a string, got {}",
             json_type(other)
         ))),
     }
@@ -96,14 +94,7 @@ pub(crate) fn opt_string(
     field: &str,
     te: TypeError,
 ) -> Result<String, ApiError> {
-    match obj.get(field) {
-        None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => Err(te.err(format!(
-            "{field} must be a string, got {}",
-            json_type(other)
-        ))),
-    }
+    Ok(opt_str(obj, field, te)?.unwrap_or_default().to_owned())
 }
 
 /// An optional number field.
