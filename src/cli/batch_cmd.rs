@@ -481,11 +481,22 @@ pub(super) fn journal(
         }
         JournalAction::Label { order_id, out } => {
             let Some(label) = journal.latest_label(order_id)? else {
+                if lang == Lang::ZhCn {
+                    anyhow::bail!(
+                        "记录本里没有订单 {order_id} 的面单;请用 `waybill-desk labels` 获取面单"
+                    );
+                }
                 anyhow::bail!("the journal has no label for order {order_id}; fetch it with `waybill-desk labels`");
             };
             if label.waybill_status != 0
                 || journal.is_waybill_cancelled(&label.delivery_id, &label.waybill_id)?
             {
+                if lang == Lang::ZhCn {
+                    anyhow::bail!(
+                        "订单 {order_id} 最新的面单属于运单 {},该运单已取消;请重新下运单(`waybill-desk waybill add`)并获取它的面单",
+                        label.waybill_id
+                    );
+                }
                 anyhow::bail!(
                     "the latest label of order {order_id} is for waybill {}, which was cancelled; get a new waybill (`waybill-desk waybill add`) and fetch its label",
                     label.waybill_id
