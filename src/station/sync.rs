@@ -85,8 +85,12 @@ async fn blocking<T: Send + 'static>(
     // SQLite off the async workers.
     match tokio::task::spawn_blocking(move || f(&journal)).await {
         Ok(result) => Ok(result?),
+        // A panic in the journal code is a bug: let it surface as one, not as a packer's
+        // "invalid request".
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only when the runtime is shutting down (the app is closing): nobody reads this.
         Err(e) => Err(StationError::Wechat(WechatError::Refused(
-            crate::wechat::Refusal::InvalidArgument(format!("the journal task failed: {e}")),
+            crate::wechat::Refusal::InvalidArgument(format!("the journal task was cancelled: {e}")),
         ))),
     }
 }
