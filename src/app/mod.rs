@@ -855,45 +855,27 @@ impl WaybillApp {
             ScanStep::Nothing => {}
             ScanStep::FetchLabel(id) => {
                 self.get_labels(vec![id]);
-                // Refused up front (no journal, settings): the scan ends with the reason.
-                if !self.labels.owns(id) {
-                    let step = self.scans.on_event(
-                        ScanEvent::LabelDone {
-                            order_id: id,
-                            result: Err(self.refusal_text(id)),
-                        },
-                        self.scan_rules(),
-                    );
-                    self.scan_step(step);
-                }
+                let started = self.labels.owns(id);
+                self.end_scan_if_refused(id, started, |order_id, e| ScanEvent::LabelDone {
+                    order_id,
+                    result: Err(e),
+                });
             }
             ScanStep::Print(id) => {
                 self.print(vec![id]);
-                if !self.prints.owns(id) {
-                    let step = self.scans.on_event(
-                        ScanEvent::Printed {
-                            order_id: id,
-                            result: Err(self.refusal_text(id)),
-                        },
-                        self.scan_rules(),
-                    );
-                    self.scan_step(step);
-                }
+                let started = self.prints.owns(id);
+                self.end_scan_if_refused(id, started, |order_id, e| ScanEvent::Printed {
+                    order_id,
+                    result: Err(e),
+                });
             }
             ScanStep::Ship(id) => {
                 self.ship(vec![id]);
-                let shipping = self.ships.in_flight(id);
-                if !shipping {
-                    let error = self.refusal_text(id);
-                    let step = self.scans.on_event(
-                        ScanEvent::Shipped {
-                            order_id: id,
-                            result: Err(error),
-                        },
-                        self.scan_rules(),
-                    );
-                    self.scan_step(step);
-                }
+                let started = self.ships.in_flight(id);
+                self.end_scan_if_refused(id, started, |order_id, e| ScanEvent::Shipped {
+                    order_id,
+                    result: Err(e),
+                });
             }
             ScanStep::Finished(outcome) => {
                 let tone = outcome.tone();
@@ -911,6 +893,22 @@ impl WaybillApp {
     }
 
     /// Why the last step for this order did not start (its row's error, or the log's last).
+    /// A scan step the window refused up front (no journal, settings, ...): the scan
+    /// ends with the reason, built into the step's own event by `refused`.
+    fn end_scan_if_refused(
+        &mut self,
+        id: OrderId,
+        started: bool,
+        refused: fn(OrderId, Msg) -> ScanEvent,
+    ) {
+        if started {
+            return;
+        }
+        let event = refused(id, self.refusal_text(id));
+        let step = self.scans.on_event(event, self.scan_rules());
+        self.scan_step(step);
+    }
+
     fn refusal_text(&self, id: OrderId) -> Msg {
         self.book
             .row(id)
