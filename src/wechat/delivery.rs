@@ -88,13 +88,10 @@ impl SnInfo {
     pub fn new(sn_code: &str, imeis: &[String]) -> Result<SnInfo, Refusal> {
         let sn_code = sn_code.trim().to_string();
         if sn_code.is_empty() {
-            return Err(Refusal::InvalidArgument("the SN code is empty".into()));
+            return Err(Refusal::SnEmpty);
         }
         if imeis.len() > 2 {
-            return Err(Refusal::InvalidArgument(format!(
-                "at most two IMEI codes go with an SN (imei1, imei2), got {}",
-                imeis.len()
-            )));
+            return Err(Refusal::TooManyImeis(imeis.len()));
         }
         let imei = |i: usize| {
             imeis
@@ -469,6 +466,18 @@ pub fn shipped_on_reread(before: &Order, after: &Order, request: &SendDeliveryRe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_sn_is_explained_to_the_packer_in_their_language() {
+        let empty = SnInfo::new(" \n", &[]).unwrap_err();
+        assert_eq!(empty, Refusal::SnEmpty);
+        let zh = empty.explain(crate::wechat::Lang::ZhCn);
+        assert!(zh.contains("SN 码") && !zh.contains("empty"), "{zh}");
+        let three = ["1".to_string(), "2".to_string(), "3".to_string()];
+        let many = SnInfo::new("SN1", &three).unwrap_err();
+        assert_eq!(many, Refusal::TooManyImeis(3));
+        assert!(many.explain(crate::wechat::Lang::ZhCn).contains("IMEI 最多填两个"));
+    }
     use crate::wechat::order::{OrderProduct, ShippedPackage};
 
     fn product(id: u64, cnt: u32, finished: u32) -> OrderProduct {

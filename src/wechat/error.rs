@@ -108,6 +108,12 @@ pub enum Refusal {
     /// Arguments that cannot be valid (empty lists, more than 7 days, ...).
     #[error("invalid request: {0}")]
     InvalidArgument(String),
+    /// A national-subsidy parcel was asked to ship with an empty SN code.
+    #[error("the SN code is empty")]
+    SnEmpty,
+    /// More IMEI codes than `sn_info` has room for (imei1, imei2).
+    #[error("at most two IMEI codes go with an SN, got {0}")]
+    TooManyImeis(usize),
     /// The order takes no courier (self-pickup, same-city, not shippable, no express, or
     /// virtual goods): no waybill is created and no courier shipment is sent.
     #[error("order {order_id} takes no courier ({})", reason.as_str())]
@@ -390,6 +396,16 @@ impl Refusal {
             } => format!(
                 "Order {order_id} has {lines} product line(s) to ship but {waybills} waybills were given. Use fewer waybills"
             ),
+            Refusal::SnEmpty if zh => "SN 码是空的:请扫描或输入商品上的 SN 码,再发货".to_string(),
+            Refusal::SnEmpty => {
+                "The SN code is empty: scan or type the SN on the product, then ship".to_string()
+            }
+            Refusal::TooManyImeis(n) if zh => {
+                format!("IMEI 最多填两个(填了 {n} 个):只填手机上的 IMEI1 和 IMEI2")
+            }
+            Refusal::TooManyImeis(n) => {
+                format!("At most two IMEI codes ({n} given): enter only the phone's IMEI1 and IMEI2")
+            }
             Refusal::InvalidArgument(m) if zh => format!("请求参数有误:{m}"),
             Refusal::InvalidArgument(m) => format!("Invalid request: {m}"),
             Refusal::NoCourier { order_id, reason } if zh => {
