@@ -423,21 +423,20 @@ impl Journal {
 
     fn mark_damaged(&self, detail: String) -> JournalError {
         // Not logged here: the error goes back to the caller, which reports it once.
-        if self.damaged.set(detail.clone()).is_ok() {
+        // The first damage found is the one reported from then on.
+        let detail = self.damaged.get_or_init(|| {
             tracing::debug!(path = %self.path.display(), %detail, "journal marked damaged");
-        }
+            detail
+        });
         JournalError::Damaged {
             path: self.path.to_path_buf(),
-            detail: self.damaged.get().cloned().unwrap_or(detail),
+            detail: detail.clone(),
         }
     }
 
     fn refuse_if_damaged(&self) -> Result<(), JournalError> {
         match self.damaged.get() {
-            Some(detail) => Err(JournalError::Damaged {
-                path: self.path.to_path_buf(),
-                detail: detail.clone(),
-            }),
+            Some(detail) => Err(self.mark_damaged(detail.clone())),
             None => Ok(()),
         }
     }
