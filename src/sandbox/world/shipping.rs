@@ -121,15 +121,13 @@ fn read_channels(body: &Value) -> Result<(u64, Vec<Parcel>), super::ApiError> {
         let pkg = item
             .as_object()
             .ok_or_else(|| te.err("delivery_list items must be objects"))?;
-        let deliver_type = opt_u64(pkg, "deliver_type", te)?
-            .ok_or_else(|| err(40097, "deliver_type is required"))?;
+        let deliver_type = number_id(pkg, "deliver_type", te)?;
         let mut products = Vec::new();
         for p in opt_array(pkg, "product_infos", te)? {
             let p = p
                 .as_object()
                 .ok_or_else(|| te.err("product_infos items must be objects"))?;
-            let cnt = opt_u64(p, "product_cnt", te)?
-                .ok_or_else(|| err(40097, "product_cnt is required"))?;
+            let cnt = number_id(p, "product_cnt", te)?;
             products.push((
                 channels_product_id(p, "product_id")?,
                 channels_product_id(p, "sku_id")?,
