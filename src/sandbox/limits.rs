@@ -50,12 +50,17 @@ pub fn parse_orders(s: &str) -> Result<usize, String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{s}` is not a whole number of orders"))?;
+    check_orders(n)?;
+    Ok(n as usize)
+}
+
+fn check_orders(n: u64) -> Result<(), String> {
     if n > MAX_ORDERS as u64 {
         return Err(format!(
             "{n} orders is more than the sandbox generates (at most {MAX_ORDERS}: each order is kept in memory)"
         ));
     }
-    Ok(n as usize)
+    Ok(())
 }
 
 /// Checks `--latency-ms` (clap value parser): 0 to [`MAX_LATENCY_MS`].
@@ -79,11 +84,7 @@ fn check_latency_ms(ms: u64) -> Result<(), String> {
 
 /// Checks a sandbox configuration given through the library.
 pub(crate) fn check_config(orders: usize, latency_ms: u64) -> Result<(), String> {
-    if orders > MAX_ORDERS {
-        return Err(format!(
-            "{orders} orders is more than the sandbox generates (at most {MAX_ORDERS})"
-        ));
-    }
+    check_orders(orders as u64)?;
     check_latency_ms(latency_ms)
 }
 
