@@ -476,7 +476,9 @@ mod tests {
         let three = ["1".to_string(), "2".to_string(), "3".to_string()];
         let many = SnInfo::new("SN1", &three).unwrap_err();
         assert_eq!(many, Refusal::TooManyImeis(3));
-        assert!(many.explain(crate::wechat::Lang::ZhCn).contains("IMEI 最多填两个"));
+        assert!(many
+            .explain(crate::wechat::Lang::ZhCn)
+            .contains("IMEI 最多填两个"));
     }
     use crate::wechat::order::{OrderProduct, ShippedPackage};
 
