@@ -1,4 +1,4 @@
-//! The window's words, in Fluent message files (`locales/<lang>/app.ftl`) a translator can edit
+//! The window's words, in Fluent message files (`locales/<lang>/*.ftl`, one per area) a translator can edit
 //! without Rust. zh-CN is the default; English is one click away. A message is looked up by id
 //! with its data ([`Msg`]), and rendered when drawn, so a log line follows the language of the
 //! moment, not the one it was written in.
@@ -12,28 +12,55 @@ mod lang;
 
 pub use lang::Lang;
 
-const ZH_CN: &str = include_str!("../../locales/zh-CN/app.ftl");
-const EN: &str = include_str!("../../locales/en/app.ftl");
+/// One file per area of the app, so the areas' words can be edited (and merged) apart. Each
+/// entry is `(file name, zh-CN text, English text)`; both languages must have the same ids.
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "app.ftl",
+        include_str!("../../locales/zh-CN/app.ftl"),
+        include_str!("../../locales/en/app.ftl"),
+    ),
+    (
+        "setup.ftl",
+        include_str!("../../locales/zh-CN/setup.ftl"),
+        include_str!("../../locales/en/setup.ftl"),
+    ),
+    (
+        "stations.ftl",
+        include_str!("../../locales/zh-CN/stations.ftl"),
+        include_str!("../../locales/en/stations.ftl"),
+    ),
+    (
+        "install.ftl",
+        include_str!("../../locales/zh-CN/install.ftl"),
+        include_str!("../../locales/en/install.ftl"),
+    ),
+];
 
 struct Bundles {
     zh: FluentBundle<FluentResource>,
     en: FluentBundle<FluentResource>,
 }
 
-fn bundle(tag: &str, source: &str) -> FluentBundle<FluentResource> {
+fn bundle(
+    tag: &str,
+    sources: impl Iterator<Item = (&'static str, &'static str)>,
+) -> FluentBundle<FluentResource> {
     let lang: unic_langid::LanguageIdentifier = tag.parse().unwrap_or_default();
     let mut bundle = FluentBundle::new_concurrent(vec![lang]);
     // Bidi isolation marks would show as boxes in plain egui labels.
     bundle.set_use_isolating(false);
-    let resource = match FluentResource::try_new(source.to_string()) {
-        Ok(r) => r,
-        Err((r, errors)) => {
-            tracing::error!("message file {tag}: {errors:?}");
-            r
+    for (file, source) in sources {
+        let resource = match FluentResource::try_new(source.to_string()) {
+            Ok(r) => r,
+            Err((r, errors)) => {
+                tracing::error!("message file {tag}/{file}: {errors:?}");
+                r
+            }
+        };
+        if let Err(errors) = bundle.add_resource(resource) {
+            tracing::error!("message file {tag}/{file}: {errors:?}");
         }
-    };
-    if let Err(errors) = bundle.add_resource(resource) {
-        tracing::error!("message file {tag}: {errors:?}");
     }
     bundle
 }
@@ -41,8 +68,8 @@ fn bundle(tag: &str, source: &str) -> FluentBundle<FluentResource> {
 fn bundles() -> &'static Bundles {
     static BUNDLES: OnceLock<Bundles> = OnceLock::new();
     BUNDLES.get_or_init(|| Bundles {
-        zh: bundle("zh-CN", ZH_CN),
-        en: bundle("en", EN),
+        zh: bundle("zh-CN", FILES.iter().map(|(file, zh, _)| (*file, *zh))),
+        en: bundle("en", FILES.iter().map(|(file, _, en)| (*file, *en))),
     })
 }
 
@@ -199,9 +226,19 @@ mod tests {
 
     #[test]
     fn both_languages_have_the_same_messages_and_every_file_parses() {
-        assert_eq!(ids(ZH_CN), ids(EN));
-        assert!(FluentResource::try_new(ZH_CN.to_string()).is_ok());
-        assert!(FluentResource::try_new(EN.to_string()).is_ok());
+        let mut all = std::collections::HashSet::new();
+        for (file, zh, en) in FILES {
+            assert_eq!(ids(zh), ids(en), "{file}: the two languages differ");
+            assert!(
+                FluentResource::try_new(zh.to_string()).is_ok(),
+                "zh-CN/{file}"
+            );
+            assert!(FluentResource::try_new(en.to_string()).is_ok(), "en/{file}");
+            for id in ids(zh) {
+                assert!(all.insert(id.clone()), "{id} is in two files ({file})");
+            }
+        }
+        assert!(all.len() > 100, "the app's messages were read");
     }
 
     #[test]

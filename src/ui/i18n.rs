@@ -1,4 +1,4 @@
-//! UI words: looked up by message id in the Fluent files (`locales/<lang>/app.ftl`), so a
+//! UI words: looked up by message id in the Fluent files (`locales/<lang>/*.ftl`), so a
 //! translator works on those files, never on Rust. Messages with data use [`crate::i18n::Msg`].
 
 use crate::wechat::Lang;
@@ -13,13 +13,25 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
-    fn ftl_ids(path: &Path) -> BTreeSet<String> {
-        std::fs::read_to_string(path)
-            .unwrap()
-            .lines()
-            .filter(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()) && l.contains(" ="))
-            .filter_map(|l| l.split(" =").next().map(str::to_string))
-            .collect()
+    /// Every message id of one language, over all its files (`locales/<lang>/*.ftl`).
+    fn ftl_ids(dir: &Path) -> BTreeSet<String> {
+        let mut ids = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "ftl") {
+                continue;
+            }
+            ids.extend(
+                std::fs::read_to_string(&path)
+                    .unwrap()
+                    .lines()
+                    .filter(|l| {
+                        l.starts_with(|c: char| c.is_ascii_alphabetic()) && l.contains(" =")
+                    })
+                    .filter_map(|l| l.split(" =").next().map(str::to_string)),
+            );
+        }
+        ids
     }
 
     fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -77,8 +89,8 @@ mod tests {
     #[test]
     fn every_id_in_the_code_is_in_both_message_files_and_the_files_agree() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let zh = ftl_ids(&root.join("locales/zh-CN/app.ftl"));
-        let en = ftl_ids(&root.join("locales/en/app.ftl"));
+        let zh = ftl_ids(&root.join("locales/zh-CN"));
+        let en = ftl_ids(&root.join("locales/en"));
         let only_zh: Vec<_> = zh.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&zh).collect();
         assert!(

@@ -1,0 +1,1 @@
+# setup words (en).

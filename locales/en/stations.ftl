@@ -1,0 +1,1 @@
+# stations words (en).

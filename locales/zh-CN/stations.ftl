@@ -1,0 +1,1 @@
+# stations words (zh-CN).
