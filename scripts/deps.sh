@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages waybill-desk needs to build, run and test. Idempotent: does
 # nothing (and needs no network) when everything is already installed.
 #   scripts/deps.sh          build + run (GTK/WebKit for the label webview, fonts, keychain)
-#   scripts/deps.sh --test   also what the tests use (Xvfb, CUPS + cups-pdf, poppler, ImageMagick)
+#   scripts/deps.sh --test   also what the tests use (Xvfb, CUPS + cups-pdf, poppler, ImageMagick,
+#                            PostgreSQL for a private test server: scripts/test-env/postgres.sh)
 set -euo pipefail
 
 packages=(
@@ -14,7 +15,7 @@ packages=(
   poppler-utils # pdfunite: several labels in one PDF (print --pdf FILE.pdf)
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(xvfb xauth cups cups-client cups-bsd printer-driver-cups-pdf poppler-utils imagemagick xdotool zbar-tools)
+  packages+=(xvfb xauth cups cups-client cups-bsd printer-driver-cups-pdf poppler-utils imagemagick xdotool zbar-tools postgresql)
 fi
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with the real services the tests use: an X display (Xvfb), a CUPS daemon with a
-# cups-pdf queue, and a D-Bus session with an unlocked GNOME Keyring (Secret Service).
+# cups-pdf queue, a D-Bus session with an unlocked GNOME Keyring (Secret Service), and a private
+# PostgreSQL server (the several-stations tests).
 #   scripts/test-env/with-services.sh cargo nextest run
 # Each service is set up by its own file beside this one; each exports what the tests read.
 set -euo pipefail
@@ -26,5 +27,7 @@ source "$here/xvfb.sh"
 source "$here/cups.sh"
 # shellcheck source=keyring.sh
 source "$here/keyring.sh"
+# shellcheck source=postgres.sh
+source "$here/postgres.sh"
 
 "$@"
