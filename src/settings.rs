@@ -41,6 +41,9 @@ pub struct Settings {
     /// Hand-set courier ids for shipping: logistics (`getAllDelivery`) id → the shop courier
     /// list's id, e.g. `{"YUNDA": "YD"}`. Wins over the built-in table and name matching.
     pub courier_map: std::collections::BTreeMap<String, String>,
+    /// The first-run setup guide was finished on this station (it no longer opens by itself).
+    /// Absent in older files: false.
+    pub setup_done: bool,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
             station: String::new(),
             operator: String::new(),
             courier_map: std::collections::BTreeMap::new(),
+            setup_done: false,
         }
     }
 }
@@ -149,6 +153,7 @@ mod tests {
         assert_eq!(s.courier_map.len(), 2);
         std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"biz_id": "x"}"#).unwrap();
         assert!(Settings::load(dir.path()).unwrap().courier_map.is_empty());
+        assert!(!Settings::load(dir.path()).unwrap().setup_done);
     }
 
     #[test]

@@ -312,6 +312,7 @@ async fn handle(
                 Err(e) => Err(e),
                 Ok(()) => match (method.clone(), path.as_str()) {
                     (_, "/cgi-bin/express/business/delivery/getall") => world.get_all_delivery(),
+                    (_, "/cgi-bin/express/business/account/getall") => world.get_all_account(),
                     (Method::POST, "/cgi-bin/express/business/order/add") => {
                         world.add_order(&json_body)
                     }

@@ -690,6 +690,48 @@ impl World {
         Ok(json!({ "count": data.len(), "data": data }))
     }
 
+    /// `GET /cgi-bin/express/business/account/getall`: the shop's bound courier accounts. The
+    /// sandbox has one per courier (SF's is the cash account `SF_CASH`), with a quota for all
+    /// but SF (cash accounts are billed per label, so no quota is reported), and one account
+    /// whose binding is still under review.
+    pub fn get_all_account(&self) -> ApiResult {
+        let now = chrono::Utc::now().timestamp();
+        let mut list: Vec<Value> = COURIERS
+            .iter()
+            .enumerate()
+            .map(|(i, (id, name))| {
+                let mut account = json!({
+                    "biz_id": if *id == "SF" { "SF_CASH".to_string() } else { format!("{id}_sandbox_biz") },
+                    "delivery_id": id,
+                    "create_time": now - 86_400 * 30,
+                    "update_time": now - 86_400,
+                    "status_code": 0,
+                    "alias": format!("{name}(沙箱)"),
+                    "remark_wrong_msg": "",
+                    "remark_content": "",
+                    "service_type": [{"service_type": 0, "service_name": "标准快递"}],
+                });
+                if *id != "SF" {
+                    account["quota_num"] = json!(500 * (i as i64 + 1));
+                    account["quota_update_time"] = json!(now - 3_600);
+                }
+                account
+            })
+            .collect();
+        list.push(json!({
+            "biz_id": "ZTO_pending_review",
+            "delivery_id": "ZTO",
+            "create_time": now - 3_600,
+            "update_time": now - 3_600,
+            "status_code": 1,
+            "alias": "中通(审核中)",
+            "remark_wrong_msg": "网点审核中",
+            "remark_content": "",
+            "service_type": [],
+        }));
+        Ok(json!({ "count": list.len(), "list": list }))
+    }
+
     /// `POST /cgi-bin/express/business/order/add`. Adding the same order with the same courier
     /// again returns the existing waybill.
     pub fn add_order(&mut self, body: &Value) -> ApiResult {

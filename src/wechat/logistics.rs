@@ -18,6 +18,12 @@ pub const GET_ALL_DELIVERY: Endpoint = Endpoint {
     method: Method::Get,
     kind: CallKind::Read,
 };
+/// `getAllAccount`: the shop's bound courier accounts (`biz_id`) with their e-waybill quota.
+pub const GET_ALL_ACCOUNT: Endpoint = Endpoint {
+    path: "/cgi-bin/express/business/account/getall",
+    method: Method::Get,
+    kind: CallKind::Read,
+};
 pub const ADD_ORDER: Endpoint = Endpoint {
     path: "/cgi-bin/express/business/order/add",
     method: Method::Post,
@@ -70,6 +76,41 @@ pub struct CourierService {
 struct GetAllDeliveryResponse {
     #[serde(default)]
     data: Vec<Courier>,
+}
+
+/// A courier account bound to the shop (`getAllAccount`): the `biz_id` new waybills are
+/// created with, and how many labels it has left where the courier reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourierAccount {
+    pub biz_id: String,
+    pub delivery_id: DeliveryId,
+    /// Binding state: 0 bound and usable; anything else is not usable (yet).
+    #[serde(default)]
+    pub status_code: i64,
+    #[serde(default)]
+    pub alias: String,
+    /// Why binding failed, in the courier's words.
+    #[serde(default)]
+    pub remark_wrong_msg: String,
+    /// Labels left (电子面单余额); absent when the courier does not report it.
+    #[serde(default)]
+    pub quota_num: Option<i64>,
+    /// When `quota_num` was last updated (Unix seconds).
+    #[serde(default)]
+    pub quota_update_time: Option<i64>,
+}
+
+impl CourierAccount {
+    /// True when the binding went through (`status_code` 0).
+    pub fn is_bound(&self) -> bool {
+        self.status_code == 0
+    }
+}
+
+#[derive(Deserialize)]
+struct GetAllAccountResponse {
+    #[serde(default)]
+    list: Vec<CourierAccount>,
 }
 
 /// Names, phones and address of one party of a waybill.
@@ -366,6 +407,13 @@ impl Logistics<'_> {
         let response: GetAllDeliveryResponse =
             self.client.call::<(), _>(GET_ALL_DELIVERY, None).await?;
         Ok(response.data)
+    }
+
+    /// `getAllAccount`: the courier accounts bound to the shop, with `biz_id` and quota.
+    pub async fn accounts(&self) -> Result<Vec<CourierAccount>, WechatError> {
+        let response: GetAllAccountResponse =
+            self.client.call::<(), _>(GET_ALL_ACCOUNT, None).await?;
+        Ok(response.list)
     }
 
     /// `addOrder`: creates a waybill. Sent once (a write).
