@@ -44,6 +44,9 @@ pub struct Settings {
     /// The first-run setup guide was finished on this station (it no longer opens by itself).
     /// Absent in older files: false.
     pub setup_done: bool,
+    /// Each printer queue's calibration (offset and scale), applied to every job to it.
+    /// Absent in older files: none.
+    pub calibrations: crate::print::Calibrations,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             operator: String::new(),
             courier_map: std::collections::BTreeMap::new(),
             setup_done: false,
+            calibrations: crate::print::Calibrations::new(),
         }
     }
 }
@@ -153,6 +157,7 @@ mod tests {
         assert_eq!(s.courier_map.len(), 2);
         std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"biz_id": "x"}"#).unwrap();
         assert!(Settings::load(dir.path()).unwrap().courier_map.is_empty());
+        assert!(Settings::load(dir.path()).unwrap().calibrations.is_empty());
         assert!(!Settings::load(dir.path()).unwrap().setup_done);
     }
 

@@ -459,6 +459,7 @@ async fn labels_that_loop_end_with_a_clear_error_and_the_next_label_prints() {
         &PrintOptions {
             worker: config,
             stop_on_failure: false,
+            ..PrintOptions::new(ps::worker())
         },
         move |_| seen.lock().unwrap().push(Instant::now()),
         &CancelToken::new(),

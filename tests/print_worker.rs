@@ -40,6 +40,7 @@ async fn a_stuck_webkit_is_killed_at_the_deadline_and_the_next_label_prints() {
     let options = PrintOptions {
         worker,
         stop_on_failure: false,
+        ..PrintOptions::new(ps::worker())
     };
     let jobs = vec![
         pdf_job("stuck", stuck, &dir.path().join("stuck.pdf")),
@@ -74,6 +75,7 @@ async fn a_worker_that_dies_is_reported_and_replaced() {
     let options = PrintOptions {
         worker: config,
         stop_on_failure: false,
+        ..PrintOptions::new(ps::worker())
     };
     let jobs = vec![
         pdf_job("a", "<p>a</p>", &dir.path().join("a.pdf")),
@@ -129,6 +131,7 @@ async fn a_worker_that_cannot_start_fails_the_batch_with_the_reason() {
     let options = PrintOptions {
         worker: config,
         stop_on_failure: false,
+        ..PrintOptions::new(ps::worker())
     };
     let results = print_batch(jobs, &options, |_| {}, &CancelToken::new()).await;
     match &results[0].outcome {

@@ -276,6 +276,8 @@ pub(super) async fn print(
     let options = PrintOptions {
         worker,
         stop_on_failure: !request.keep_going,
+        // Each printer's saved calibration moves its labels (PDF files are never moved).
+        calibrations: ctx.settings.calibrations.clone(),
     };
     let cancel = CancelToken::new();
     let ctrl_c = cancel.clone();

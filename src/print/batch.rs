@@ -1,6 +1,7 @@
 //! Printing many labels in order through the worker: one job per label, progress after each,
 //! cancel between labels, and a result per label that says whether it printed.
 
+use super::calibration::{self, Calibrations};
 use super::error::PrintError;
 use super::job::{JobOutcome, JobResult, PrintJob};
 use super::worker::{WorkerConfig, WorkerProcess};
@@ -15,6 +16,9 @@ pub struct PrintOptions {
     /// Stop at the first failed label so labels never come out of order (the rest are
     /// reported as not attempted). When false, every label is tried.
     pub stop_on_failure: bool,
+    /// Each printer's calibration (from the settings), applied to every job sent to that
+    /// printer; PDF files and printers without one are printed as laid out.
+    pub calibrations: Calibrations,
 }
 
 impl PrintOptions {
@@ -23,6 +27,7 @@ impl PrintOptions {
         PrintOptions {
             worker,
             stop_on_failure: true,
+            calibrations: Calibrations::new(),
         }
     }
 }
@@ -58,7 +63,7 @@ pub async fn print_batch(
             Some(reason) => JobOutcome::NotAttempted {
                 reason: reason.clone(),
             },
-            None => match print_one(&mut worker, &options.worker, &job).await {
+            None => match print_one(&mut worker, options, &job).await {
                 Ok(()) => JobOutcome::Printed,
                 Err(error) => {
                     if options.stop_on_failure {
@@ -94,10 +99,12 @@ pub async fn print_batch(
 
 async fn print_one(
     worker: &mut Option<WorkerProcess>,
-    config: &WorkerConfig,
+    options: &PrintOptions,
     job: &PrintJob,
 ) -> Result<(), PrintError> {
     job.validate()?;
+    let config: &WorkerConfig = &options.worker;
+    let calibration = calibration::for_target(&options.calibrations, &job.target);
     if let Some(w) = worker.as_mut() {
         if !w.is_alive() {
             *worker = None;
@@ -107,7 +114,7 @@ async fn print_one(
         Some(w) => w,
         None => worker.insert(WorkerProcess::start(config).await?),
     };
-    let result = w.print(job).await;
+    let result = w.print_calibrated(job, &calibration).await;
     if matches!(
         result,
         Err(PrintError::Timeout { .. } | PrintError::WorkerCrashed { .. })

@@ -20,6 +20,7 @@ use webkit2gtk::{
     WebViewExt, WebsiteDataManagerExt as _,
 };
 
+use super::calibration::Calibration;
 use super::error::PrintError;
 use super::html::harden;
 use super::job::{PrintJob, PrintTarget};
@@ -394,7 +395,13 @@ impl LabelPrinter {
 
     /// Lays the label out for `size`: the view at the paper's width, the document pinned so it
     /// prints 1:1, or shrunk to fit; refuses a label that would have to shrink too far.
-    fn prepare(&self, label_id: &str, html: &str, size: LabelSize) -> Result<(), PrintError> {
+    fn prepare(
+        &self,
+        label_id: &str,
+        html: &str,
+        size: LabelSize,
+        calibration: &Calibration,
+    ) -> Result<(), PrintError> {
         // Lay the page out at the paper's width, so content that fits the paper fits the view.
         let (paper_w, paper_h) = css_px(size);
         self.fit_view(paper_w, paper_h);
@@ -432,6 +439,10 @@ impl LabelPrinter {
             ),
             deadline,
         )?;
+        if !calibration.is_none() {
+            self.run_js(&calibration_script(calibration, scale), deadline)?;
+            tracing::debug!(label = %label_id, calibration = %calibration.describe(), "calibrated");
+        }
         Ok(())
     }
 
@@ -446,7 +457,7 @@ impl LabelPrinter {
         preset: Option<&PrintTarget>,
         parent: Option<&gtk::Window>,
     ) -> Result<bool, PrintError> {
-        self.prepare(label_id, html, size)?;
+        self.prepare(label_id, html, size, &Calibration::NONE)?;
         let settings = match preset {
             Some(target) => print_settings(&PrintJob {
                 label_id: label_id.to_string(),
@@ -477,11 +488,24 @@ impl LabelPrinter {
     /// Prints one job without a dialog and waits until the print system (or the PDF file) has
     /// taken it. Does not check the printer's state: see `printers::check_printer`.
     pub fn print(&self, job: &PrintJob) -> Result<(), PrintError> {
+        self.print_calibrated(job, &Calibration::NONE)
+    }
+
+    /// Prints one job as [`LabelPrinter::print`] does, the label placed on the paper by
+    /// `calibration` (the page itself stays the label's size).
+    pub fn print_calibrated(
+        &self,
+        job: &PrintJob,
+        calibration: &Calibration,
+    ) -> Result<(), PrintError> {
         job.validate()?;
+        calibration.validate().map_err(|e| PrintError::InvalidJob {
+            message: e.to_string(),
+        })?;
         if let PrintTarget::PdfFile(path) = &job.target {
             prepare_pdf_path(path)?;
         }
-        self.prepare(&job.label_id, &job.html, job.size)?;
+        self.prepare(&job.label_id, &job.html, job.size, calibration)?;
         let settings = print_settings(job)?;
         let operation = PrintOperation::new(&self.webview);
         operation.set_page_setup(&page_setup(job.size));
@@ -508,6 +532,21 @@ impl Drop for LabelPrinter {
         // SAFETY-free teardown: destroying the window releases the webview and its web process.
         self.window.close();
     }
+}
+
+/// The script that moves and scales the laid-out label by `calibration`. The page is printed
+/// at `fit` (the document is `1/fit` as wide as the paper), so one millimetre on paper is
+/// `96 / 25.4 / fit` CSS pixels of the document. The root element is moved and scaled around the
+/// paper's top-left corner; nothing about the paper or the print settings changes.
+pub fn calibration_script(calibration: &Calibration, fit: f64) -> String {
+    let px_per_mm = 96.0 / 25.4 / fit;
+    let dx = calibration.x_mm * px_per_mm;
+    let dy = calibration.y_mm * px_per_mm;
+    let scale = calibration.scale();
+    format!(
+        "(() => {{ const h = document.documentElement.style; h.transformOrigin = '0 0'; \
+         h.transform = 'translate({dx:.3}px, {dy:.3}px) scale({scale:.4})'; return 'ok'; }})()"
+    )
 }
 
 /// How a print operation ended, filled in by its signals.

@@ -5,6 +5,7 @@
 //! ([`platform_other`]); silent printing there is future work.
 
 pub mod batch;
+pub mod calibration;
 pub mod error;
 pub mod html;
 pub mod job;
@@ -14,6 +15,7 @@ pub mod preview_window;
 pub mod printers;
 pub mod process;
 pub mod size;
+pub mod test_label;
 pub mod worker;
 
 #[cfg(target_os = "linux")]
@@ -21,6 +23,7 @@ pub mod gtk_print;
 #[cfg(not(target_os = "linux"))]
 pub mod platform_other;
 
+pub use calibration::{Calibration, CalibrationError, Calibrations};
 pub use batch::{print_batch, summary, CancelToken, PrintOptions, PrintProgress};
 pub use error::PrintError;
 pub use job::{JobOutcome, JobResult, PrintJob, PrintTarget};

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
+use super::calibration::Calibration;
 use super::error::PrintError;
 use super::job::PrintJob;
 use super::process::{kill_tree, scrub_env};
@@ -36,8 +37,14 @@ pub const WORKER_SUBCOMMAND: &str = "print-worker";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WorkerRequest {
-    /// Print this job and answer with `printed` or `failed` carrying the same id.
-    Print { id: u64, job: PrintJob },
+    /// Print this job and answer with `printed` or `failed` carrying the same id. The printer's
+    /// calibration (absent: none) places the label on the paper.
+    Print {
+        id: u64,
+        job: PrintJob,
+        #[serde(default, skip_serializing_if = "Calibration::is_none")]
+        calibration: Calibration,
+    },
 }
 
 /// A line from the worker to the app.
@@ -85,7 +92,11 @@ pub fn serve(input: impl BufRead, mut output: impl Write) -> Result<(), PrintErr
             continue;
         }
         let reply = match serde_json::from_str::<WorkerRequest>(&line) {
-            Ok(WorkerRequest::Print { id, job }) => match printer.print(&job) {
+            Ok(WorkerRequest::Print {
+                id,
+                job,
+                calibration,
+            }) => match printer.print(&job, &calibration) {
                 Ok(()) => WorkerReply::Printed { id },
                 Err(error) => {
                     tracing::warn!(label = %job.label_id, %error, "label not printed");
@@ -132,16 +143,16 @@ impl Renderer {
     }
 
     #[cfg(target_os = "linux")]
-    fn print(&self, job: &PrintJob) -> Result<(), PrintError> {
+    fn print(&self, job: &PrintJob, calibration: &Calibration) -> Result<(), PrintError> {
         job.validate()?;
         if let super::job::PrintTarget::Printer(name) = &job.target {
             super::printers::check_printer(name)?;
         }
-        self.printer.print(job)
+        self.printer.print_calibrated(job, calibration)
     }
 
     #[cfg(not(target_os = "linux"))]
-    fn print(&self, _job: &PrintJob) -> Result<(), PrintError> {
+    fn print(&self, _job: &PrintJob, _calibration: &Calibration) -> Result<(), PrintError> {
         Err(super::platform_other::silent_printing_unsupported())
     }
 }
@@ -265,11 +276,21 @@ impl WorkerProcess {
     /// Prints one job. On a timeout the worker is killed and unusable afterwards, as after a
     /// crash: check [`WorkerProcess::is_alive`] and start a new one.
     pub async fn print(&mut self, job: &PrintJob) -> Result<(), PrintError> {
+        self.print_calibrated(job, &Calibration::NONE).await
+    }
+
+    /// Prints one job placed on the paper by `calibration` (see [`WorkerProcess::print`]).
+    pub async fn print_calibrated(
+        &mut self,
+        job: &PrintJob,
+        calibration: &Calibration,
+    ) -> Result<(), PrintError> {
         let id = self.next_id;
         self.next_id += 1;
         let request = WorkerRequest::Print {
             id,
             job: job.clone(),
+            calibration: *calibration,
         };
         let mut line = serde_json::to_string(&request).map_err(|e| PrintError::Worker {
             message: e.to_string(),
@@ -404,13 +425,35 @@ mod tests {
             target: PrintTarget::PdfFile("/tmp/x.pdf".into()),
             copies: 2,
         };
-        let request = WorkerRequest::Print { id: 7, job };
+        let request = WorkerRequest::Print {
+            id: 7,
+            job: job.clone(),
+            calibration: Calibration::NONE,
+        };
         let line = serde_json::to_string(&request).unwrap();
         assert!(line.starts_with("{\"type\":\"print\",\"id\":7,"), "{line}");
+        assert!(
+            !line.contains("calibration"),
+            "no calibration, no field: {line}"
+        );
         assert!(line.contains("\"pdf_file\":\"/tmp/x.pdf\""), "{line}");
         assert_eq!(
             serde_json::from_str::<WorkerRequest>(&line).unwrap(),
             request
+        );
+        let calibrated = WorkerRequest::Print {
+            id: 8,
+            job,
+            calibration: Calibration::new(3.0, -2.0, 101.0).unwrap(),
+        };
+        let line = serde_json::to_string(&calibrated).unwrap();
+        assert!(
+            line.contains(r#""calibration":{"x_mm":3.0,"y_mm":-2.0,"scale_pct":101.0}"#),
+            "{line}"
+        );
+        assert_eq!(
+            serde_json::from_str::<WorkerRequest>(&line).unwrap(),
+            calibrated
         );
 
         let failed = WorkerReply::Failed {
