@@ -126,6 +126,10 @@ pub struct Stats {
     /// Per logistics order id: `order/add` calls that reached the world.
     #[serde(default)]
     pub add_calls: BTreeMap<String, u64>,
+    /// Per order id: `delivery/send` calls (both shop families) that reached the world, shipped
+    /// or refused.
+    #[serde(default)]
+    pub send_calls: BTreeMap<String, u64>,
 }
 
 impl Stats {

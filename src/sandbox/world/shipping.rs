@@ -258,6 +258,11 @@ impl World {
     /// Seed 003's rules, in the order WeChat meets them: the order, its state and holds, then
     /// each parcel's type, courier and waybill, then the counts against what is left.
     fn ship(&mut self, order_id: u64, parcels: Vec<Parcel>, form: Form) -> ApiResult {
+        *self
+            .stats
+            .send_calls
+            .entry(order_id.to_string())
+            .or_default() += 1;
         let now = self.now();
         let order = self
             .orders
