@@ -87,4 +87,8 @@ pub enum Command {
     /// Continue a label batch an earlier run left unfinished.
     ResumeBatch(crate::store::BatchId),
     SetLang(Lang),
+    /// Open or close the stations panel (a shared journal's stations, claims, today's counts).
+    ToggleStations,
+    /// Read the stations panel's numbers again.
+    RefreshStations,
 }

@@ -145,7 +145,7 @@ pub fn run(
     eframe::run_native(
         "waybill-desk",
         native,
-        Box::new(move |cc| Ok(Box::new(WaybillApp::new(&cc.egui_ctx, config)))),
+        Box::new(move |cc| Ok(Box::new(WaybillApp::start(&cc.egui_ctx, config)))),
     )
     .map_err(|e| anyhow::anyhow!("the window could not start: {e}"))?;
     drop(runtime);

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod command;
 pub mod helper;
 pub mod launch;
+pub mod live;
 pub mod orders;
 pub mod overlay;
 pub mod request;
@@ -118,6 +119,8 @@ pub struct WaybillApp {
     history: (Option<OrderId>, Vec<String>),
     unfinished_batches: Vec<(crate::store::BatchId, u32, u32)>,
     startup_problem: Option<String>,
+    /// The other stations, live (a shared journal's feed), and the stations panel.
+    live: live::Live,
 }
 
 impl WaybillApp {
@@ -127,6 +130,12 @@ impl WaybillApp {
         let repaint_ctx = ctx.clone();
         let repaint: Arc<dyn Fn() + Send + Sync> = Arc::new(move || repaint_ctx.request_repaint());
         let lang = config.settings.lang;
+        let live = live::Live::new(
+            &crate::store::Actor::resolve(&config.settings.station, &config.settings.operator),
+            config.runtime.clone(),
+            config.station.as_ref().map(|s| s.journal().clone()),
+            repaint.clone(),
+        );
         let services = backend::Services {
             runtime: config.runtime,
             client: config.client,
@@ -182,12 +191,21 @@ impl WaybillApp {
             history: (None, Vec::new()),
             unfinished_batches: Vec::new(),
             startup_problem: config.startup_problem,
+            live,
         };
         if let Some(problem) = &app.startup_problem {
             app.activity.push(Level::Error, problem.clone());
         }
         app.handle(Command::Refresh);
         app.backend.load_unfinished_batches();
+        match app.live.start_feed() {
+            Ok(actions) => app.carry_out_live(actions),
+            Err(live::FeedError::SingleStation) => {}
+            Err(e) => app.log(
+                Level::Error,
+                Msg::id("live-feed-failed").arg("reason", Msg::explained(|l| e.explain(l))),
+            ),
+        }
         app
     }
 
@@ -283,6 +301,10 @@ impl WaybillApp {
     /// Carries out one command.
     pub fn handle(&mut self, command: Command) {
         let lang = self.lang;
+        // While the shared journal is lost no new work starts (live.rs says why).
+        let Some(command) = self.live_gate(command) else {
+            return;
+        };
         match command {
             Command::Refresh => {
                 if !self.orders.is_pending() {
@@ -360,7 +382,7 @@ impl WaybillApp {
                 // What cannot ship says so first (no waybill, cancelled, no courier); only
                 // orders that could ship are asked about.
                 let mut targets = Vec::new();
-                for id in self.book.targets() {
+                for id in self.drop_held(self.book.targets()) {
                     let Some(row) = self.book.row_mut(id) else {
                         continue;
                     };
@@ -483,10 +505,9 @@ impl WaybillApp {
                 if settings.station != self.settings.station
                     || settings.operator != self.settings.operator
                 {
-                    self.backend.set_actor(crate::store::Actor::resolve(
-                        &settings.station,
-                        &settings.operator,
-                    ));
+                    let actor = crate::store::Actor::resolve(&settings.station, &settings.operator);
+                    self.live.state.set_me(&actor.station, &actor.operator);
+                    self.backend.set_actor(actor);
                 }
                 self.settings = *settings;
                 self.lang = self.settings.lang;
@@ -527,6 +548,7 @@ impl WaybillApp {
                     self.backend.resume_batch(id);
                 }
             }
+            Command::ToggleStations | Command::RefreshStations => self.stations_command(&command),
             Command::SetLang(l) => {
                 self.lang = l;
                 self.settings.lang = l;
@@ -574,6 +596,7 @@ impl WaybillApp {
     }
 
     fn get_labels(&mut self, ids: Vec<OrderId>) {
+        let ids = self.drop_held(ids);
         if ids.is_empty() {
             return;
         }
@@ -691,6 +714,7 @@ impl WaybillApp {
     }
 
     fn ship(&mut self, targets: Vec<OrderId>) {
+        let targets = self.drop_held(targets);
         let mut work = Vec::new();
         for id in targets {
             let Some(row) = self.book.row_mut(id) else {
@@ -928,6 +952,7 @@ impl WaybillApp {
     /// Prints the labels of these orders, in this order, to the chosen printer; behind a
     /// running print run they wait their turn.
     fn print(&mut self, ids: Vec<OrderId>) {
+        let ids = self.drop_held(ids);
         if ids.is_empty() {
             return;
         }
@@ -1501,6 +1526,7 @@ impl WaybillApp {
                 self.history.0 = None;
             }
         }
+        self.poll_live(ctx);
         if self.book.focused != self.history.0 {
             self.history = (self.book.focused, Vec::new());
             if let Some(id) = self.book.focused {
@@ -1516,6 +1542,8 @@ impl WaybillApp {
         let lang = self.lang;
         let mut out = Vec::new();
         ui::toolbar_ui::shortcuts(ctx, &mut out);
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let work_blocked = self.live.state.blocked(&self.book.targets(), now_ms, lang);
 
         egui::Panel::top("toolbar").show(root, |ui| {
             ui.add_space(4.0);
@@ -1529,9 +1557,12 @@ impl WaybillApp {
                     failed_last_batch: self.failed_last_batch.len(),
                     scanner_on: self.scanner_on,
                     demo: self.backend.is_demo(),
+                    work_blocked,
+                    stations_open: self.live.stations_open,
                 },
                 &mut out,
             );
+            ui::stations_ui::live_banner_ui(ui, lang, self.live.state.health());
             if let Some(problem) = &self.startup_problem {
                 ui.colored_label(ui::theme::ERROR, egui::RichText::new(problem).strong());
             }
@@ -1633,12 +1664,14 @@ impl WaybillApp {
                     match self.book.focused.and_then(|id| self.book.row(id)) {
                         Some(row) => {
                             let contact = self.contacts.get(&row.order.id);
+                            let live = self.live.state.detail_lines(row.order.id, now_ms, lang);
                             ui::detail_ui::detail_ui(
                                 ui,
                                 lang,
                                 row,
                                 contact,
                                 &self.history.1,
+                                &live,
                                 &mut out,
                             );
                         }
@@ -1673,7 +1706,9 @@ impl WaybillApp {
             } else {
                 None
             };
-            ui::orders_ui::orders_table_ui(ui, lang, &self.book, scroll_to, &mut out);
+            let live = &self.live.state;
+            let notes = |id| live.row_note(id, now_ms, lang);
+            ui::orders_ui::orders_table_ui(ui, lang, &self.book, scroll_to, &notes, &mut out);
         });
 
         if let Some((_, n)) = self.ships.asking() {
@@ -1741,6 +1776,13 @@ impl WaybillApp {
             }
         }
 
+        ui::stations_ui::stations_ui(
+            ctx,
+            lang,
+            self.live.stations_open,
+            &self.live.stations,
+            &mut out,
+        );
         // Toasts first: the preview decides after everything egui draws this frame is known.
         ui::log_ui::toasts_ui(ctx, lang, &mut self.activity, &mut out);
         // The label webview sits above everything egui draws: it hides while a dialog, a

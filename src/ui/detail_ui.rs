@@ -29,6 +29,7 @@ pub fn detail_ui(
     row: &OrderRow,
     contact: Option<&Request<Contact>>,
     history: &[String],
+    live: &[(bool, String)],
     out: &mut Vec<Command>,
 ) {
     let o = &row.order;
@@ -39,6 +40,14 @@ pub fn detail_ui(
         format_china_time(o.created_unix)
     ));
 
+    // Other stations: who holds it (its actions are off here) and what they did to it.
+    for (held, line) in live {
+        if *held {
+            ui.colored_label(theme::WARN, egui::RichText::new(line).strong());
+        } else {
+            ui.label(line);
+        }
+    }
     // Actions first: the panel scrolls, and these must never be below the fold.
     let can_ship = row.ship_state != ShipState::Shipped
         && row.ship_state != ShipState::Shipping

@@ -9,6 +9,7 @@ pub mod orders_ui;
 pub mod scanner_ui;
 pub mod settings_ui;
 pub mod ship_dialog_ui;
+pub mod stations_ui;
 pub mod theme;
 pub mod toolbar_ui;
 

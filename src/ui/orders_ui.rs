@@ -114,6 +114,7 @@ pub fn orders_table_ui(
     lang: Lang,
     book: &OrderBook,
     scroll_to: Option<usize>,
+    notes: &dyn Fn(crate::wechat::OrderId) -> crate::app::live::RowNote,
     out: &mut Vec<Command>,
 ) {
     let (sort_key, ascending) = book.sort();
@@ -173,7 +174,7 @@ pub fn orders_table_ui(
                     return;
                 };
                 row.set_selected(book.is_selected(r.order.id));
-                row_cells(&mut row, lang, r);
+                row_cells(&mut row, lang, r, &notes(r.order.id));
                 let response = row.response();
                 if response.clicked() {
                     let mods = response.ctx.input(|i| i.modifiers);
@@ -200,7 +201,12 @@ pub fn no_courier_short(reason: NoCourier, lang: Lang) -> String {
     }
 }
 
-fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) {
+fn row_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    lang: Lang,
+    r: &OrderRow,
+    note: &crate::app::live::RowNote,
+) {
     let o = &r.order;
     // Orders that take no courier are greyed, with the reason in the label column.
     let no_courier = r.no_courier();
@@ -228,7 +234,11 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) 
             LabelState::Printed => (tr(lang, "ui-printed"), theme::OK),
             LabelState::Cancelled => (tr(lang, "ui-waybill-cancelled"), theme::ERROR),
         };
-        ui.colored_label(color, text);
+        let label = ui.colored_label(color, text);
+        // Another station's doing: who, on hover (the column is narrow).
+        if let Some(by) = &note.label_by {
+            label.on_hover_text(by);
+        }
     });
     row.col(|ui| {
         let (text, color) = match r.ship_state {
@@ -238,11 +248,18 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, lang: Lang, r: &OrderRow) 
             ShipState::Shipped => (tr(lang, "ui-ship-state-shipped"), theme::OK),
             ShipState::Error => (tr(lang, "ui-error"), theme::ERROR),
         };
-        ui.colored_label(if greyed { theme::GREYED } else { color }, text);
+        let shipped = ui.colored_label(if greyed { theme::GREYED } else { color }, text);
+        if let Some(by) = &note.ship_by {
+            shipped.on_hover_text(by);
+        }
     });
     row.col(|ui| {
         if let Some(e) = r.last_error.as_ref().map(|m| m.render(lang)) {
             ui.colored_label(theme::ERROR, &e).on_hover_text(e);
+        } else if let Some(held) = &note.held {
+            ui.colored_label(theme::WARN, held).on_hover_text(held);
+        } else if let Some(by) = note.ship_by.as_ref().or(note.label_by.as_ref()) {
+            ui.weak(by);
         }
     });
     row.col(|ui| {

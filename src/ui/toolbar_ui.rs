@@ -13,6 +13,10 @@ pub struct ToolbarView {
     pub failed_last_batch: usize,
     pub scanner_on: bool,
     pub demo: bool,
+    /// Why get labels / print / ship are off (the shared journal is lost, or every selected
+    /// order is held by another station).
+    pub work_blocked: Option<String>,
+    pub stations_open: bool,
 }
 
 /// Keyboard shortcuts of the main actions (also shown in tooltips).
@@ -66,12 +70,13 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
             out.push(Command::Refresh);
         }
         ui.separator();
-        let can_act = v.selected > 0 && !v.batch_running;
+        let can_act = v.selected > 0 && !v.batch_running && v.work_blocked.is_none();
+        let blocked = |hint: String| v.work_blocked.clone().unwrap_or(hint);
         if action(
             ui,
             can_act,
             &t("ui-get-labels"),
-            &t("ui-create-waybills-and-fetch-labels"),
+            &blocked(t("ui-create-waybills-and-fetch-labels")),
             Some(&keys::GET_LABELS),
         ) {
             out.push(Command::GetLabels);
@@ -92,16 +97,16 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
             ui,
             can_act,
             &t("ui-print"),
-            &t("ui-print-the-selection-s-labels"),
+            &blocked(t("ui-print-the-selection-s-labels")),
             Some(&keys::PRINT),
         ) {
             out.push(Command::Print);
         }
         if action(
             ui,
-            v.selected > 0,
+            v.selected > 0 && v.work_blocked.is_none(),
             &t("ui-ship"),
-            &t("ui-ship-the-selection-with-its"),
+            &blocked(t("ui-ship-the-selection-with-its")),
             Some(&keys::SHIP),
         ) {
             out.push(Command::Ship);
@@ -117,6 +122,13 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &ToolbarView, out: &mut Vec<Command>) {
             .clicked()
         {
             out.push(Command::ToggleScanner);
+        }
+        if ui
+            .selectable_label(v.stations_open, t("stations-button"))
+            .on_hover_text(t("stations-button-hint"))
+            .clicked()
+        {
+            out.push(Command::ToggleStations);
         }
         if action(
             ui,
