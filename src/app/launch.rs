@@ -135,6 +135,8 @@ pub fn run(
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(crate::i18n::t(title_lang, "ui-window-title"))
+            // The desktop entry's name: Wayland's app id and X11's WM_CLASS (StartupWMClass).
+            .with_app_id(crate::about::APP_ID)
             .with_inner_size([1440.0, 900.0])
             .with_min_inner_size([960.0, 600.0]),
         // Panel sizes (detail panel, activity log, table columns) come back after a restart;
@@ -145,7 +147,13 @@ pub fn run(
     eframe::run_native(
         "waybill-desk",
         native,
-        Box::new(move |cc| Ok(Box::new(WaybillApp::start(&cc.egui_ctx, config)))),
+        Box::new(move |cc| {
+            let mut app = WaybillApp::start(&cc.egui_ctx, config);
+            app.offer_crash_report(super::crash_report::CrashOffer::unseen(
+                &super::crash_report::crash_dir(&crate::logging::state_dir()),
+            ));
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("the window could not start: {e}"))?;
     drop(runtime);

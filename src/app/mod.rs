@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod backend;
 pub mod command;
+pub mod crash_report;
 pub mod helper;
 pub mod launch;
 pub mod live;
@@ -119,6 +120,8 @@ pub struct WaybillApp {
     history: (Option<OrderId>, Vec<String>),
     unfinished_batches: Vec<(crate::store::BatchId, u32, u32)>,
     startup_problem: Option<String>,
+    /// The last crash's report, offered once on start (issue 14).
+    crash_offer: Option<crash_report::CrashOffer>,
     /// The other stations, live (a shared journal's feed), and the stations panel.
     live: live::Live,
 }
@@ -191,6 +194,7 @@ impl WaybillApp {
             history: (None, Vec::new()),
             unfinished_batches: Vec::new(),
             startup_problem: config.startup_problem,
+            crash_offer: None,
             live,
         };
         if let Some(problem) = &app.startup_problem {
@@ -207,6 +211,11 @@ impl WaybillApp {
             ),
         }
         app
+    }
+
+    /// Offers a crash report (of the last run) in a dialog until the user answers it.
+    pub fn offer_crash_report(&mut self, offer: Option<crash_report::CrashOffer>) {
+        self.crash_offer = offer;
     }
 
     /// Frames drawn so far (tests use it to see the UI keeps drawing).
@@ -1783,6 +1792,11 @@ impl WaybillApp {
             &self.live.stations,
             &mut out,
         );
+        if let Some(offer) = &mut self.crash_offer {
+            if !offer.show(ctx, lang) {
+                self.crash_offer = None;
+            }
+        }
         // Toasts first: the preview decides after everything egui draws this frame is known.
         ui::log_ui::toasts_ui(ctx, lang, &mut self.activity, &mut out);
         // The label webview sits above everything egui draws: it hides while a dialog, a

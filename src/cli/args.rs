@@ -10,9 +10,33 @@ use crate::wechat::order::ParcelItem;
 use crate::wechat::shop::ShopKind;
 use crate::wechat::{Lang, OrderId};
 
+const AFTER_HELP: &str = "\
+Examples:
+  waybill-desk                                  open the packing-station window (demo mode without credentials)
+  waybill-desk sandbox --addr 127.0.0.1:8765    serve the sandbox and print its URL
+  waybill-desk login --appid wx1234567890abcdef store the shop's AppSecret in the OS keychain
+  waybill-desk orders --json                    list the orders to be shipped, one JSON line each
+  waybill-desk batch labels --status 20         fetch every label to be printed, resumable
+  waybill-desk print 3704...:SF --printer Zebra print a label silently on a CUPS queue
+
+Environment:
+  WAYBILL_DESK_APPID, WAYBILL_DESK_APPSECRET    credentials for headless use (the secret is never a flag)
+  WAYBILL_DESK_DATA_DIR                         settings and the journal (default ~/.local/share/waybill-desk)
+  WAYBILL_DESK_STATE_DIR                        logs and crash reports (default ~/.local/state/waybill-desk)
+  WAYBILL_DESK_LOG                              log filter, e.g. info or waybill_desk=debug (default warn)
+  WAYBILL_DESK_LOG_FILE=1                       the command line writes its log file too (like --log-file)
+
+Files:
+  STATE_DIR/logs/waybill-desk.YYYY-MM-DD.log    the log, one file a day, the last 7 kept, secrets removed
+  STATE_DIR/crashes/crash-*.txt                 a report per crash, offered by the window on its next start
+";
+
 /// Packing station for a WeChat shop: orders, e-waybill labels, shipping.
+///
+/// With no command it opens the window; each command below does one thing and exits with
+/// status 0 only when everything asked for succeeded.
 #[derive(Debug, Parser)]
-#[command(name = "waybill-desk", version, about)]
+#[command(name = "waybill-desk", version, about, long_about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// WeChat API base URL (default: the real WeChat host; a sandbox or proxy URL here).
     #[arg(long, global = true, env = "WAYBILL_DESK_API_BASE")]
@@ -23,12 +47,15 @@ pub struct Cli {
     /// Which shop order API family the account uses.
     #[arg(long, global = true, value_enum)]
     pub shop: Option<ShopArg>,
-    /// Where settings (and later the journal) live.
+    /// Where settings and the journal live (default: ~/.local/share/waybill-desk).
     #[arg(long, global = true, env = "WAYBILL_DESK_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// Language of messages.
     #[arg(long, global = true, value_enum, env = "WAYBILL_DESK_LANG")]
     pub lang: Option<LangArg>,
+    /// Also write the log to STATE_DIR/logs/ (the window always does).
+    #[arg(long, global = true, env = "WAYBILL_DESK_LOG_FILE")]
+    pub log_file: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -81,6 +108,9 @@ pub enum PrintTypeArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the sandbox (a local stand-in for WeChat) and print its URL.
+    #[command(
+        after_help = "Example:\n  waybill-desk sandbox --addr 127.0.0.1:8765 --latency-ms 50 --orders 1000"
+    )]
     Sandbox {
         /// Where to listen. An address other machines can reach (0.0.0.0, a LAN address)
         /// exposes the unauthenticated fault endpoint, and is warned about.
@@ -94,6 +124,9 @@ pub enum Command {
         orders: usize,
     },
     /// List shop orders (default: to be shipped, last 30 days).
+    #[command(
+        after_help = "Example:\n  waybill-desk orders\n  waybill-desk orders --status 0 --days 7 --json"
+    )]
     Orders {
         /// OrderStatus to list (20 = to be shipped); 0 lists every status.
         #[arg(long, default_value_t = 20)]
@@ -105,10 +138,14 @@ pub enum Command {
         /// order cache in the journal is refreshed in full).
         #[arg(long)]
         full: bool,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Fetch e-waybill labels and write them as HTML files.
+    #[command(
+        after_help = "Example:\n  waybill-desk labels 3704000000000000123:SF --out labels/\n  waybill-desk labels 3704000000000000123:SF:SF1001 --print-type one --json"
+    )]
     Labels {
         /// ORDER_ID:DELIVERY_ID[:WAYBILL_ID]
         #[arg(required = true, value_name = "ORDER")]
@@ -118,11 +155,15 @@ pub enum Command {
         /// Directory for ORDER_ID.html files.
         #[arg(long, default_value = ".")]
         out: PathBuf,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Ship an order (or one parcel of it) with its waybill (delivery/send; mini shops:
     /// product/delivery/send). Only what is left to ship goes out.
+    #[command(
+        after_help = "Example:\n  waybill-desk ship 3704000000000000123 --waybill SF:SF1001\n  waybill-desk ship 3704000000000000123 --waybill SF:SF1001 --items 1:10:2 --json"
+    )]
     Ship {
         order_id: OrderId,
         /// DELIVERY_ID:WAYBILL_ID (the courier id the waybill was made with); repeat for several
@@ -139,21 +180,30 @@ pub enum Command {
         /// IMEI code(s) that go with the SN (at most two).
         #[arg(long = "imei", value_name = "IMEI", requires = "sn")]
         imeis: Vec<String>,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
     /// List the couriers (getAllDelivery) with the shop courier list's id each ships under.
+    #[command(after_help = "Example:\n  waybill-desk couriers --json")]
     Couriers {
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Create or cancel e-waybills.
+    #[command(
+        after_help = "Example:\n  waybill-desk waybill add 3704000000000000123 --delivery-id SF --biz-id SF_CASH\n  waybill-desk waybill cancel 3704000000000000123 --delivery-id SF --waybill-id SF1001"
+    )]
     Waybill {
         #[command(subcommand)]
         action: WaybillAction,
     },
     /// Store the shop's credentials in the OS keychain (with the global --appid): the AppSecret
     /// is read from stdin without echo, or give --token-url instead.
+    #[command(
+        after_help = "Example:\n  waybill-desk login --appid wx1234567890abcdef            (asks for the AppSecret)\n  waybill-desk login --appid wx1234567890abcdef --token-url https://tokens.example/wx"
+    )]
     Login {
         /// The company's token service (answers {access_token, expires_in}); then no AppSecret
         /// is kept on this station.
@@ -164,32 +214,48 @@ pub enum Command {
         no_verify: bool,
     },
     /// Remove the stored credentials from the OS keychain.
+    #[command(after_help = "Example:\n  waybill-desk logout")]
     Logout,
     /// Show the AppID in use and where its secret lives (never the secret).
+    #[command(after_help = "Example:\n  waybill-desk whoami --json")]
     Whoami {
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Large label batches that survive a crash: run, resume, inspect.
+    #[command(
+        after_help = "Example:\n  waybill-desk batch labels --status 20 --limit 500 --out labels/\n  waybill-desk batch resume\n  waybill-desk batch status"
+    )]
     Batch {
         #[command(subcommand)]
         action: BatchAction,
     },
     /// The journal of labels, print jobs and shipments (works offline).
+    #[command(
+        after_help = "Example:\n  waybill-desk journal history 3704000000000000123\n  waybill-desk journal label 3704000000000000123 --out reprint/\n  waybill-desk journal check"
+    )]
     Journal {
         #[command(subcommand)]
         action: JournalAction,
     },
     /// Show sender and receiver of a waybill (getContact).
+    #[command(
+        after_help = "Example:\n  waybill-desk contact SF1001 --token TOKEN_FROM_THE_EVENT --json"
+    )]
     Contact {
         waybill_id: String,
         /// The Token of the waybill's order-placement event.
         #[arg(long)]
         token: String,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Print e-waybill labels silently on a printer, or save them as PDF at the label size.
+    #[command(
+        after_help = "Example:\n  waybill-desk print 3704000000000000123:SF --printer Zebra_ZD420\n  waybill-desk print 3704000000000000123:SF 3704000000000000124:SF --pdf labels.pdf"
+    )]
     Print {
         /// ORDER_ID:DELIVERY_ID[:WAYBILL_ID]
         #[arg(required = true, value_name = "ORDER")]
@@ -215,17 +281,27 @@ pub enum Command {
         /// Try every label even after one fails (default: stop, so labels stay in order).
         #[arg(long)]
         keep_going: bool,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
     /// List the printers and their state (stopped, offline, out of paper, ...).
+    #[command(after_help = "Example:\n  waybill-desk printers --json")]
     Printers {
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Run the print worker: JSON print jobs on stdin, one JSON answer per job on stdout.
     #[command(hide = true)]
     PrintWorker,
+    /// Panic on purpose, to check the crash report (support and tests).
+    #[command(hide = true)]
+    DebugPanic {
+        /// Put into the panic message.
+        #[arg(default_value = "no message")]
+        message: String,
+    },
     /// Show label pages in a preview window. With --stdin it reads JSON commands
     /// (`{"type":"show","html":...,"size":...}`) line by line (used by the app).
     #[command(hide = true)]
@@ -269,6 +345,7 @@ pub enum BatchAction {
         /// Also write each label to DIR/ORDER_ID.html when the batch ends.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -277,12 +354,14 @@ pub enum BatchAction {
         batch: Option<i64>,
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Show unfinished batches (or one batch).
     Status {
         batch: Option<i64>,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -296,6 +375,7 @@ pub enum JournalAction {
     /// Everything recorded about an order: labels, print jobs, shipment attempts.
     History {
         order_id: OrderId,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -312,6 +392,7 @@ pub enum JournalAction {
     /// new, empty journal of the data directory. The damaged file is only read.
     Salvage {
         damaged: PathBuf,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -327,6 +408,7 @@ pub enum WaybillAction {
         delivery_id: String,
         #[arg(long)]
         biz_id: String,
+        /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },

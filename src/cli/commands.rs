@@ -30,7 +30,9 @@ pub(super) async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<
         | Command::Login { .. }
         | Command::Logout
         | Command::Whoami { .. }
-        | Command::Journal { .. } => unreachable!("handled before connecting"),
+        | Command::Journal { .. }
+        // `main` panics before any command runs (the crash-report check).
+        | Command::DebugPanic { .. } => unreachable!("handled before connecting"),
         Command::Batch { action } => super::batch_cmd::batch(ctx, action).await,
         Command::Orders {
             status,

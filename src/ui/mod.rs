@@ -1,6 +1,7 @@
 //! Drawing. Every `*_ui` function only draws and returns what the user asked for as
 //! [`Command`](crate::app::command::Command)s.
 
+pub mod crash_report_ui;
 pub mod detail_ui;
 pub mod fonts;
 pub mod i18n;
