@@ -247,7 +247,9 @@ fn main() {
     let (cpu0, sb_cpu0, calls0) = (cpu_s(&me), sandbox.cpu_s(), sandbox.calls());
     let started = Instant::now();
     let synced = runtime.block_on(station.sync_orders(query)).unwrap();
-    let batch = station.plan_label_batch(&synced.orders, &plan).unwrap();
+    let batch = runtime
+        .block_on(station.plan_label_batch(&synced.orders, &plan))
+        .unwrap();
     let report = runtime
         .block_on(station.run_label_batch(batch, None, &CancelToken::new()))
         .unwrap();
@@ -299,9 +301,8 @@ fn main() {
     });
 
     eprintln!("labels only…");
-    let requests: Vec<LabelRequest> = station
-        .journal()
-        .batch_items(batch, false)
+    let requests: Vec<LabelRequest> = runtime
+        .block_on(station.journal().batch_items(batch, false))
         .unwrap()
         .into_iter()
         .map(|item| LabelRequest {

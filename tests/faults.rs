@@ -31,6 +31,7 @@ async fn a_clean_batch_records_every_label_once() {
     let station = rig.station();
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let report = station
@@ -41,7 +42,7 @@ async fn a_clean_batch_records_every_label_once() {
         report.finished && report.done == 150 && report.failed == 0,
         "{report:?}"
     );
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
     assert_eq!(rig.sb.stats().calls_to(BATCHGET), 2, "chunks of 100");
     let events = drain(&mut rx);
     let labelled = events
@@ -66,6 +67,7 @@ async fn token_expiry_mid_batch_costs_one_refresh_and_nothing_is_repeated() {
     let station = rig.station();
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     let issued = rig.sb.stats().tokens_issued;
     // The token dies in the middle of the order/add calls.
@@ -77,7 +79,7 @@ async fn token_expiry_mid_batch_costs_one_refresh_and_nothing_is_repeated() {
         .unwrap();
     assert!(report.finished, "{report:?}");
     assert_eq!(rig.sb.stats().tokens_issued - issued, 1, "one refresh");
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
 }
 
 #[tokio::test]
@@ -86,6 +88,7 @@ async fn quota_45011_and_busy_minus_1_bursts_are_ridden_out_without_duplicates()
     let station = rig.station();
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     rig.sb.set_faults(Faults {
         rules: vec![
@@ -103,7 +106,7 @@ async fn quota_45011_and_busy_minus_1_bursts_are_ridden_out_without_duplicates()
         .await
         .unwrap();
     assert!(report.finished, "{report:?}");
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
     let faults = rig.sb.stats();
     assert!(
         faults.calls_to(ADD) >= 60 + 8,
@@ -117,6 +120,7 @@ async fn a_lost_answer_to_order_add_is_looked_up_instead_of_adding_again() {
     let station = rig.station();
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     // The waybill is created, but the answer is lost (HTTP 502) for three orders.
     rig.sb.set_faults(Faults::one(
@@ -130,7 +134,7 @@ async fn a_lost_answer_to_order_add_is_looked_up_instead_of_adding_again() {
         .unwrap();
     assert!(report.finished, "{report:?}");
     // Each order/add reached WeChat once: the three lost ones were found by a label lookup.
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
     assert_eq!(rig.sb.stats().calls_to(ADD), 30);
 }
 
@@ -143,6 +147,7 @@ async fn http_500_is_retried_and_a_long_outage_leaves_the_batch_to_resume() {
     });
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     // Two 500s: the client's own read retries cover them.
     rig.sb
@@ -152,7 +157,7 @@ async fn http_500_is_retried_and_a_long_outage_leaves_the_batch_to_resume() {
         .await
         .unwrap();
     assert!(report.finished, "{report:?}");
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
 
     // A longer outage on a second batch (one-part labels, getOrder per order): the run ends
     // with those orders failed but kept; a resume finishes them without refetching the others.
@@ -165,6 +170,7 @@ async fn http_500_is_retried_and_a_long_outage_leaves_the_batch_to_resume() {
     });
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::OnePart))
+        .await
         .unwrap();
     rig.sb
         .set_faults(Faults::one(GET, Fault::HttpStatus { status: 500 }, 8));
@@ -186,7 +192,7 @@ async fn http_500_is_retried_and_a_long_outage_leaves_the_batch_to_resume() {
     assert!(failed
         .iter()
         .all(|(_, e)| matches!(e, WechatError::Http { status: 500, .. })));
-    let unfinished = rig.journal.unfinished_batches().unwrap();
+    let unfinished = rig.journal.unfinished_batches().await.unwrap();
     assert_eq!(unfinished.len(), 1);
     assert_eq!(unfinished[0].failed, 8);
     let served_before = rig.labels_served();
@@ -195,7 +201,7 @@ async fn http_500_is_retried_and_a_long_outage_leaves_the_batch_to_resume() {
         .await
         .unwrap();
     assert!(second.finished, "{second:?}");
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
     let served_after = rig.labels_served();
     for (order, _) in &failed {
         let id = order.to_string();
@@ -237,6 +243,7 @@ async fn connection_refused_loses_nothing_and_a_resume_finishes() {
     let offline = rig.station_with(config);
     let batch = offline
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let report = offline
@@ -264,7 +271,7 @@ async fn connection_refused_loses_nothing_and_a_resume_finishes() {
         .explain(waybill_desk::wechat::Lang::En)
         .contains("Cannot reach"));
     // The token call failed first, so no order/add was sent: every order is still pending.
-    for item in rig.journal.batch_items(batch, false).unwrap() {
+    for item in rig.journal.batch_items(batch, false).await.unwrap() {
         assert_eq!(item.stage, ItemStage::Pending, "{item:?}");
         assert!(item.error.is_some());
     }
@@ -275,7 +282,7 @@ async fn connection_refused_loses_nothing_and_a_resume_finishes() {
         .await
         .unwrap();
     assert!(report.finished, "{report:?}");
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
 }
 
 #[tokio::test]
@@ -287,6 +294,7 @@ async fn a_timeout_on_a_label_read_is_retried_and_recorded_once() {
     let station = rig.station_with(config);
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     rig.sb
         .set_faults(Faults::one(BATCHGET, Fault::Delay { ms: 3_000 }, 1));
@@ -300,7 +308,7 @@ async fn a_timeout_on_a_label_read_is_retried_and_recorded_once() {
         2,
         "timed out once, then answered"
     );
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
 }
 
 #[tokio::test]
@@ -309,6 +317,7 @@ async fn malformed_json_is_retried_and_a_persistent_one_is_left_to_resume() {
     let station = rig.station();
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     rig.sb
         .set_faults(Faults::one(BATCHGET, Fault::MalformedJson, 1));
@@ -317,13 +326,14 @@ async fn malformed_json_is_retried_and_a_persistent_one_is_left_to_resume() {
         .await
         .unwrap();
     assert!(report.finished, "{report:?}");
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
 
     // Garbage on every pass: nothing is recorded as done, everything stays to resume.
     let rig = rig_again(rig).await;
     let station = rig.station();
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     rig.sb
         .set_faults(Faults::one(BATCHGET, Fault::MalformedJson, 100));
@@ -332,7 +342,7 @@ async fn malformed_json_is_retried_and_a_persistent_one_is_left_to_resume() {
         .await
         .unwrap();
     assert_eq!((report.done, report.failed), (0, 30), "{report:?}");
-    let items = rig.journal.batch_items(batch, false).unwrap();
+    let items = rig.journal.batch_items(batch, false).await.unwrap();
     assert!(items
         .iter()
         .all(|i| i.stage == ItemStage::Waybill && i.label_id.is_none()));
@@ -347,7 +357,7 @@ async fn malformed_json_is_retried_and_a_persistent_one_is_left_to_resume() {
         .await
         .unwrap();
     assert!(report.finished);
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
 }
 
 #[tokio::test]
@@ -356,6 +366,7 @@ async fn bad_base64_in_one_label_fails_that_order_alone_and_a_resume_fetches_onl
     let station = rig.station();
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     let bad = rig.orders[7].id;
     rig.sb.update_faults(|f| {
@@ -380,7 +391,7 @@ async fn bad_base64_in_one_label_fails_that_order_alone_and_a_resume_fetches_onl
         matches!(&failed[0].1, WechatError::Label { order_id, .. } if *order_id == bad.to_string())
     );
     assert_eq!(
-        rig.journal.label_count(bad).unwrap(),
+        rig.journal.label_count(bad).await.unwrap(),
         0,
         "no broken label recorded"
     );
@@ -392,7 +403,7 @@ async fn bad_base64_in_one_label_fails_that_order_alone_and_a_resume_fetches_onl
         .await
         .unwrap();
     assert!(report.finished, "{report:?}");
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
     let after = rig.labels_served();
     for id in rig.order_ids() {
         let extra = after.get(&id).copied().unwrap_or(0) - served.get(&id).copied().unwrap_or(0);
@@ -410,6 +421,7 @@ async fn cancel_stops_between_steps_and_a_resume_finishes_the_rest() {
     let station = rig.station();
     let batch = station
         .plan_label_batch(&rig.orders, &plan(PrintType::TwoPart))
+        .await
         .unwrap();
     let cancel = CancelToken::new();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -434,7 +446,7 @@ async fn cancel_stops_between_steps_and_a_resume_finishes_the_rest() {
         .await
         .unwrap();
     assert!(report.finished);
-    rig.assert_complete_once(batch);
+    rig.assert_complete_once(batch).await;
     let after = rig.labels_served();
     for (id, n) in &served {
         assert_eq!(
@@ -471,7 +483,7 @@ async fn a_double_click_on_ship_sends_once() {
         a.from_journal || b.from_journal,
         "the second click was answered by the journal"
     );
-    let attempts = rig.journal.shipments(id).unwrap();
+    let attempts = rig.journal.shipments(id).await.unwrap();
     assert_eq!(attempts.len(), 1, "{attempts:?}");
     assert_eq!(attempts[0].state, ShipAttemptState::Shipped);
     assert!(
@@ -487,7 +499,7 @@ async fn a_double_click_on_ship_sends_once() {
     assert_eq!(c.outcome, ShipOutcome::AlreadyShipped);
     assert!(c.from_journal);
     assert_eq!(rig.sb.stats().calls, calls, "nothing called");
-    assert!(rig.journal.shipped(id).unwrap().is_some());
+    assert!(rig.journal.shipped(id).await.unwrap().is_some());
 }
 
 #[tokio::test]
@@ -505,11 +517,11 @@ async fn errcode_109001_is_recorded_as_shipped_and_a_lost_answer_is_settled_by_r
     });
     let r = station.ship(first, &[made[0].1.clone()]).await.unwrap();
     assert_eq!(r.outcome, ShipOutcome::AlreadyShipped);
-    let attempts = rig.journal.shipments(first).unwrap();
+    let attempts = rig.journal.shipments(first).await.unwrap();
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].state, ShipAttemptState::AlreadyShipped);
     assert_eq!(attempts[0].errcode, Some(109001));
-    assert!(rig.journal.shipped(first).unwrap().is_some());
+    assert!(rig.journal.shipped(first).await.unwrap().is_some());
 
     // The call takes effect but the answer is lost (HTTP 502): re-reading the order settles it.
     let second = rig.orders[1].id;
@@ -523,7 +535,7 @@ async fn errcode_109001_is_recorded_as_shipped_and_a_lost_answer_is_settled_by_r
     assert_eq!(r.outcome, ShipOutcome::ShippedConfirmedOnReread);
     assert_eq!(rig.sb.stats().calls_to(SEND), sends + 1, "not sent again");
     assert_eq!(rig.sb.order_status(second.0), Some(30));
-    let attempts = rig.journal.shipments(second).unwrap();
+    let attempts = rig.journal.shipments(second).await.unwrap();
     assert_eq!(attempts[0].state, ShipAttemptState::ConfirmedOnReread);
 }
 
@@ -558,10 +570,10 @@ async fn a_ship_timeout_is_recorded_as_unknown_and_the_next_click_rereads_instea
         .explain(waybill_desk::wechat::Lang::En)
         .contains("never sent twice"));
     assert_eq!(
-        rig.journal.shipments(id).unwrap()[0].state,
+        rig.journal.shipments(id).await.unwrap()[0].state,
         ShipAttemptState::Unknown
     );
-    assert!(rig.journal.shipped(id).unwrap().is_none());
+    assert!(rig.journal.shipped(id).await.unwrap().is_none());
     // Wait (on the sandbox's state, not a clock) until the delayed send has landed.
     for _ in 0..200 {
         if rig.sb.order_status(id.0) == Some(30) {
@@ -577,7 +589,7 @@ async fn a_ship_timeout_is_recorded_as_unknown_and_the_next_click_rereads_instea
         1,
         "the second click did not send"
     );
-    let attempts = rig.journal.shipments(id).unwrap();
+    let attempts = rig.journal.shipments(id).await.unwrap();
     assert_eq!(
         attempts.iter().map(|a| a.state).collect::<Vec<_>>(),
         [ShipAttemptState::Unknown, ShipAttemptState::AlreadyShipped]
@@ -617,6 +629,7 @@ async fn refusals_and_failures_are_recorded_as_attempts() {
     let states: Vec<_> = rig
         .journal
         .shipments(id)
+        .await
         .unwrap()
         .iter()
         .map(|a| (a.state, a.errcode))

@@ -126,7 +126,7 @@ async fn kill_9_mid_batch_then_resume_finishes_without_refetching_or_losing_anyt
     for _ in 0..6_000 {
         if journal_file.exists() {
             if let Ok(journal) = Journal::open(&data) {
-                if let Some(b) = journal.unfinished_batches().unwrap().first() {
+                if let Some(b) = journal.unfinished_batches().await.unwrap().first() {
                     if b.done >= 300 {
                         batch.start_kill().unwrap(); // SIGKILL
                         done_at_kill = b.done;
@@ -150,17 +150,17 @@ async fn kill_9_mid_batch_then_resume_finishes_without_refetching_or_losing_anyt
 
     // What the journal says after the crash.
     let journal = Journal::open(&data).unwrap();
-    let unfinished = journal.unfinished_batches().unwrap();
+    let unfinished = journal.unfinished_batches().await.unwrap();
     assert_eq!(unfinished.len(), 1, "the batch is there to resume");
     let id = unfinished[0].id;
     // Orders that take no courier are recorded as skipped, the rest as items.
     let planned = unfinished[0].total as usize;
     assert_eq!(
-        planned + journal.batch_skips(id).unwrap().len(),
+        planned + journal.batch_skips(id).await.unwrap().len(),
         ORDERS,
         "every order was recorded up front"
     );
-    let items = journal.batch_items(id, false).unwrap();
+    let items = journal.batch_items(id, false).await.unwrap();
     let mut stages: BTreeMap<String, usize> = BTreeMap::new();
     for i in &items {
         *stages.entry(format!("{:?}", i.stage)).or_default() += 1;
@@ -224,17 +224,17 @@ async fn kill_9_mid_batch_then_resume_finishes_without_refetching_or_losing_anyt
 
     // Nothing lost: every order labelled once in the journal.
     let journal = Journal::open(&data).unwrap();
-    assert!(journal.unfinished_batches().unwrap().is_empty());
-    let info = journal.batch(id).unwrap().unwrap();
+    assert!(journal.unfinished_batches().await.unwrap().is_empty());
+    let info = journal.batch(id).await.unwrap().unwrap();
     assert_eq!(
         (info.done as usize, info.total as usize),
         (planned, planned)
     );
-    let items = journal.batch_items(id, false).unwrap();
+    let items = journal.batch_items(id, false).await.unwrap();
     for item in &items {
         assert_eq!(item.stage, ItemStage::Done);
         assert_eq!(
-            journal.label_count(item.order_id).unwrap(),
+            journal.label_count(item.order_id).await.unwrap(),
             1,
             "{}",
             item.order_id

@@ -505,10 +505,12 @@ fn print_from_the_window_to_the_cups_pdf_queue() {
             "a printed barcode reads {waybill}: {scanned:?}"
         );
     }
-    let history = waybill_desk::store::Journal::open(world._data.path())
-        .unwrap()
-        .order_history(ids[0])
-        .unwrap();
+    let history = journal_block(
+        waybill_desk::store::Journal::open(world._data.path())
+            .unwrap()
+            .order_history(ids[0]),
+    )
+    .unwrap();
     assert!(history.iter().any(
         |e| matches!(e, waybill_desk::store::HistoryEntry::Print(p) if p.ok && p.printer == queue)
     ));
@@ -540,16 +542,18 @@ fn print_from_the_window_to_the_cups_pdf_queue() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let prints: Vec<_> = waybill_desk::store::Journal::open(world._data.path())
-        .unwrap()
-        .order_history(ids[0])
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| match e {
-            waybill_desk::store::HistoryEntry::Print(p) => Some(p),
-            _ => None,
-        })
-        .collect();
+    let prints: Vec<_> = journal_block(
+        waybill_desk::store::Journal::open(world._data.path())
+            .unwrap()
+            .order_history(ids[0]),
+    )
+    .unwrap()
+    .into_iter()
+    .filter_map(|e| match e {
+        waybill_desk::store::HistoryEntry::Print(p) => Some(p),
+        _ => None,
+    })
+    .collect();
     assert_eq!(prints.len(), 2, "{prints:?}");
     let same = |p: &waybill_desk::store::PrintRecord| {
         (
@@ -1127,8 +1131,7 @@ fn back_to_back_scans_queue_and_each_prints_in_scan_order() {
     let at: Vec<i64> = ids
         .iter()
         .map(|id| {
-            journal
-                .order_history(*id)
+            journal_block(journal.order_history(*id))
                 .unwrap()
                 .iter()
                 .find(|e| matches!(e, waybill_desk::store::HistoryEntry::Print(p) if p.ok))
@@ -1232,8 +1235,7 @@ fn a_reprint_is_amber_and_a_shipped_order_prints_only_when_confirmed() {
     assert!(h.query_all_by_label_contains("第 2 次打印").count() >= 1);
     // The journal has both prints.
     let journal = waybill_desk::store::Journal::open(world._data.path()).unwrap();
-    let prints = journal
-        .order_history(id)
+    let prints = journal_block(journal.order_history(id))
         .unwrap()
         .iter()
         .filter(|e| matches!(e, waybill_desk::store::HistoryEntry::Print(p) if p.ok))
@@ -1459,8 +1461,7 @@ fn settings_apply_at_once_and_ship_after_print_is_saved() {
         !a.labels_running() && a.book.row(id).unwrap().label.is_some()
     });
     let journal = waybill_desk::store::Journal::open(world._data.path()).unwrap();
-    let label = journal
-        .order_history(id)
+    let label = journal_block(journal.order_history(id))
         .unwrap()
         .into_iter()
         .find_map(|e| match e {
@@ -1486,4 +1487,13 @@ fn the_printer_list_fills_in_on_the_first_opening_of_settings() {
     assert!(h.state().settings_printers().unwrap().contains(&queue));
     drop(h);
     drop(world.runtime);
+}
+
+/// Runs a journal call from a test thread that is not inside a runtime.
+fn journal_block<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
 }

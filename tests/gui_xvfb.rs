@@ -213,8 +213,7 @@ fn three_scans_a_second_apart_print_three_labels_in_scan_order() {
     let waybills: Vec<String> = ids
         .iter()
         .map(|id| {
-            journal
-                .order_history(OrderId(*id))
+            journal_block(journal.order_history(OrderId(*id)))
                 .unwrap()
                 .into_iter()
                 .find_map(|e| match e {
@@ -444,4 +443,13 @@ fn the_window_layout_is_saved_in_the_data_directory() {
     assert!(saved.contains("egui"), "egui memory in {saved:.200}");
     let window = open_window(&sandbox, data.path(), (1440, 900));
     drop(window);
+}
+
+/// Runs a journal call from a test thread that is not inside a runtime.
+fn journal_block<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
 }

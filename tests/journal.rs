@@ -49,15 +49,16 @@ fn sha(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-#[test]
-fn a_new_journal_is_versioned_in_wal_mode_and_reopens_with_its_data() {
+#[tokio::test]
+async fn a_new_journal_is_versioned_in_wal_mode_and_reopens_with_its_data() {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(&dir.path().join("data")).unwrap();
-    assert_eq!(journal.schema_version().unwrap(), 3);
+    assert_eq!(journal.schema_version().await.unwrap(), 3);
     journal
         .record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF100"))
+        .await
         .unwrap();
-    let path = journal.path().to_path_buf();
+    let path = journal.path().unwrap().to_path_buf();
     assert_eq!(path, dir.path().join("data").join(JOURNAL_FILE));
     // What SQLite itself says about the file.
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -80,32 +81,42 @@ fn a_new_journal_is_versioned_in_wal_mode_and_reopens_with_its_data() {
     drop(conn);
     drop(journal);
     let again = Journal::open(&dir.path().join("data")).unwrap();
-    assert_eq!(again.schema_version().unwrap(), 3);
-    let l = again.latest_label(OrderId(BIG_ID)).unwrap().unwrap();
+    assert_eq!(again.schema_version().await.unwrap(), 3);
+    let l = again.latest_label(OrderId(BIG_ID)).await.unwrap().unwrap();
     assert_eq!(l.waybill_id.0, "SF100");
     assert_eq!(l.station, "packing-1");
     assert_eq!(l.operator, "王芳");
     assert_eq!(l.waybill_data[0].value, "广州");
 }
 
-#[test]
-fn history_shipped_latest_label_and_unfinished_batches() {
+#[tokio::test]
+async fn history_shipped_latest_label_and_unfinished_batches() {
     let dir = tempfile::tempdir().unwrap();
     let j = Journal::open(dir.path()).unwrap();
     let a = actor();
     let order = OrderId(BIG_ID);
     let wb: Vec<WaybillRef> = vec!["SF:SF200".parse().unwrap()];
 
-    let first = j.record_label(&a, order, &label(BIG_ID, "SF100")).unwrap();
-    let second = j.record_label(&a, order, &label(BIG_ID, "SF200")).unwrap();
+    let first = j
+        .record_label(&a, order, &label(BIG_ID, "SF100"))
+        .await
+        .unwrap();
+    let second = j
+        .record_label(&a, order, &label(BIG_ID, "SF200"))
+        .await
+        .unwrap();
     assert!(second > first);
-    assert_eq!(j.latest_label(order).unwrap().unwrap().id, second);
+    assert_eq!(j.latest_label(order).await.unwrap().unwrap().id, second);
     assert_eq!(
-        j.known_waybill(order, &DeliveryId("SF".into())).unwrap(),
+        j.known_waybill(order, &DeliveryId("SF".into()))
+            .await
+            .unwrap(),
         Some(WaybillId("SF200".into()))
     );
     assert_eq!(
-        j.known_waybill(order, &DeliveryId("ZTO".into())).unwrap(),
+        j.known_waybill(order, &DeliveryId("ZTO".into()))
+            .await
+            .unwrap(),
         None
     );
     j.record_print(
@@ -119,6 +130,7 @@ fn history_shipped_latest_label_and_unfinished_batches() {
             result: Err("out of paper".into()),
         },
     )
+    .await
     .unwrap();
     j.record_print(
         &a,
@@ -131,29 +143,32 @@ fn history_shipped_latest_label_and_unfinished_batches() {
             result: Ok(()),
         },
     )
+    .await
     .unwrap();
 
     // Shipping: claim, finish, and the journal then answers "already shipped".
-    assert!(j.shipped(order).unwrap().is_none());
-    let ShipClaim::Go { attempt_id } = j.claim_shipment(&a, order, &wb).unwrap() else {
+    assert!(j.shipped(order).await.unwrap().is_none());
+    let ShipClaim::Go { attempt_id } = j.claim_shipment(&a, order, &wb).await.unwrap() else {
         panic!("first claim goes ahead");
     };
     // While it is on its way, another claim (same station, live process) is refused.
     assert!(matches!(
-        j.claim_shipment(&a, order, &wb).unwrap(),
+        j.claim_shipment(&a, order, &wb).await.unwrap(),
         ShipClaim::InFlight(_)
     ));
     j.set_shipment_request(attempt_id, &serde_json::json!({"order_id": BIG_ID}))
+        .await
         .unwrap();
     j.finish_shipment(attempt_id, ShipAttemptState::Shipped, None, None)
+        .await
         .unwrap();
-    assert_eq!(j.shipped(order).unwrap().unwrap().id, attempt_id);
+    assert_eq!(j.shipped(order).await.unwrap().unwrap().id, attempt_id);
     assert!(matches!(
-        j.claim_shipment(&a, order, &wb).unwrap(),
+        j.claim_shipment(&a, order, &wb).await.unwrap(),
         ShipClaim::AlreadyShipped(r) if r.id == attempt_id
     ));
 
-    let history = j.order_history(order).unwrap();
+    let history = j.order_history(order).await.unwrap();
     let kinds: Vec<&str> = history
         .iter()
         .map(|h| match h {
@@ -179,7 +194,7 @@ fn history_shipped_latest_label_and_unfinished_batches() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(j.order_history(OrderId(1)).unwrap().is_empty());
+    assert!(j.order_history(OrderId(1)).await.unwrap().is_empty());
 
     // Batches: planned, partly done, abandoned.
     let batch = j
@@ -208,37 +223,43 @@ fn history_shipped_latest_label_and_unfinished_batches() {
                 ],
             },
         )
+        .await
         .unwrap();
-    let items = j.batch_items(batch, false).unwrap();
+    let items = j.batch_items(batch, false).await.unwrap();
     assert_eq!(items.len(), 2, "an order listed twice is kept once");
     assert_eq!(items[0].stage, ItemStage::Waybill);
     assert_eq!(items[1].stage, ItemStage::Pending);
     let l11 = label(11, "SF11");
-    j.complete_items(&a, batch, &[(OrderId(11), &l11)]).unwrap();
+    j.complete_items(&a, batch, &[(OrderId(11), &l11)])
+        .await
+        .unwrap();
     // Completing twice records nothing more.
     assert_eq!(
-        j.complete_items(&a, batch, &[(OrderId(11), &l11)]).unwrap(),
+        j.complete_items(&a, batch, &[(OrderId(11), &l11)])
+            .await
+            .unwrap(),
         [None]
     );
-    assert_eq!(j.label_count(OrderId(11)).unwrap(), 1);
+    assert_eq!(j.label_count(OrderId(11)).await.unwrap(), 1);
     j.set_item_failed(batch, OrderId(12), ItemStage::Pending, Some(45011), "quota")
+        .await
         .unwrap();
-    let open = j.unfinished_batches().unwrap();
+    let open = j.unfinished_batches().await.unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!((open[0].done, open[0].failed, open[0].total), (1, 1, 2));
-    assert!(!j.finish_batch_if_done(batch).unwrap());
-    j.abandon_batch(batch).unwrap();
-    assert!(j.unfinished_batches().unwrap().is_empty());
-    assert_eq!(j.recent_batches(5).unwrap()[0].id, batch);
+    assert!(!j.finish_batch_if_done(batch).await.unwrap());
+    j.abandon_batch(batch).await.unwrap();
+    assert!(j.unfinished_batches().await.unwrap().is_empty());
+    assert_eq!(j.recent_batches(5).await.unwrap()[0].id, batch);
 }
 
-#[test]
-fn a_shipment_left_sending_by_a_dead_process_is_taken_over() {
+#[tokio::test]
+async fn a_shipment_left_sending_by_a_dead_process_is_taken_over() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(JOURNAL_FILE);
     let j = Journal::open(dir.path()).unwrap();
     let order = OrderId(77);
-    let ShipClaim::Go { attempt_id } = j.claim_shipment(&actor(), order, &[]).unwrap() else {
+    let ShipClaim::Go { attempt_id } = j.claim_shipment(&actor(), order, &[]).await.unwrap() else {
         panic!()
     };
     // Pretend a process that no longer exists made that claim (the process was killed).
@@ -248,12 +269,14 @@ fn a_shipment_left_sending_by_a_dead_process_is_taken_over() {
         rusqlite::params![i64::from(u32::MAX), attempt_id],
     )
     .unwrap();
-    let ShipClaim::Go { attempt_id: next } = j.claim_shipment(&actor(), order, &[]).unwrap() else {
+    let ShipClaim::Go { attempt_id: next } = j.claim_shipment(&actor(), order, &[]).await.unwrap()
+    else {
         panic!("a dead claim does not block shipping forever")
     };
     assert_ne!(next, attempt_id);
     let states: Vec<ShipAttemptState> = j
         .shipments(order)
+        .await
         .unwrap()
         .iter()
         .map(|s| s.state)
@@ -264,13 +287,13 @@ fn a_shipment_left_sending_by_a_dead_process_is_taken_over() {
     );
 }
 
-#[test]
-fn a_sending_record_with_an_absurd_start_time_does_not_overflow() {
+#[tokio::test]
+async fn a_sending_record_with_an_absurd_start_time_does_not_overflow() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(JOURNAL_FILE);
     let j = Journal::open(dir.path()).unwrap();
     let order = OrderId(78);
-    let ShipClaim::Go { attempt_id } = j.claim_shipment(&actor(), order, &[]).unwrap() else {
+    let ShipClaim::Go { attempt_id } = j.claim_shipment(&actor(), order, &[]).await.unwrap() else {
         panic!()
     };
     // Another station's attempt (its process cannot be checked) with a hand-edited start.
@@ -281,7 +304,7 @@ fn a_sending_record_with_an_absurd_start_time_does_not_overflow() {
     )
     .unwrap();
     assert!(matches!(
-        j.claim_shipment(&actor(), order, &[]).unwrap(),
+        j.claim_shipment(&actor(), order, &[]).await.unwrap(),
         ShipClaim::Go { .. }
     ));
 }
@@ -368,8 +391,8 @@ fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-#[test]
-fn a_read_only_data_directory_is_a_clear_error_and_the_journal_is_not_touched() {
+#[tokio::test]
+async fn a_read_only_data_directory_is_a_clear_error_and_the_journal_is_not_touched() {
     let root = tempfile::tempdir().unwrap();
     // Others may enter the temporary directory; an empty read-only data directory in it
     // cannot hold anything new.
@@ -390,6 +413,7 @@ fn a_read_only_data_directory_is_a_clear_error_and_the_journal_is_not_touched() 
     let data = root.path().join("data");
     let j = Journal::open(&data).unwrap();
     j.record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF300"))
+        .await
         .unwrap();
     drop(j);
     let file = data.join(JOURNAL_FILE);
@@ -415,6 +439,7 @@ fn a_read_only_data_directory_is_a_clear_error_and_the_journal_is_not_touched() 
     let j = Journal::open(&data).unwrap();
     assert_eq!(
         j.latest_label(OrderId(BIG_ID))
+            .await
             .unwrap()
             .unwrap()
             .waybill_id
@@ -486,7 +511,7 @@ async fn a_full_disk_mid_batch_is_a_clear_error_loses_nothing_and_the_batch_resu
     assert_eq!(check, "ok");
     drop(conn);
     let j = Journal::open(&data).unwrap();
-    let batch = j.unfinished_batches().unwrap();
+    let batch = j.unfinished_batches().await.unwrap();
     assert_eq!(
         batch.len(),
         1,
@@ -511,13 +536,13 @@ async fn a_full_disk_mid_batch_is_a_clear_error_loses_nothing_and_the_batch_resu
         String::from_utf8_lossy(&resumed.stderr)
     );
     let j = Journal::open(&data).unwrap();
-    let info = j.batch(batch[0].id).unwrap().unwrap();
+    let info = j.batch(batch[0].id).await.unwrap().unwrap();
     assert_eq!((info.done, info.total), (40, 40));
-    for item in j.batch_items(info.id, false).unwrap() {
-        assert_eq!(j.label_count(item.order_id).unwrap(), 1);
+    for item in j.batch_items(info.id, false).await.unwrap() {
+        assert_eq!(j.label_count(item.order_id).await.unwrap(), 1);
     }
     let events = sb.events();
-    for item in j.batch_items(info.id, false).unwrap() {
+    for item in j.batch_items(info.id, false).await.unwrap() {
         let id = item.order_id.to_string();
         assert_eq!(
             events.iter().filter(|e| e.order_id == id).count(),
@@ -533,6 +558,7 @@ async fn reprint_and_history_work_offline_from_the_cli() {
     let data = dir.path().join("data");
     let j = Journal::open(&data).unwrap();
     j.record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF400"))
+        .await
         .unwrap();
     drop(j);
     // No credentials, no API base, and an unreachable proxy: nothing may try the network.
@@ -651,7 +677,7 @@ async fn the_cli_records_labels_and_ship_attempts_in_the_journal() {
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
     let label_id = line["label_id"].as_i64().unwrap();
     let j = Journal::open(data).unwrap();
-    let stored = j.label(label_id).unwrap().unwrap();
+    let stored = j.label(label_id).await.unwrap().unwrap();
     assert_eq!(stored.order_id, OrderId(ids[0]));
     assert_eq!(
         (stored.station.as_str(), stored.operator.as_str()),
@@ -681,13 +707,13 @@ async fn the_cli_records_labels_and_ship_attempts_in_the_journal() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let latest = j.latest_label(OrderId(ids[0])).unwrap().unwrap();
+    let latest = j.latest_label(OrderId(ids[0])).await.unwrap().unwrap();
     assert_eq!(
         (latest.station.as_str(), latest.operator.as_str()),
         ("二号打包台", "韩梅梅")
     );
     assert_eq!(
-        j.label_count(OrderId(ids[0])).unwrap(),
+        j.label_count(OrderId(ids[0])).await.unwrap(),
         2,
         "each fetch is recorded"
     );
@@ -702,7 +728,7 @@ async fn the_cli_records_labels_and_ship_attempts_in_the_journal() {
     assert_eq!(v["outcome"], "already_shipped");
     assert_eq!(v["from_journal"], true);
     assert_eq!(rig.sb.stats().calls_to(faults_support::SEND), 1);
-    let attempts = j.shipments(OrderId(ids[0])).unwrap();
+    let attempts = j.shipments(OrderId(ids[0])).await.unwrap();
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].state, ShipAttemptState::Shipped);
     assert_eq!(attempts[0].operator, "李雷");
@@ -954,10 +980,11 @@ async fn an_oversized_label_is_refused_with_advice_and_never_stored() {
     assert_eq!(integrity(&data.join(JOURNAL_FILE)), "ok");
     let j = Journal::open(&data).unwrap();
     let victim_id = OrderId(victim.parse().unwrap());
-    assert_eq!(j.label_count(victim_id).unwrap(), 0);
-    let batch = &j.unfinished_batches().unwrap()[0];
+    assert_eq!(j.label_count(victim_id).await.unwrap(), 0);
+    let batch = &j.unfinished_batches().await.unwrap()[0];
     let item = j
         .batch_items(batch.id, true)
+        .await
         .unwrap()
         .into_iter()
         .find(|i| i.order_id == victim_id)
@@ -1009,6 +1036,7 @@ async fn an_oversized_label_is_refused_with_advice_and_never_stored() {
         Journal::open(&data)
             .unwrap()
             .label_count(victim_id)
+            .await
             .unwrap(),
         0
     );
@@ -1048,11 +1076,16 @@ async fn a_50_mb_label_fails_its_order_and_leaves_the_journal_small_and_sound() 
     );
     assert_eq!(integrity(&data.join(JOURNAL_FILE)), "ok");
     let j = Journal::open(&data).unwrap();
-    assert_eq!(j.label_count(OrderId(victim.parse().unwrap())).unwrap(), 0);
+    assert_eq!(
+        j.label_count(OrderId(victim.parse().unwrap()))
+            .await
+            .unwrap(),
+        0
+    );
 }
 
-#[test]
-fn the_journal_refuses_to_store_a_label_page_over_the_limit() {
+#[tokio::test]
+async fn the_journal_refuses_to_store_a_label_page_over_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let j = Journal::open(dir.path()).unwrap();
     let mut big = label(BIG_ID, "SF1");
@@ -1060,7 +1093,10 @@ fn the_journal_refuses_to_store_a_label_page_over_the_limit() {
         "<html>{}</html>",
         "x".repeat(waybill_desk::wechat::label::MAX_LABEL_HTML_BYTES)
     );
-    let err = j.record_label(&actor(), OrderId(BIG_ID), &big).unwrap_err();
+    let err = j
+        .record_label(&actor(), OrderId(BIG_ID), &big)
+        .await
+        .unwrap_err();
     assert!(matches!(err, JournalError::LabelTooLarge { .. }), "{err:?}");
     assert!(err.to_string().contains("Fetch the label again"), "{err}");
     let batch = j
@@ -1077,6 +1113,7 @@ fn the_journal_refuses_to_store_a_label_page_over_the_limit() {
                 }],
             },
         )
+        .await
         .unwrap();
     let small = label(BIG_ID + 1, "SF2");
     assert!(j
@@ -1085,10 +1122,11 @@ fn the_journal_refuses_to_store_a_label_page_over_the_limit() {
             batch,
             &[(OrderId(BIG_ID + 1), &small), (OrderId(BIG_ID), &big)]
         )
+        .await
         .is_err());
-    assert_eq!(j.label_count(OrderId(BIG_ID)).unwrap(), 0);
+    assert_eq!(j.label_count(OrderId(BIG_ID)).await.unwrap(), 0);
     assert_eq!(
-        j.label_count(OrderId(BIG_ID + 1)).unwrap(),
+        j.label_count(OrderId(BIG_ID + 1)).await.unwrap(),
         0,
         "all or nothing"
     );
@@ -1121,8 +1159,8 @@ fn journal_cli(data: &Path, lang: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
-#[test]
-fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
+#[tokio::test]
+async fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let j = Journal::open(&data).unwrap();
@@ -1132,7 +1170,9 @@ fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
             "<html><body>{}</body></html>",
             format!("收件人 {i} ").repeat(500)
         );
-        j.record_label(&actor(), OrderId(BIG_ID + i), &l).unwrap();
+        j.record_label(&actor(), OrderId(BIG_ID + i), &l)
+            .await
+            .unwrap();
     }
     drop(j);
     let path = data.join(JOURNAL_FILE);
@@ -1239,14 +1279,19 @@ fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
     assert_eq!(sha(&aside), before, "the damaged file was only read");
     assert_eq!(integrity(&path), "ok");
     let j = Journal::open(&data).unwrap();
-    let first = j.latest_label(OrderId(BIG_ID)).unwrap().unwrap();
+    let first = j.latest_label(OrderId(BIG_ID)).await.unwrap().unwrap();
     assert_eq!(first.waybill_id.0, "SF0");
     assert!(first.html.contains("收件人 0 "));
-    let last = j.latest_label(OrderId(BIG_ID + 299)).unwrap().unwrap();
+    let last = j
+        .latest_label(OrderId(BIG_ID + 299))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(last.waybill_id.0, "SF299", "rows past the damage are found");
-    let total: u64 = (0..300)
-        .map(|i| j.label_count(OrderId(BIG_ID + i)).unwrap())
-        .sum();
+    let mut total = 0u64;
+    for i in 0..300 {
+        total += j.label_count(OrderId(BIG_ID + i)).await.unwrap();
+    }
     assert_eq!(total, copied);
     drop(j);
 
@@ -1266,16 +1311,18 @@ fn a_damaged_journal_is_reported_once_with_its_path_and_what_to_do() {
         Journal::open(&data)
             .unwrap()
             .label_count(OrderId(BIG_ID))
+            .await
             .unwrap(),
         1
     );
 }
 
-#[test]
-fn a_journal_whose_first_page_is_damaged_is_not_mistaken_for_another_program_file() {
+#[tokio::test]
+async fn a_journal_whose_first_page_is_damaged_is_not_mistaken_for_another_program_file() {
     let dir = tempfile::tempdir().unwrap();
     let j = Journal::open(dir.path()).unwrap();
     j.record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF1"))
+        .await
         .unwrap();
     drop(j);
     let path = dir.path().join(JOURNAL_FILE);
@@ -1291,8 +1338,8 @@ fn a_journal_whose_first_page_is_damaged_is_not_mistaken_for_another_program_fil
     assert_eq!(sha(&path), bytes);
 }
 
-#[test]
-fn a_log_left_behind_without_its_journal_is_not_taken_into_a_new_one() {
+#[tokio::test]
+async fn a_log_left_behind_without_its_journal_is_not_taken_into_a_new_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(JOURNAL_FILE);
     drop(Journal::open(dir.path()).unwrap());
@@ -1302,6 +1349,7 @@ fn a_log_left_behind_without_its_journal_is_not_taken_into_a_new_one() {
     conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
     let j = Journal::open(dir.path()).unwrap();
     j.record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SFOLD"))
+        .await
         .unwrap();
     let wal = dir.path().join(format!("{JOURNAL_FILE}-wal"));
     assert!(std::fs::metadata(&wal).unwrap().len() > 0);
@@ -1315,7 +1363,7 @@ fn a_log_left_behind_without_its_journal_is_not_taken_into_a_new_one() {
     std::fs::copy(dir.path().join("kept-wal"), &wal).unwrap();
 
     let fresh = Journal::open(dir.path()).unwrap();
-    assert_eq!(fresh.label_count(OrderId(BIG_ID)).unwrap(), 0);
+    assert_eq!(fresh.label_count(OrderId(BIG_ID)).await.unwrap(), 0);
     assert_eq!(integrity(&path), "ok");
     assert!(dir
         .path()
@@ -1323,8 +1371,8 @@ fn a_log_left_behind_without_its_journal_is_not_taken_into_a_new_one() {
         .exists());
 }
 
-#[test]
-fn once_found_damaged_the_journal_is_not_written_to_again() {
+#[tokio::test]
+async fn once_found_damaged_the_journal_is_not_written_to_again() {
     let dir = tempfile::tempdir().unwrap();
     let j = Journal::open(dir.path()).unwrap();
     for i in 0..300 {
@@ -1333,7 +1381,9 @@ fn once_found_damaged_the_journal_is_not_written_to_again() {
             "<html><body>{}</body></html>",
             format!("收件人 {i} ").repeat(500)
         );
-        j.record_label(&actor(), OrderId(BIG_ID + i), &l).unwrap();
+        j.record_label(&actor(), OrderId(BIG_ID + i), &l)
+            .await
+            .unwrap();
     }
     drop(j);
     let path = dir.path().join(JOURNAL_FILE);
@@ -1341,13 +1391,14 @@ fn once_found_damaged_the_journal_is_not_written_to_again() {
     let before = sha(&path);
     let j = Journal::open(dir.path()).unwrap();
     assert!(!j.is_damaged());
-    let err = j.latest_label(OrderId(BIG_ID + 150)).unwrap_err();
+    let err = j.latest_label(OrderId(BIG_ID + 150)).await.unwrap_err();
     assert!(err.is_damaged(), "{err:?}");
     assert!(j.is_damaged());
     // Even a write that would land on sound pages is refused, and a clone knows too.
     let err = j
         .clone()
         .record_label(&actor(), OrderId(1), &label(1, "SFNEW"))
+        .await
         .unwrap_err();
     assert!(err.is_damaged(), "{err:?}");
     assert!(err
@@ -1357,8 +1408,8 @@ fn once_found_damaged_the_journal_is_not_written_to_again() {
     assert_eq!(sha(&path), before);
 }
 
-#[test]
-fn salvage_reads_what_only_the_moved_write_ahead_log_holds() {
+#[tokio::test]
+async fn salvage_reads_what_only_the_moved_write_ahead_log_holds() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let j = Journal::open(&data).unwrap();
@@ -1370,6 +1421,7 @@ fn salvage_reads_what_only_the_moved_write_ahead_log_holds() {
             OrderId(BIG_ID + i),
             &label(BIG_ID + i, &format!("SF{i}")),
         )
+        .await
         .unwrap();
     }
     // As after kill -9: the connections are never closed, the records sit in the -wal file.
@@ -1401,6 +1453,10 @@ fn salvage_reads_what_only_the_moved_write_ahead_log_holds() {
     );
     let j = Journal::open(&fresh).unwrap();
     for i in 0..5 {
-        assert_eq!(j.label_count(OrderId(BIG_ID + i)).unwrap(), 1, "label {i}");
+        assert_eq!(
+            j.label_count(OrderId(BIG_ID + i)).await.unwrap(),
+            1,
+            "label {i}"
+        );
     }
 }

@@ -332,8 +332,14 @@ async fn case1_partly_shipped_and_split_shipping_through_the_station() {
                 sender: common::sender(),
             },
         )
+        .await
         .unwrap();
-    let item = st.journal().batch_items(batch, false).unwrap().remove(0);
+    let item = st
+        .journal()
+        .batch_items(batch, false)
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(item.waybill_id, None, "a new waybill for the rest");
     let cargo = &item.add_request.unwrap()["cargo"]["detail_list"];
     let pieces: u64 = cargo
@@ -376,7 +382,7 @@ async fn case1_partly_shipped_and_split_shipping_through_the_station() {
         .unwrap();
     assert!(done.from_journal);
     assert_eq!(sends(&sb), before + 2);
-    let parcels = st.journal().parcels(order.id).unwrap();
+    let parcels = st.journal().parcels(order.id).await.unwrap();
     assert!(parcels.iter().any(|p| !p.completes_order));
     assert!(parcels.iter().any(|p| p.completes_order));
 }
@@ -591,7 +597,7 @@ async fn case3_cancelled_waybill_is_never_printed_reused_or_shipped_station() {
         .cancel_order(&order.id.logistics_id(), "", &w.delivery_id, &w.waybill_id)
         .await
         .unwrap();
-    let labels_before = st.journal().label_count(order.id).unwrap();
+    let labels_before = st.journal().label_count(order.id).await.unwrap();
     let err = st
         .fetch_labels(std::slice::from_ref(&label_request), PrintType::OnePart)
         .await
@@ -608,11 +614,11 @@ async fn case3_cancelled_waybill_is_never_printed_reused_or_shipped_station() {
     );
     assert!(err.explain(Lang::En).contains("Get a new waybill"));
     assert_eq!(
-        st.journal().label_count(order.id).unwrap(),
+        st.journal().label_count(order.id).await.unwrap(),
         labels_before,
         "not stored"
     );
-    let cancels = st.journal().cancelled_waybills(order.id).unwrap();
+    let cancels = st.journal().cancelled_waybills(order.id).await.unwrap();
     assert_eq!(cancels[0].source, CancelSource::SeenCancelled);
     // Known now: no call at all the next time, no reprint of the old label, no shipment.
     let gets = sb.stats().calls_to("/cgi-bin/express/business/order/get")
@@ -631,7 +637,7 @@ async fn case3_cancelled_waybill_is_never_printed_reused_or_shipped_station() {
         gets
     );
     assert!(matches!(
-        refusal(&st.reprint_label(order.id).unwrap_err()),
+        refusal(&st.reprint_label(order.id).await.unwrap_err()),
         Refusal::WaybillCancelled { .. }
     ));
     let e = st
@@ -652,8 +658,9 @@ async fn case3_cancelled_waybill_is_never_printed_reused_or_shipped_station() {
                 sender: common::sender(),
             },
         )
+        .await
         .unwrap();
-    let items = st.journal().batch_items(batch, false).unwrap();
+    let items = st.journal().batch_items(batch, false).await.unwrap();
     assert_eq!(items[0].waybill_id, None);
     assert!(items[0].add_request.is_some());
 
@@ -667,7 +674,7 @@ async fn case3_cancelled_waybill_is_never_printed_reused_or_shipped_station() {
         2,
         "one from the raw client, one from the station"
     );
-    assert!(st.is_waybill_cancelled(&w2).unwrap());
+    assert!(st.is_waybill_cancelled(&w2).await.unwrap());
     let w3 = st.new_waybill(order.id, &plan("YTO")).await.unwrap();
     assert_ne!(w3.waybill_id, w2.waybill_id);
     let r = st
@@ -794,6 +801,7 @@ async fn case4_orders_without_courier_get_no_waybill_and_virtual_goods_ship_whol
                 sender: common::sender(),
             },
         )
+        .await
         .unwrap();
     let report = st
         .run_label_batch(batch, None, &waybill_desk::station::CancelToken::new())
@@ -853,7 +861,7 @@ async fn case4_orders_without_courier_get_no_waybill_and_virtual_goods_ship_whol
         .unwrap();
     assert_eq!(r.outcome, ShipOutcome::Shipped);
     assert_eq!(sb.order_status(v.id.0), Some(30));
-    let attempt = st.journal().shipments(v.id).unwrap().pop().unwrap();
+    let attempt = st.journal().shipments(v.id).await.unwrap().pop().unwrap();
     let sent = attempt.request.unwrap();
     assert_eq!(sent["delivery_list"][0]["deliver_type"], 3);
     assert!(
@@ -957,6 +965,7 @@ async fn case5_mini_shop_ships_through_product_delivery_send() {
     let sent = st
         .journal()
         .shipments(order.id)
+        .await
         .unwrap()
         .pop()
         .unwrap()
@@ -1058,6 +1067,7 @@ async fn case6_shipments_carry_the_shop_list_courier_id() {
         let sent = st
             .journal()
             .shipments(order.id)
+            .await
             .unwrap()
             .pop()
             .unwrap()
@@ -1117,6 +1127,7 @@ async fn case6_shipments_carry_the_shop_list_courier_id() {
     let journal = Journal::open(&cli_dir.join("data")).unwrap();
     let sent = journal
         .shipments(order.id)
+        .await
         .unwrap()
         .pop()
         .unwrap()
@@ -1283,6 +1294,7 @@ async fn case7_blocked_orders_are_explained_and_subsidy_orders_take_an_sn() {
     let sent = st
         .journal()
         .shipments(subsidy)
+        .await
         .unwrap()
         .pop()
         .unwrap()

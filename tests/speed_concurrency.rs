@@ -171,7 +171,7 @@ async fn a_daily_quota_answer_stops_the_batch_and_it_resumes_later() {
         biz_id: "SF_CASH".into(),
         sender: common::sender(),
     };
-    let batch = station.plan_label_batch(&orders, &plan).unwrap();
+    let batch = station.plan_label_batch(&orders, &plan).await.unwrap();
     sandbox.set_faults(Faults {
         rules: vec![FaultRule::new(
             ADD,
@@ -196,7 +196,7 @@ async fn a_daily_quota_answer_stops_the_batch_and_it_resumes_later() {
         adds < 60,
         "{adds} order/add calls after the daily quota ran out"
     );
-    let info = station.journal().batch(batch).unwrap().unwrap();
+    let info = station.journal().batch(batch).await.unwrap().unwrap();
     assert_eq!(info.done, 0);
     // Tomorrow: the quota is back and the batch finishes.
     sandbox.set_faults(Faults::default());

@@ -280,8 +280,8 @@ async fn a_full_resync_runs_on_schedule_and_the_cache_is_shared_through_the_jour
     assert!(report.added.is_empty());
 }
 
-#[test]
-fn a_version_2_journal_is_upgraded_and_keeps_its_records() {
+#[tokio::test]
+async fn a_version_2_journal_is_upgraded_and_keeps_its_records() {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(dir.path()).unwrap();
     let batch = journal
@@ -294,8 +294,9 @@ fn a_version_2_journal_is_upgraded_and_keeps_its_records() {
                 items: vec![],
             },
         )
+        .await
         .unwrap();
-    let path = journal.path().to_path_buf();
+    let path = journal.path().unwrap().to_path_buf();
     drop(journal);
     // Back to what version 2 wrote: without the order cache's tables.
     {
@@ -307,11 +308,11 @@ fn a_version_2_journal_is_upgraded_and_keeps_its_records() {
         .unwrap();
     }
     let journal = Journal::open(dir.path()).unwrap();
-    assert_eq!(journal.schema_version().unwrap(), 3);
-    assert!(journal.batch(batch).unwrap().is_some());
-    assert_eq!(journal.order_sync_mark("acct").unwrap(), None);
-    journal.set_order_sync_mark("acct", 42).unwrap();
-    assert_eq!(journal.order_sync_mark("acct").unwrap(), Some(42));
+    assert_eq!(journal.schema_version().await.unwrap(), 3);
+    assert!(journal.batch(batch).await.unwrap().is_some());
+    assert_eq!(journal.order_sync_mark("acct").await.unwrap(), None);
+    journal.set_order_sync_mark("acct", 42).await.unwrap();
+    assert_eq!(journal.order_sync_mark("acct").await.unwrap(), Some(42));
 }
 
 async fn cli(

@@ -294,7 +294,7 @@ impl Backend {
         self.cancel_batch = CancelToken::new();
         let (lang, report, cancel) = (self.lang, self.reporter(), self.cancel_batch.clone());
         self.runtime.spawn(async move {
-            let batch = match station.plan_label_batch(&orders, &plan) {
+            let batch = match station.plan_label_batch(&orders, &plan).await {
                 Ok(b) => b,
                 Err(e) => {
                     let message = Msg::explained(|l| e.explain(l));
@@ -494,9 +494,9 @@ impl Backend {
             return;
         };
         let (lang, report) = (self.lang, self.reporter());
-        // SQLite blocks: off the async workers.
-        self.runtime.spawn_blocking(move || {
-            let lines = match station.journal().order_history(order_id) {
+        // The journal runs its SQLite work off the async workers itself.
+        self.runtime.spawn(async move {
+            let lines = match station.journal().order_history(order_id).await {
                 Ok(entries) => entries
                     .iter()
                     .rev()
@@ -514,9 +514,8 @@ impl Backend {
             return;
         };
         let report = self.reporter();
-        // SQLite blocks: off the async workers.
-        self.runtime.spawn_blocking(move || {
-            if let Ok(list) = station.journal().unfinished_batches() {
+        self.runtime.spawn(async move {
+            if let Ok(list) = station.journal().unfinished_batches().await {
                 let list = list.into_iter().map(|b| (b.id, b.done, b.total)).collect();
                 report.send(Event::UnfinishedBatches(list));
             }
@@ -586,6 +585,7 @@ async fn run_batch(
                         let delivery_id = station
                             .journal()
                             .batch(batch)
+                            .await
                             .ok()
                             .flatten()
                             .map(|b| b.delivery_id)
@@ -601,7 +601,7 @@ async fn run_batch(
                     BatchEvent::Labelled {
                         order_id, label_id, ..
                     } => {
-                        let result = match station.journal().label(label_id) {
+                        let result = match station.journal().label(label_id).await {
                             Ok(Some(stored)) => Ok(label_of(stored)),
                             Ok(None) => Err(Msg::id("label-missing-in-journal")
                                 .arg("label", label_id.to_string())),

@@ -12,10 +12,17 @@ use super::args::{BatchAction, JournalAction, PrintTypeArg};
 use super::Context;
 use crate::station::{BatchEvent, BatchReport, CancelToken, LabelBatchPlan, Station};
 use crate::store::waybills::CancelSource;
-use crate::store::{Actor, BatchId, BatchInfo, HistoryEntry, Journal};
+use crate::store::{
+    Actor, BatchId, BatchInfo, HistoryEntry, Journal, JournalLocation, JOURNAL_FILE,
+};
 use crate::wechat::order::format_china_time;
 use crate::wechat::shop::OrderQuery;
 use crate::wechat::{DeliveryId, Lang, PrintType};
+
+/// The data directory's journal, opened off the async workers.
+async fn open_journal(data_dir: &Path) -> Result<Journal, crate::store::JournalError> {
+    Journal::connect(&JournalLocation::Sqlite(data_dir.join(JOURNAL_FILE))).await
+}
 
 fn say(line: &str) -> std::io::Result<()> {
     writeln!(std::io::stdout().lock(), "{line}")
@@ -23,8 +30,8 @@ fn say(line: &str) -> std::io::Result<()> {
 
 /// The station for a command: the connected client, the data directory's journal, and who is
 /// working (settings, or WAYBILL_DESK_STATION / WAYBILL_DESK_OPERATOR).
-pub(super) fn station(ctx: &Context) -> anyhow::Result<Station> {
-    let journal = Journal::open(&ctx.data_dir)?;
+pub(super) async fn station(ctx: &Context) -> anyhow::Result<Station> {
+    let journal = open_journal(&ctx.data_dir).await?;
     Ok(Station::new(
         ctx.client.clone(),
         ctx.shop,
@@ -46,7 +53,7 @@ pub(super) async fn batch(ctx: &Context, action: BatchAction) -> anyhow::Result<
             out,
             json,
         } => {
-            let station = station(ctx)?;
+            let station = station(ctx).await?;
             let plan = plan(ctx, print_type, delivery_id, biz_id)?;
             let now = chrono::Utc::now().timestamp();
             // Through the order cache the window and `orders` share: only changed orders
@@ -68,7 +75,7 @@ pub(super) async fn batch(ctx: &Context, action: BatchAction) -> anyhow::Result<
                 eprintln!("no orders to fetch labels for");
                 return Ok(ExitCode::SUCCESS);
             }
-            let id = station.plan_label_batch(&orders, &plan)?;
+            let id = station.plan_label_batch(&orders, &plan).await?;
             eprintln!(
                 "batch {id}: {} orders (resume with `waybill-desk batch resume {id}` if interrupted)",
                 orders.len()
@@ -76,10 +83,10 @@ pub(super) async fn batch(ctx: &Context, action: BatchAction) -> anyhow::Result<
             run(ctx, &station, id, out.as_deref(), json).await
         }
         BatchAction::Resume { batch, out, json } => {
-            let station = station(ctx)?;
+            let station = station(ctx).await?;
             let id = match batch {
                 Some(id) => BatchId(id),
-                None => match station.journal().unfinished_batches()?.last() {
+                None => match station.journal().unfinished_batches().await?.last() {
                     Some(b) => b.id,
                     None => {
                         eprintln!("no unfinished batch to resume");
@@ -96,15 +103,19 @@ pub(super) async fn batch(ctx: &Context, action: BatchAction) -> anyhow::Result<
 }
 
 /// `batch status` and `batch abandon`: the journal alone, no connection.
-pub(super) fn batch_offline(data_dir: &Path, action: BatchAction) -> anyhow::Result<ExitCode> {
+pub(super) async fn batch_offline(
+    data_dir: &Path,
+    action: BatchAction,
+) -> anyhow::Result<ExitCode> {
     match action {
         BatchAction::Status { batch, json } => {
-            let journal = Journal::open(data_dir)?;
+            let journal = open_journal(data_dir).await?;
             let list = match batch {
                 Some(id) => vec![journal
-                    .batch(BatchId(id))?
+                    .batch(BatchId(id))
+                    .await?
                     .with_context(|| format!("batch {id} is not in the journal"))?],
-                None => journal.unfinished_batches()?,
+                None => journal.unfinished_batches().await?,
             };
             for b in &list {
                 if json {
@@ -119,11 +130,12 @@ pub(super) fn batch_offline(data_dir: &Path, action: BatchAction) -> anyhow::Res
             Ok(ExitCode::SUCCESS)
         }
         BatchAction::Abandon { batch } => {
-            let journal = Journal::open(data_dir)?;
+            let journal = open_journal(data_dir).await?;
             journal
-                .batch(BatchId(batch))?
+                .batch(BatchId(batch))
+                .await?
                 .with_context(|| format!("batch {batch} is not in the journal"))?;
-            journal.abandon_batch(BatchId(batch))?;
+            journal.abandon_batch(BatchId(batch)).await?;
             say(&format!("ok    batch {batch} abandoned"))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -268,7 +280,7 @@ async fn run(
         }
     }
     if let Some(dir) = out {
-        write_batch_files(station.journal(), id, dir)?;
+        write_batch_files(station.journal(), id, dir).await?;
     }
     summary(&report, lang);
     Ok(if report.finished {
@@ -355,11 +367,11 @@ fn summary(report: &BatchReport, lang: Lang) {
     }
 }
 
-fn write_batch_files(journal: &Journal, id: BatchId, dir: &Path) -> anyhow::Result<()> {
+async fn write_batch_files(journal: &Journal, id: BatchId, dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for item in journal.batch_items(id, false)? {
+    for item in journal.batch_items(id, false).await? {
         if let Some(label_id) = item.label_id {
-            if let Some(label) = journal.label(label_id)? {
+            if let Some(label) = journal.label(label_id).await? {
                 let path = dir.join(format!("{}.html", item.order_id));
                 super::commands::write_atomically(&path, label.html.as_bytes())
                     .with_context(|| format!("cannot write {}", path.display()))?;
@@ -369,15 +381,15 @@ fn write_batch_files(journal: &Journal, id: BatchId, dir: &Path) -> anyhow::Resu
     Ok(())
 }
 
-pub(super) fn journal(
+pub(super) async fn journal(
     data_dir: &Path,
     action: JournalAction,
     lang: Lang,
 ) -> anyhow::Result<ExitCode> {
-    let journal = Journal::open(data_dir)?;
+    let journal = open_journal(data_dir).await?;
     match action {
         JournalAction::History { order_id, json } => {
-            let history = journal.order_history(order_id)?;
+            let history = journal.order_history(order_id).await?;
             for entry in &history {
                 if json {
                     say(&serde_json::to_string(entry)?)?;
@@ -385,7 +397,7 @@ pub(super) fn journal(
                     say(&history_line(entry))?;
                 }
             }
-            let cancels = journal.cancelled_waybills(order_id)?;
+            let cancels = journal.cancelled_waybills(order_id).await?;
             for c in &cancels {
                 if json {
                     say(&json!({"cancelled_waybill": c}).to_string())?;
@@ -417,16 +429,16 @@ pub(super) fn journal(
             Ok(ExitCode::SUCCESS)
         }
         JournalAction::Check => {
-            journal.check()?;
+            journal.check().await?;
             say(&if lang == Lang::ZhCn {
-                format!("ok    记录本 {} 完好", journal.path().display())
+                format!("ok    记录本 {} 完好", journal.location())
             } else {
-                format!("ok    the journal {} is sound", journal.path().display())
+                format!("ok    the journal {} is sound", journal.location())
             })?;
             Ok(ExitCode::SUCCESS)
         }
         JournalAction::Salvage { damaged, json } => {
-            let report = journal.salvage_from(&damaged)?;
+            let report = journal.salvage_from(&damaged).await?;
             if json {
                 say(&serde_json::to_string(&report)?)?;
             } else {
@@ -461,14 +473,14 @@ pub(super) fn journal(
                             "已从 {} 复制 {} 条记录到 {}",
                             damaged.display(),
                             report.copied(),
-                            journal.path().display()
+                            journal.location()
                         )
                     } else {
                         format!(
                             "{} record(s) copied from {} into {}",
                             report.copied(),
                             damaged.display(),
-                            journal.path().display()
+                            journal.location()
                         )
                     }
                 );
@@ -480,7 +492,7 @@ pub(super) fn journal(
             })
         }
         JournalAction::Label { order_id, out } => {
-            let Some(label) = journal.latest_label(order_id)? else {
+            let Some(label) = journal.latest_label(order_id).await? else {
                 if lang == Lang::ZhCn {
                     anyhow::bail!(
                         "记录本里没有订单 {order_id} 的面单;请用 `waybill-desk labels` 获取面单"
@@ -489,7 +501,9 @@ pub(super) fn journal(
                 anyhow::bail!("the journal has no label for order {order_id}; fetch it with `waybill-desk labels`");
             };
             if label.waybill_status != 0
-                || journal.is_waybill_cancelled(&label.delivery_id, &label.waybill_id)?
+                || journal
+                    .is_waybill_cancelled(&label.delivery_id, &label.waybill_id)
+                    .await?
             {
                 if lang == Lang::ZhCn {
                     anyhow::bail!(

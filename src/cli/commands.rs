@@ -198,7 +198,7 @@ pub(super) async fn list_through_cache(
     } else {
         "listing orders…"
     });
-    let list = match super::batch_cmd::station(ctx) {
+    let list = match super::batch_cmd::station(ctx).await {
         Ok(station) => {
             let report = if full {
                 station.resync_orders(query).await
@@ -276,7 +276,7 @@ async fn labels(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let station = super::batch_cmd::station(ctx)?;
+    let station = super::batch_cmd::station(ctx).await?;
     let requests: Vec<LabelRequest> = orders
         .iter()
         .map(|o| LabelRequest {
@@ -374,7 +374,7 @@ async fn ship(
     ask: ShipAsk,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let station = super::batch_cmd::station(ctx)?;
+    let station = super::batch_cmd::station(ctx).await?;
     let sn = match &ask.sn {
         Some(code) => Some(SnInfo::new(code, &ask.imeis).map_err(WechatError::Refused)?),
         None => None,
@@ -444,7 +444,7 @@ async fn ship(
 }
 
 async fn couriers(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
-    let station = super::batch_cmd::station(ctx)?;
+    let station = super::batch_cmd::station(ctx).await?;
     let map = station.courier_map().await.map_err(explainable)?;
     for (c, m) in map.logistics().iter().zip(map.mappings()) {
         if json {
@@ -499,7 +499,7 @@ async fn waybill_add(
     biz_id: String,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let station = super::batch_cmd::station(ctx)?;
+    let station = super::batch_cmd::station(ctx).await?;
     let plan = WaybillPlan {
         delivery_id: DeliveryId(delivery_id),
         biz_id,
@@ -535,7 +535,7 @@ async fn waybill_cancel(
     delivery_id: String,
     waybill_id: String,
 ) -> anyhow::Result<ExitCode> {
-    let station = super::batch_cmd::station(ctx)?;
+    let station = super::batch_cmd::station(ctx).await?;
     let waybill = WaybillRef {
         delivery_id: DeliveryId(delivery_id),
         waybill_id: WaybillId(waybill_id.clone()),

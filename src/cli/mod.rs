@@ -107,10 +107,10 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
         args::Command::Whoami { json } => {
             account_cmd::whoami(&data_dir, cli.appid.as_deref(), json, lang).await
         }
-        args::Command::Journal { action } => batch_cmd::journal(&data_dir, action, lang),
+        args::Command::Journal { action } => batch_cmd::journal(&data_dir, action, lang).await,
         args::Command::Batch {
             action: action @ (args::BatchAction::Status { .. } | args::BatchAction::Abandon { .. }),
-        } => batch_cmd::batch_offline(&data_dir, action),
+        } => batch_cmd::batch_offline(&data_dir, action).await,
         command => {
             let (client, embedded) = connect(
                 &cli.api_base,

@@ -304,7 +304,7 @@ pub(super) async fn print(
     };
     // The window's use case: each label recorded in the journal as it prints. A journal that
     // cannot be opened does not stop printing.
-    let results = match super::batch_cmd::station(ctx) {
+    let results = match super::batch_cmd::station(ctx).await {
         Ok(station) => {
             station
                 .print_labels(jobs, &options, ctx.lang, progress, &cancel)

@@ -107,7 +107,7 @@ impl Station {
     /// [`BatchReport::skipped`]). Orders whose waybill with this courier the journal already
     /// knows (and not as cancelled) reuse it; the others get the `order/add` request that will
     /// create theirs, for what is left of the order.
-    pub fn plan_label_batch(
+    pub async fn plan_label_batch(
         &self,
         orders: &[Order],
         plan: &LabelBatchPlan,
@@ -127,7 +127,8 @@ impl Station {
             // already went out with an earlier parcel of this order.
             let known = self
                 .journal
-                .usable_waybill(order.id, &plan.delivery_id)?
+                .usable_waybill(order.id, &plan.delivery_id)
+                .await?
                 .filter(|w| !order.has_parcel_with_waybill(&w.0));
             let add_request = match known {
                 Some(_) => None,
@@ -149,16 +150,19 @@ impl Station {
                 add_request,
             });
         }
-        let id = self.journal.create_batch(
-            &self.actor,
-            &NewBatch {
-                print_type: plan.print_type,
-                delivery_id: plan.delivery_id.clone(),
-                biz_id: plan.biz_id.clone(),
-                items,
-            },
-        )?;
-        self.journal.record_batch_skips(id, &skipped)?;
+        let id = self
+            .journal
+            .create_batch(
+                &self.actor,
+                &NewBatch {
+                    print_type: plan.print_type,
+                    delivery_id: plan.delivery_id.clone(),
+                    biz_id: plan.biz_id.clone(),
+                    items,
+                },
+            )
+            .await?;
+        self.journal.record_batch_skips(id, &skipped).await?;
         tracing::info!(batch = %id, orders = orders.len(), skipped = skipped.len(), "label batch planned");
         Ok(id)
     }
@@ -174,12 +178,13 @@ impl Station {
     ) -> Result<BatchReport, StationError> {
         let info = self
             .journal
-            .batch(batch)?
+            .batch(batch)
+            .await?
             .ok_or(StationError::NoSuchBatch(batch))?;
         if info.state == BatchState::Abandoned {
             return Err(StationError::BatchAbandoned(batch));
         }
-        let items = self.journal.batch_items(batch, true)?;
+        let items = self.journal.batch_items(batch, true).await?;
         let mut done = info.done;
         send(
             progress,
@@ -252,10 +257,11 @@ impl Station {
             return Err(e.into());
         }
         let cancelled = cancel.is_cancelled();
-        let finished = self.journal.finish_batch_if_done(batch)?;
+        let finished = self.journal.finish_batch_if_done(batch).await?;
         let after = self
             .journal
-            .batch(batch)?
+            .batch(batch)
+            .await?
             .ok_or(StationError::NoSuchBatch(batch))?;
         let report = BatchReport {
             batch,
@@ -264,7 +270,7 @@ impl Station {
             failed: after.failed,
             cancelled,
             finished,
-            skipped: self.journal.batch_skips(batch)?,
+            skipped: self.journal.batch_skips(batch).await?,
         };
         tracing::info!(batch = %batch, done = report.done, failed = report.failed, total = report.total, cancelled, calls_in_flight_limit = self.client.concurrency().current(), "label batch run ended");
         send(progress, BatchEvent::Finished(report.clone()));
@@ -343,7 +349,7 @@ impl Station {
         }
         let ids: Vec<OrderId> = pending.iter().map(|&i| work[i].item.order_id).collect();
         // Recorded before sending: if the process dies now, a resume looks these up first.
-        self.journal.mark_adding(info.id, &ids)?;
+        self.journal.mark_adding(info.id, &ids).await?;
         for &i in &pending {
             work[i].item.stage = ItemStage::Adding;
         }
@@ -373,13 +379,15 @@ impl Station {
             let w = &mut work[i];
             let Some(result) = result else {
                 // Never sent (the run is stopping): back to pending, nothing to look up.
-                self.journal.set_item_failed(
-                    info.id,
-                    w.item.order_id,
-                    ItemStage::Pending,
-                    None,
-                    "not sent: the run stopped",
-                )?;
+                self.journal
+                    .set_item_failed(
+                        info.id,
+                        w.item.order_id,
+                        ItemStage::Pending,
+                        None,
+                        "not sent: the run stopped",
+                    )
+                    .await?;
                 w.item.stage = ItemStage::Pending;
                 w.retry = false;
                 continue;
@@ -390,7 +398,8 @@ impl Station {
             match result {
                 Ok(answer) => {
                     self.journal
-                        .set_item_waybill(info.id, w.item.order_id, &answer.waybill_id)?;
+                        .set_item_waybill(info.id, w.item.order_id, &answer.waybill_id)
+                        .await?;
                     w.item.stage = ItemStage::Waybill;
                     w.item.waybill_id = Some(answer.waybill_id.clone());
                     w.last_error = None;
@@ -411,13 +420,15 @@ impl Station {
                         ItemStage::Pending
                     };
                     tracing::warn!(order_id = %w.item.order_id, error = %e, "order/add failed");
-                    self.journal.set_item_failed(
-                        info.id,
-                        w.item.order_id,
-                        stage,
-                        e.errcode(),
-                        &e.to_string(),
-                    )?;
+                    self.journal
+                        .set_item_failed(
+                            info.id,
+                            w.item.order_id,
+                            stage,
+                            e.errcode(),
+                            &e.to_string(),
+                        )
+                        .await?;
                     w.item.stage = stage;
                     w.retry = e.is_transient() || e.outcome_unknown();
                     w.last_error = Some(e);
@@ -465,7 +476,8 @@ impl Station {
                 for e in results.iter().filter_map(|r| r.as_ref().err()) {
                     stops.note(e);
                 }
-                self.record_labels(info, work, &wanted, results, progress, done)?;
+                self.record_labels(info, work, &wanted, results, progress, done)
+                    .await?;
             }
             PrintType::OnePart => {
                 // Owned items: the future stays `Send` for any lifetime (the GUI spawns it).
@@ -484,7 +496,8 @@ impl Station {
                     if let Err(e) = &result {
                         stops.note(e);
                     }
-                    self.record_labels(info, work, &[i], vec![result], progress, done)?;
+                    self.record_labels(info, work, &[i], vec![result], progress, done)
+                        .await?;
                 }
             }
         }
@@ -493,7 +506,7 @@ impl Station {
 
     /// Records the outcome of label requests for `indices` (one result each): labels and their
     /// orders' completion in one transaction, failures each with the stage they leave.
-    fn record_labels(
+    async fn record_labels(
         &self,
         info: &BatchInfo,
         work: &mut [Work],
@@ -512,13 +525,15 @@ impl Station {
                         && e.errcode() == Some(WAYBILL_NOT_FOUND) =>
                 {
                     // The interrupted order/add never created a waybill: safe to add now.
-                    self.journal.set_item_failed(
-                        info.id,
-                        w.item.order_id,
-                        ItemStage::Pending,
-                        e.errcode(),
-                        &e.to_string(),
-                    )?;
+                    self.journal
+                        .set_item_failed(
+                            info.id,
+                            w.item.order_id,
+                            ItemStage::Pending,
+                            e.errcode(),
+                            &e.to_string(),
+                        )
+                        .await?;
                     w.item.stage = ItemStage::Pending;
                     w.retry = true;
                     w.last_error = Some(e);
@@ -527,14 +542,17 @@ impl Station {
                     tracing::warn!(order_id = %w.item.order_id, error = %e, "label fetch failed");
                     // A cancelled waybill: recorded, never fetched or used again; the error
                     // says to get a new one.
-                    self.note_cancelled(w.item.order_id, &info.delivery_id, &e)?;
-                    self.journal.set_item_failed(
-                        info.id,
-                        w.item.order_id,
-                        w.item.stage,
-                        e.errcode(),
-                        &e.to_string(),
-                    )?;
+                    self.note_cancelled(w.item.order_id, &info.delivery_id, &e)
+                        .await?;
+                    self.journal
+                        .set_item_failed(
+                            info.id,
+                            w.item.order_id,
+                            w.item.stage,
+                            e.errcode(),
+                            &e.to_string(),
+                        )
+                        .await?;
                     // A garbled answer to a read is worth another try, like a busy server.
                     w.retry = e.is_transient() || matches!(e, WechatError::Decode { .. });
                     w.last_error = Some(e);
@@ -548,7 +566,10 @@ impl Station {
             .iter()
             .map(|(i, label)| (work[*i].item.order_id, label))
             .collect();
-        let ids = self.journal.complete_items(&self.actor, info.id, &pairs)?;
+        let ids = self
+            .journal
+            .complete_items(&self.actor, info.id, &pairs)
+            .await?;
         for ((i, label), id) in labelled.iter().zip(ids) {
             let w = &mut work[*i];
             w.item.stage = ItemStage::Done;

@@ -331,7 +331,7 @@ impl Station {
             requests.iter().map(|_| None).collect();
         let mut to_fetch = Vec::new();
         for (i, request) in requests.iter().enumerate() {
-            match self.known_cancelled(request) {
+            match self.known_cancelled(request).await {
                 Ok(false) => to_fetch.push(i),
                 Ok(true) => {
                     results[i] = Some(Err(StationError::Wechat(WechatError::Refused(
@@ -355,11 +355,11 @@ impl Station {
         for (&i, result) in to_fetch.iter().zip(fetched) {
             match (requests[i].order_id.parse::<OrderId>(), result) {
                 (Ok(order_id), Ok(label)) => arrived.push((i, order_id, label)),
-                (_, result) => results[i] = Some(self.record_fetched(&requests[i], result)),
+                (_, result) => results[i] = Some(self.record_fetched(&requests[i], result).await),
             }
         }
         let pairs: Vec<(OrderId, &Label)> = arrived.iter().map(|(_, id, l)| (*id, l)).collect();
-        match self.journal.record_labels(&self.actor, &pairs) {
+        match self.journal.record_labels(&self.actor, &pairs).await {
             Ok(ids) => {
                 for ((i, _, label), id) in arrived.into_iter().zip(ids) {
                     results[i] = Some(Ok((label, id)));
@@ -368,7 +368,7 @@ impl Station {
             // One label too large (or a journal failure) must not cost the others: one by one.
             Err(_) => {
                 for (i, _, label) in arrived {
-                    results[i] = Some(self.record_fetched(&requests[i], Ok(label)));
+                    results[i] = Some(self.record_fetched(&requests[i], Ok(label)).await);
                 }
             }
         }
@@ -384,14 +384,18 @@ impl Station {
             .collect()
     }
 
-    fn known_cancelled(&self, request: &LabelRequest) -> Result<bool, StationError> {
+    async fn known_cancelled(&self, request: &LabelRequest) -> Result<bool, StationError> {
         Ok(match &request.waybill_id {
-            Some(w) => self.journal.is_waybill_cancelled(&request.delivery_id, w)?,
+            Some(w) => {
+                self.journal
+                    .is_waybill_cancelled(&request.delivery_id, w)
+                    .await?
+            }
             None => false,
         })
     }
 
-    fn record_fetched(
+    async fn record_fetched(
         &self,
         request: &LabelRequest,
         result: Result<Label, WechatError>,
@@ -402,16 +406,20 @@ impl Station {
         let label = match result {
             Ok(label) => label,
             Err(e) => {
-                self.note_cancelled(order_id, &request.delivery_id, &e)?;
+                self.note_cancelled(order_id, &request.delivery_id, &e)
+                    .await?;
                 return Err(e.into());
             }
         };
-        let id = self.journal.record_label(&self.actor, order_id, &label)?;
+        let id = self
+            .journal
+            .record_label(&self.actor, order_id, &label)
+            .await?;
         Ok((label, id))
     }
 
     /// When `e` says a waybill is cancelled, records that in the journal so it is never used.
-    fn note_cancelled(
+    async fn note_cancelled(
         &self,
         order_id: OrderId,
         delivery_id: &DeliveryId,
@@ -419,13 +427,15 @@ impl Station {
     ) -> Result<(), StationError> {
         if let WechatError::Refused(Refusal::WaybillCancelled { waybill_id, .. }) = e {
             if !waybill_id.is_empty() {
-                self.journal.record_waybill_cancel(
-                    &self.actor,
-                    order_id,
-                    delivery_id,
-                    &WaybillId(waybill_id.clone()),
-                    CancelSource::SeenCancelled,
-                )?;
+                self.journal
+                    .record_waybill_cancel(
+                        &self.actor,
+                        order_id,
+                        delivery_id,
+                        &WaybillId(waybill_id.clone()),
+                        CancelSource::SeenCancelled,
+                    )
+                    .await?;
             }
         }
         Ok(())
@@ -433,14 +443,18 @@ impl Station {
 
     /// The latest label of an order from the journal: a reprint that needs no network. A label
     /// whose waybill was cancelled since is refused ("get a new one"), never returned.
-    pub fn reprint_label(&self, order_id: OrderId) -> Result<Option<StoredLabel>, StationError> {
-        let Some(label) = self.journal.latest_label(order_id)? else {
+    pub async fn reprint_label(
+        &self,
+        order_id: OrderId,
+    ) -> Result<Option<StoredLabel>, StationError> {
+        let Some(label) = self.journal.latest_label(order_id).await? else {
             return Ok(None);
         };
         if label.waybill_status == crate::wechat::logistics::WAYBILL_CANCELLED
             || self
                 .journal
-                .is_waybill_cancelled(&label.delivery_id, &label.waybill_id)?
+                .is_waybill_cancelled(&label.delivery_id, &label.waybill_id)
+                .await?
         {
             return Err(StationError::Wechat(WechatError::Refused(
                 Refusal::WaybillCancelled {

@@ -60,18 +60,31 @@ impl Station {
         cancel: &CancelToken,
     ) -> Vec<JobResult> {
         let jobs = labels.iter().map(|l| l.job.clone()).collect();
-        let on_label = |p: &PrintProgress| {
+        // The printing side calls back synchronously; the records go to the journal in order
+        // beside it, and all of them are written before this returns.
+        let (records, mut to_record) = tokio::sync::mpsc::unbounded_channel::<NewPrintRecord>();
+        let on_label = move |p: &PrintProgress| {
             if let Some(record) = labels
                 .get(p.result.index)
                 .and_then(|label| print_record(label, &p.result.outcome, lang))
             {
-                if let Err(e) = self.journal().record_print(self.actor(), &record) {
-                    tracing::warn!(error = %e, order = %record.order_id, "print result not recorded in the journal");
-                }
+                // Closed only when the recorder is gone, which outlives the printing.
+                let _ = records.send(record);
             }
             progress(p);
         };
-        crate::print::print_batch(jobs, options, on_label, cancel).await
+        let recorder = async {
+            while let Some(record) = to_record.recv().await {
+                if let Err(e) = self.journal().record_print(self.actor(), &record).await {
+                    tracing::warn!(error = %e, order = %record.order_id, "print result not recorded in the journal");
+                }
+            }
+        };
+        let (results, ()) = tokio::join!(
+            crate::print::print_batch(jobs, options, on_label, cancel),
+            recorder
+        );
+        results
     }
 }
 

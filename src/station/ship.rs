@@ -136,7 +136,8 @@ impl Station {
         let waybills = plan.waybills();
         let attempt_id = match self
             .journal
-            .claim_shipment(&self.actor, order_id, &waybills)?
+            .claim_shipment(&self.actor, order_id, &waybills)
+            .await?
         {
             ShipClaim::AlreadyShipped(record) => {
                 tracing::info!(%order_id, attempt = record.id, "already shipped per journal; nothing sent");
@@ -185,7 +186,8 @@ impl Station {
         for w in plan.waybills() {
             if self
                 .journal
-                .is_waybill_cancelled(&w.delivery_id, &w.waybill_id)?
+                .is_waybill_cancelled(&w.delivery_id, &w.waybill_id)
+                .await?
             {
                 return Err(WechatError::Refused(Refusal::WaybillCancelled {
                     order_id,
@@ -238,18 +240,25 @@ impl Station {
     ) -> Result<(ShipOutcome, Vec<ParcelItem>, bool), StationError> {
         let journal = &self.journal;
         let fail = |state: ShipAttemptState, e: &WechatError| {
-            journal.finish_shipment(attempt, state, e.errcode(), Some(&e.to_string()))
+            let (errcode, error) = (e.errcode(), e.to_string());
+            async move {
+                journal
+                    .finish_shipment(attempt, state, errcode, Some(&error))
+                    .await
+            }
         };
         let shop = self.client.shop(self.shop);
         let order = match shop.get_order(order_id).await {
             Ok(order) => order,
             Err(e) => {
-                fail(ShipAttemptState::Failed, &e)?;
+                fail(ShipAttemptState::Failed, &e).await?;
                 return Err(e.into());
             }
         };
         if order.is_shipped() && order.status != STATUS_PARTLY_SHIPPED {
-            journal.finish_shipment(attempt, ShipAttemptState::AlreadyShipped, None, None)?;
+            journal
+                .finish_shipment(attempt, ShipAttemptState::AlreadyShipped, None, None)
+                .await?;
             return Ok((ShipOutcome::AlreadyShipped, Vec::new(), true));
         }
         // This parcel (same waybill) is already out: a repeated click on a split shipment.
@@ -259,8 +268,12 @@ impl Station {
             .any(|w| order.has_parcel_with_waybill(&w.waybill_id.0))
         {
             let complete = order.remaining_items().is_empty();
-            journal.record_parcel(attempt, order_id, &[], complete)?;
-            journal.finish_shipment(attempt, ShipAttemptState::AlreadyShipped, None, None)?;
+            journal
+                .record_parcel(attempt, order_id, &[], complete)
+                .await?;
+            journal
+                .finish_shipment(attempt, ShipAttemptState::AlreadyShipped, None, None)
+                .await?;
             return Ok((ShipOutcome::AlreadyShipped, Vec::new(), complete));
         }
         let (request, items, complete) = match self.build_request(&order, plan).await {
@@ -270,7 +283,7 @@ impl Station {
                     WechatError::Refused(_) => ShipAttemptState::Refused,
                     _ => ShipAttemptState::Failed,
                 };
-                fail(state, &e)?;
+                fail(state, &e).await?;
                 return Err(e.into());
             }
             Err(other) => return Err(other),
@@ -278,49 +291,59 @@ impl Station {
         let body = serde_json::to_value(&request).map_err(|e| {
             StationError::Journal(journal.bad_record(format!("delivery request: {e}")))
         })?;
-        journal.record_parcel(attempt, order_id, &items, complete)?;
-        journal.set_shipment_request(attempt, &body)?;
+        journal
+            .record_parcel(attempt, order_id, &items, complete)
+            .await?;
+        journal.set_shipment_request(attempt, &body).await?;
         match self.client.delivery(self.shop).send(&request).await {
             Ok(()) => {
-                journal.finish_shipment(attempt, ShipAttemptState::Shipped, None, None)?;
+                journal
+                    .finish_shipment(attempt, ShipAttemptState::Shipped, None, None)
+                    .await?;
                 tracing::info!(%order_id, complete, "shipped");
                 Ok((ShipOutcome::Shipped, items, complete))
             }
             Err(e) if e.errcode() == Some(ALREADY_DELIVERED) => {
                 // 109001: the whole order is out.
-                journal.record_parcel(attempt, order_id, &items, true)?;
-                journal.finish_shipment(
-                    attempt,
-                    ShipAttemptState::AlreadyShipped,
-                    Some(ALREADY_DELIVERED),
-                    Some(&e.to_string()),
-                )?;
+                journal
+                    .record_parcel(attempt, order_id, &items, true)
+                    .await?;
+                journal
+                    .finish_shipment(
+                        attempt,
+                        ShipAttemptState::AlreadyShipped,
+                        Some(ALREADY_DELIVERED),
+                        Some(&e.to_string()),
+                    )
+                    .await?;
                 Ok((ShipOutcome::AlreadyShipped, Vec::new(), true))
             }
             Err(e) if e.errcode() == Some(SN_REQUIRED) => {
-                fail(ShipAttemptState::Failed, &e)?;
+                fail(ShipAttemptState::Failed, &e).await?;
                 Err(StationError::SnRequired { order_id, error: e })
             }
             Err(e) if e.outcome_unknown() => {
                 tracing::warn!(%order_id, error = %e, "ship answer lost; re-reading the order");
                 match shop.get_order(order_id).await {
                     Ok(after) if shipped_on_reread(&order, &after, &request) => {
-                        journal.finish_shipment(
-                            attempt,
-                            ShipAttemptState::ConfirmedOnReread,
-                            e.errcode(),
-                            Some(&e.to_string()),
-                        )?;
+                        journal
+                            .finish_shipment(
+                                attempt,
+                                ShipAttemptState::ConfirmedOnReread,
+                                e.errcode(),
+                                Some(&e.to_string()),
+                            )
+                            .await?;
                         Ok((ShipOutcome::ShippedConfirmedOnReread, items, complete))
                     }
                     _ => {
-                        fail(ShipAttemptState::Unknown, &e)?;
+                        fail(ShipAttemptState::Unknown, &e).await?;
                         Err(StationError::ShipOutcomeUnknown { order_id, error: e })
                     }
                 }
             }
             Err(e) => {
-                fail(ShipAttemptState::Failed, &e)?;
+                fail(ShipAttemptState::Failed, &e).await?;
                 Err(e.into())
             }
         }

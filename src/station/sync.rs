@@ -18,7 +18,6 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Station, StationError};
-use crate::store::Journal;
 use crate::wechat::order::Order;
 use crate::wechat::shop::{OrderQuery, TimedOrder, Updated, MAX_LIST_SPAN_S};
 use crate::wechat::{OrderId, WechatError};
@@ -77,24 +76,6 @@ fn account_key(station: &Station) -> String {
     )
 }
 
-async fn blocking<T: Send + 'static>(
-    journal: &Journal,
-    f: impl FnOnce(&Journal) -> Result<T, crate::store::JournalError> + Send + 'static,
-) -> Result<T, StationError> {
-    let journal = journal.clone();
-    // SQLite off the async workers.
-    match tokio::task::spawn_blocking(move || f(&journal)).await {
-        Ok(result) => Ok(result?),
-        // A panic in the journal code is a bug: let it surface as one, not as a packer's
-        // "invalid request".
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        // Only when the runtime is shutting down (the app is closing): nobody reads this.
-        Err(e) => Err(StationError::Wechat(WechatError::Refused(
-            crate::wechat::Refusal::InvalidArgument(format!("the journal task was cancelled: {e}")),
-        ))),
-    }
-}
-
 impl Station {
     /// The same station with other order-sync options.
     pub fn with_sync_options(mut self, options: SyncOptions) -> Station {
@@ -138,17 +119,15 @@ impl Station {
         } else {
             query.created_to
         };
-        let (before, scope, mark) = {
-            let account = account.clone();
-            blocking(&self.journal, move |j| {
-                let before =
-                    j.cached_orders(&account, query.created_from, created_to, query.status)?;
-                let scope = j.order_sync_scope(&account, query.status)?;
-                let mark = j.order_sync_mark(&account)?;
-                Ok((before, scope, mark))
-            })
-            .await?
-        };
+        let before = self
+            .journal
+            .cached_orders(&account, query.created_from, created_to, query.status)
+            .await?;
+        let scope = self
+            .journal
+            .order_sync_scope(&account, query.status)
+            .await?;
+        let mark = self.journal.order_sync_mark(&account).await?;
         let mut list_calls = 0u32;
         let mut order_reads = 0u32;
         // Changes since the last listing by update time (when one is recent enough).
@@ -207,23 +186,20 @@ impl Station {
                 }
             }
             if !gone.is_empty() {
-                let account = account.clone();
-                blocking(&self.journal, move |j| j.uncache_orders(&account, &gone)).await?;
+                self.journal.uncache_orders(&account, &gone).await?;
             }
         }
-        let after = {
-            let account = account.clone();
-            let status = query.status;
-            blocking(&self.journal, move |j| {
-                j.cache_orders(&account, &fresh)?;
-                if full {
-                    j.record_full_sync(&account, status, query.created_from)?;
-                }
-                j.set_order_sync_mark(&account, now)?;
-                j.cached_orders(&account, query.created_from, created_to, status)
-            })
-            .await?
-        };
+        self.journal.cache_orders(&account, &fresh).await?;
+        if full {
+            self.journal
+                .record_full_sync(&account, query.status, query.created_from)
+                .await?;
+        }
+        self.journal.set_order_sync_mark(&account, now).await?;
+        let after = self
+            .journal
+            .cached_orders(&account, query.created_from, created_to, query.status)
+            .await?;
         let before_times: HashMap<OrderId, i64> =
             before.iter().map(|o| (o.order.id, o.update_unix)).collect();
         let after_ids: HashSet<OrderId> = after.iter().map(|o| o.order.id).collect();

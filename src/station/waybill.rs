@@ -61,7 +61,8 @@ impl Station {
     ) -> Result<(), StationError> {
         if self
             .journal
-            .is_waybill_cancelled(&waybill.delivery_id, &waybill.waybill_id)?
+            .is_waybill_cancelled(&waybill.delivery_id, &waybill.waybill_id)
+            .await?
         {
             tracing::info!(%order_id, waybill = %waybill.waybill_id, "already cancelled per journal");
             return Ok(());
@@ -83,22 +84,25 @@ impl Station {
                 &waybill.waybill_id,
             )
             .await?;
-        self.journal.record_waybill_cancel(
-            &self.actor,
-            order_id,
-            &waybill.delivery_id,
-            &waybill.waybill_id,
-            CancelSource::Cancelled,
-        )?;
+        self.journal
+            .record_waybill_cancel(
+                &self.actor,
+                order_id,
+                &waybill.delivery_id,
+                &waybill.waybill_id,
+                CancelSource::Cancelled,
+            )
+            .await?;
         tracing::info!(%order_id, waybill = %waybill.waybill_id, "waybill cancelled");
         Ok(())
     }
 
     /// Whether the journal knows this waybill as cancelled (the window greys its label).
-    pub fn is_waybill_cancelled(&self, waybill: &WaybillRef) -> Result<bool, StationError> {
+    pub async fn is_waybill_cancelled(&self, waybill: &WaybillRef) -> Result<bool, StationError> {
         Ok(self
             .journal
-            .is_waybill_cancelled(&waybill.delivery_id, &waybill.waybill_id)?)
+            .is_waybill_cancelled(&waybill.delivery_id, &waybill.waybill_id)
+            .await?)
     }
 }
 

@@ -99,27 +99,37 @@ impl Rig {
 
     /// Every order of the batch is done with exactly one journal label, and the sandbox created
     /// exactly one waybill per order (one order-placement event, one `order/add` that reached it).
-    pub fn assert_complete_once(&self, batch: BatchId) {
-        let info = self.journal.batch(batch).expect("read").expect("batch");
+    pub async fn assert_complete_once(&self, batch: BatchId) {
+        let info = self
+            .journal
+            .batch(batch)
+            .await
+            .expect("read")
+            .expect("batch");
         assert_eq!(info.done, info.total, "every order done: {info:?}");
         assert!(
-            self.journal.unfinished_batches().expect("read").is_empty(),
+            self.journal
+                .unfinished_batches()
+                .await
+                .expect("read")
+                .is_empty(),
             "no unfinished batch left"
         );
-        let items = self.journal.batch_items(batch, false).expect("items");
+        let items = self.journal.batch_items(batch, false).await.expect("items");
         assert_eq!(items.len(), self.orders.len());
         let stats = self.sb.stats();
         let events = self.sb.events();
         for order in &self.orders {
             let id = order.id.to_string();
             assert_eq!(
-                self.journal.label_count(order.id).expect("count"),
+                self.journal.label_count(order.id).await.expect("count"),
                 1,
                 "order {id} has exactly one label in the journal"
             );
             let label = self
                 .journal
                 .latest_label(order.id)
+                .await
                 .expect("read")
                 .expect("label");
             assert!(

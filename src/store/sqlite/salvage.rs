@@ -9,7 +9,8 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
-use super::{map_error, Journal, JournalError};
+use super::{map_error, SqliteJournal};
+use crate::store::JournalError;
 
 /// What was copied out of one table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,7 +45,7 @@ impl SalvageReport {
 /// Lookups that may fail on one damaged range before the table is given up on.
 const MAX_PROBES_PER_GAP: u32 = 128;
 
-impl Journal {
+impl SqliteJournal {
     /// Copies every record that can still be read from the damaged journal file `damaged` into
     /// this journal, which must be empty (a new one, started after the damaged file was moved
     /// aside). The damaged file is opened read-only and never written. Row ids are kept, so a
