@@ -16,6 +16,8 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(xvfb xauth cups cups-client cups-bsd printer-driver-cups-pdf poppler-utils imagemagick xdotool zbar-tools postgresql)
+  # The package test (scripts/test-package): validators of the desktop entry and AppStream file.
+  packages+=(desktop-file-utils appstream file)
 fi
 
 missing=()
