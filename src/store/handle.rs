@@ -73,7 +73,8 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-enum Engine {
+/// The engine inside a [`Journal`] (for the store's own modules, such as claims).
+pub(crate) enum Engine {
     Sqlite(SqliteJournal),
 }
 
@@ -94,7 +95,7 @@ impl std::fmt::Debug for Journal {
 
 /// Runs a synchronous SQLite call on the blocking pool. A panic in it is a bug and surfaces as
 /// one (resumed here), not as a journal error.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     journal: &SqliteJournal,
     f: impl FnOnce(&SqliteJournal) -> Result<T, JournalError> + Send + 'static,
 ) -> Result<T, JournalError> {
@@ -149,6 +150,11 @@ impl Journal {
             engine: Arc::new(Engine::Sqlite(journal)),
             location: Arc::new(location),
         }
+    }
+
+    /// The engine, for the store's own modules (claims, the feed).
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     /// Where this journal lives (a URL shows with its password redacted).
