@@ -20,11 +20,10 @@ use crate::app::activity::Level;
 use crate::app::command::Command;
 use crate::app::orders::{LabelState, OrderBook, OrderRow, ShipState};
 use crate::i18n::Msg;
-// Until the journal's module list takes it (engineer A's refactor of store/mod.rs).
-#[path = "../store/feed.rs"]
-mod feed_src;
+pub use crate::store::feed::{
+    EventKind, FeedError, FeedHealth, FeedSender, JournalEvent, JournalFeed,
+};
 use crate::wechat::{Lang, OrderId};
-pub use feed_src::{EventKind, FeedError, FeedHealth, FeedSender, JournalEvent, JournalFeed};
 
 /// Who did something, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,6 +215,13 @@ impl LiveState {
             Some(FeedHealth::Reconnecting { .. }) => Some(Msg::id("live-refused-catching-up")),
             _ => None,
         }
+    }
+
+    /// The open claims as the journal lists them now, replacing what is known: renewals (not
+    /// announced one by one) and holds taken before this window started show too.
+    pub fn set_holds(&mut self, holds: Vec<(OrderId, Hold)>) {
+        let me = self.me.0.clone();
+        self.holds = holds.into_iter().filter(|(_, h)| h.station != me).collect();
     }
 
     /// The station holding this order now, unless it is this one or its lease ended.
@@ -475,9 +481,9 @@ impl Live {
         let tx = self.replies.0.clone();
         let repaint = self.repaint.clone();
         self.runtime.spawn(async move {
-            let result = tokio::task::spawn_blocking(move || journal.latest_label(order_id))
+            let result = journal
+                .latest_label(order_id)
                 .await
-                .unwrap_or_else(|e| panic!("journal task: {e}"))
                 .map_err(|e| Msg::Text(e.explain(lang)));
             let _ = tx.send(LiveReply::Label(order_id, result));
             repaint();
@@ -608,6 +614,32 @@ mod tests {
         assert!(s.held_elsewhere(ORDER, 7_000).is_some());
         s.on_event(ev(EventKind::Released, "B", None));
         assert!(s.held_elsewhere(ORDER, 7_000).is_none());
+    }
+
+    #[test]
+    fn the_journal_s_open_claims_replace_the_known_holds() {
+        let mut s = LiveState::new("A", "张三");
+        s.on_event(ev(EventKind::Claimed, "B", Some(5_000)));
+        let hold = |station: &str, until_ms| Hold {
+            station: station.into(),
+            operator: "王五".into(),
+            until_ms,
+        };
+        // B renewed (until 9 000); C holds order 7 since before the window started; A's own
+        // claim holds nothing back here.
+        s.set_holds(vec![
+            (ORDER, hold("B", 9_000)),
+            (OrderId(7), hold("C", 9_000)),
+            (OrderId(8), hold("A", 9_000)),
+        ]);
+        assert_eq!(
+            s.held_elsewhere(ORDER, 6_000).map(|h| h.until_ms),
+            Some(9_000)
+        );
+        assert!(s.held_elsewhere(OrderId(7), 6_000).is_some());
+        assert!(s.held_elsewhere(OrderId(8), 6_000).is_none());
+        s.set_holds(Vec::new());
+        assert!(s.held_elsewhere(ORDER, 6_000).is_none());
     }
 
     #[test]

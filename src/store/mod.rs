@@ -9,6 +9,7 @@
 //! receiver's name and address (that is what makes an offline reprint possible).
 
 mod batches;
+pub mod feed;
 mod handle;
 mod orders;
 mod records;
