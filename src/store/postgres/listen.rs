@@ -86,8 +86,9 @@ BEGIN
         NEW.fetched_at_ms, NULL);
     RETURN NULL;
 END $$;
+-- Rows `journal copy` brings from a station's SQLite journal (origin set) are history, not news.
 CREATE TRIGGER labels_event AFTER INSERT ON labels
-    FOR EACH ROW EXECUTE FUNCTION waybill_desk_label_event();
+    FOR EACH ROW WHEN (NEW.origin IS NULL) EXECUTE FUNCTION waybill_desk_label_event();
 
 CREATE FUNCTION waybill_desk_print_event() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -98,7 +99,7 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE TRIGGER print_jobs_event AFTER INSERT ON print_jobs
-    FOR EACH ROW EXECUTE FUNCTION waybill_desk_print_event();
+    FOR EACH ROW WHEN (NEW.origin IS NULL) EXECUTE FUNCTION waybill_desk_print_event();
 
 -- A shipment is news when its attempt shipped the order (not when it found it shipped already).
 CREATE FUNCTION waybill_desk_ship_event() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -111,7 +112,7 @@ BEGIN
     RETURN NULL;
 END $$;
 CREATE TRIGGER shipments_event AFTER INSERT OR UPDATE OF state ON shipments
-    FOR EACH ROW EXECUTE FUNCTION waybill_desk_ship_event();
+    FOR EACH ROW WHEN (NEW.origin IS NULL) EXECUTE FUNCTION waybill_desk_ship_event();
 
 -- A claim is news when it changes hands (a renewal by the same holder is not: they are
 -- frequent, and the window re-reads the open claims now and then); a release is a delete.
