@@ -13,6 +13,7 @@ pub mod overlay;
 pub mod request;
 pub mod run;
 pub mod scan_queue;
+pub mod setup;
 pub mod ship_dialog;
 pub mod ship_run;
 
@@ -120,6 +121,10 @@ pub struct WaybillApp {
     history: (Option<OrderId>, Vec<String>),
     unfinished_batches: Vec<(crate::store::BatchId, u32, u32)>,
     startup_problem: Option<String>,
+    /// The first-run setup guide (kept while hidden, so what was typed stays).
+    setup: Option<setup::SetupGuide>,
+    /// What the setup guide's background work needs: the runtime and a repaint.
+    setup_env: (tokio::runtime::Handle, egui::Context),
     /// The last crash's report, offered once on start (issue 14).
     crash_offer: Option<crash_report::CrashOffer>,
     /// The other stations, live (a shared journal's feed), and the stations panel.
@@ -139,6 +144,7 @@ impl WaybillApp {
             config.station.as_ref().map(|s| s.journal().clone()),
             repaint.clone(),
         );
+        let setup_env = (config.runtime.clone(), ctx.clone());
         let services = backend::Services {
             runtime: config.runtime,
             client: config.client,
@@ -194,6 +200,8 @@ impl WaybillApp {
             history: (None, Vec::new()),
             unfinished_batches: Vec::new(),
             startup_problem: config.startup_problem,
+            setup: None,
+            setup_env,
             crash_offer: None,
             live,
         };
@@ -274,6 +282,7 @@ impl WaybillApp {
             || self.ship_dialog.is_some()
             || self.cancel_confirm.is_some()
             || self.settings_draft.is_some()
+            || self.setup_open()
     }
 
     /// True while the "ship without printing?" question is open.
@@ -496,6 +505,7 @@ impl WaybillApp {
                 self.printers.start();
                 self.backend.load_printers();
             }
+            Command::OpenSetup => self.open_setup(),
             Command::CloseSettings => self.settings_draft = None,
             Command::SaveSettings {
                 settings,
@@ -1797,6 +1807,7 @@ impl WaybillApp {
                 self.crash_offer = None;
             }
         }
+        self.setup_frame(ctx);
         // Toasts first: the preview decides after everything egui draws this frame is known.
         ui::log_ui::toasts_ui(ctx, lang, &mut self.activity, &mut out);
         // The label webview sits above everything egui draws: it hides while a dialog, a
