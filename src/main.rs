@@ -29,7 +29,8 @@ fn main() -> ExitCode {
     // Colour codes only for a terminal: a log file or a pipe gets plain text.
     let fmt = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+        // Scrubbed like the file: stderr ends up in terminals' scrollback and system journals.
+        .with_writer(logging::Scrubbing::new(std::io::stderr))
         .with_filter(filter());
     // The window always keeps a log file; the command line when asked (--log-file).
     let wants_file = cli.command.is_none() || cli.log_file;
@@ -58,9 +59,10 @@ fn main() -> ExitCode {
         tracing_subscriber::registry().with(fmt).with(file).init();
         report_file_problem(file_problem, &cli);
         if let Command::DebugPanic { message } = command {
+            // Logged as given: the log file's scrubbing is what keeps a secret in it out.
             tracing::info!(
                 version = waybill_desk::about::VERSION,
-                "debug-panic asked for"
+                "debug-panic asked for: {message}"
             );
             panic!("deliberate panic (waybill-desk debug-panic): {message}");
         }

@@ -150,6 +150,8 @@ pub enum Command {
         /// ORDER_ID:DELIVERY_ID[:WAYBILL_ID]
         #[arg(required = true, value_name = "ORDER")]
         orders: Vec<LabelArg>,
+        /// Label kind: `one` (一联单, 76x130 mm, getOrder) or `two` (二联单, 100x180 mm,
+        /// batchGetOrder).
         #[arg(long, value_enum, default_value = "two")]
         print_type: PrintTypeArg,
         /// Directory for ORDER_ID.html files.
@@ -165,6 +167,7 @@ pub enum Command {
         after_help = "Example:\n  waybill-desk ship 3704000000000000123 --waybill SF:SF1001\n  waybill-desk ship 3704000000000000123 --waybill SF:SF1001 --items 1:10:2 --json"
     )]
     Ship {
+        /// The shop order id (digits; kept exact even beyond 2^53).
         order_id: OrderId,
         /// DELIVERY_ID:WAYBILL_ID (the courier id the waybill was made with); repeat for several
         /// parcels. Leave it out only for virtual goods (shipped whole, without logistics).
@@ -244,6 +247,7 @@ pub enum Command {
         after_help = "Example:\n  waybill-desk contact SF1001 --token TOKEN_FROM_THE_EVENT --json"
     )]
     Contact {
+        /// The waybill number (运单号).
         waybill_id: String,
         /// The Token of the waybill's order-placement event.
         #[arg(long)]
@@ -267,6 +271,8 @@ pub enum Command {
         /// label as one page of that file.
         #[arg(long, value_name = "FILE_OR_DIR")]
         pdf: Option<PathBuf>,
+        /// Label kind: `one` (一联单, 76x130 mm, getOrder) or `two` (二联单, 100x180 mm,
+        /// batchGetOrder).
         #[arg(long, value_enum, default_value = "two")]
         print_type: PrintTypeArg,
         /// Paper size WIDTHxHEIGHT in mm (default: 100x180 two-part, 76x130 one-part).
@@ -351,7 +357,9 @@ pub enum BatchAction {
     },
     /// Finish a batch that was interrupted (default: the latest unfinished one).
     Resume {
+        /// The batch id (`waybill-desk batch status` lists the unfinished ones).
         batch: Option<i64>,
+        /// Write each label to DIR/ORDER_ID.html.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// One JSON object per line instead of text.
@@ -360,13 +368,17 @@ pub enum BatchAction {
     },
     /// Show unfinished batches (or one batch).
     Status {
+        /// The batch id (`waybill-desk batch status` lists the unfinished ones).
         batch: Option<i64>,
         /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Give up an unfinished batch (its recorded labels stay).
-    Abandon { batch: i64 },
+    Abandon {
+        /// The batch id (`waybill-desk batch status` lists the unfinished ones).
+        batch: i64,
+    },
 }
 
 /// `journal` sub-actions.
@@ -374,6 +386,7 @@ pub enum BatchAction {
 pub enum JournalAction {
     /// Everything recorded about an order: labels, print jobs, shipment attempts.
     History {
+        /// The shop order id (digits; kept exact even beyond 2^53).
         order_id: OrderId,
         /// One JSON object per line instead of text.
         #[arg(long)]
@@ -381,7 +394,9 @@ pub enum JournalAction {
     },
     /// Write an order's latest recorded label to DIR/ORDER_ID.html (a reprint without network).
     Label {
+        /// The shop order id (digits; kept exact even beyond 2^53).
         order_id: OrderId,
+        /// Write each label to DIR/ORDER_ID.html.
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
@@ -391,6 +406,7 @@ pub enum JournalAction {
     /// Copy every record that can still be read from a damaged journal (moved aside) into the
     /// new, empty journal of the data directory. The damaged file is only read.
     Salvage {
+        /// The damaged journal file, moved aside (it is only read).
         damaged: PathBuf,
         /// One JSON object per line instead of text.
         #[arg(long)]
@@ -403,9 +419,12 @@ pub enum JournalAction {
 pub enum WaybillAction {
     /// Create a waybill for a shop order (receiver and goods from the order, sender from settings).
     Add {
+        /// The shop order id (digits; kept exact even beyond 2^53).
         order_id: OrderId,
+        /// The courier id (delivery_id, e.g. SF, YUNDA; `waybill-desk couriers` lists them).
         #[arg(long)]
         delivery_id: String,
+        /// The courier account the waybill is billed to (biz_id; `waybill-desk couriers` lists them).
         #[arg(long)]
         biz_id: String,
         /// One JSON object per line instead of text.
@@ -414,9 +433,12 @@ pub enum WaybillAction {
     },
     /// Cancel a waybill; the journal records it and it is never used again.
     Cancel {
+        /// The shop order id (digits; kept exact even beyond 2^53).
         order_id: OrderId,
+        /// The courier id (delivery_id, e.g. SF, YUNDA; `waybill-desk couriers` lists them).
         #[arg(long)]
         delivery_id: String,
+        /// The waybill number (运单号).
         #[arg(long)]
         waybill_id: String,
     },
