@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Renders every hicolor PNG size of the icon from its one source, assets/icons/waybill-desk.svg,
-# into assets/icons/hicolor/SIZExSIZE/. The PNGs are committed (the package build needs no SVG
+# into assets/icons/hicolor/SIZExSIZE/, and the Windows .ico from them. The PNGs are committed (the package build needs no SVG
 # renderer); run this after editing the SVG and commit both. Needs rsvg-convert (librsvg2-bin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +12,9 @@ for size in 16 24 32 48 64 128 256 512; do
   rsvg-convert --width "$size" --height "$size" --keep-aspect-ratio "$src" \
     -o "assets/icons/hicolor/${size}x${size}/$id.png"
 done
+# Windows: one .ico with the small sizes and 256 (ImageMagick's convert).
+if command -v convert >/dev/null; then
+  convert $(for size in 16 24 32 48 64 256; do echo "assets/icons/hicolor/${size}x${size}/$id.png"; done) \
+    assets/icons/waybill-desk.ico
+fi
 echo "make-icons: rendered $(ls assets/icons/hicolor | wc -l) sizes from $src"
