@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::postgres::PgJournal;
 use super::sqlite::SqliteJournal;
 use super::{
     Actor, BatchId, BatchInfo, BatchItem, HistoryEntry, ItemStage, JournalError, NewBatch,
@@ -76,6 +77,7 @@ pub fn redact_url(url: &str) -> String {
 /// The engine inside a [`Journal`] (for the store's own modules, such as claims).
 pub(crate) enum Engine {
     Sqlite(SqliteJournal),
+    Postgres(PgJournal),
 }
 
 /// The journal: a cheap `Clone` handle shared by tasks and threads.
@@ -137,10 +139,63 @@ impl Journal {
                     Err(_) => Err(JournalError::Stopped { location: shown }),
                 }
             }
-            JournalLocation::Postgres(_) => Err(JournalError::SqliteOnly {
-                what: "this build",
-                location: location.to_string(),
-            }),
+            JournalLocation::Postgres(url) => Journal::connect_postgres(url, None).await,
+        }
+    }
+
+    /// Connects to a shared PostgreSQL journal; `password` (from the keychain or a .pgpass
+    /// file) is used when the URL has none. An absent or older schema is migrated (the log
+    /// says so); a newer one is refused.
+    pub async fn connect_postgres(
+        url: &str,
+        password: Option<&str>,
+    ) -> Result<Journal, JournalError> {
+        let journal = PgJournal::connect(url, password).await?;
+        Ok(Journal::from_postgres(journal, url))
+    }
+
+    /// A shared PostgreSQL journal's pool, without reading or migrating its schema (for
+    /// `journal migrate`, which reports what it found and did).
+    pub fn postgres_unchecked(url: &str, password: Option<&str>) -> Result<Journal, JournalError> {
+        let journal = PgJournal::open(url, password)?;
+        Ok(Journal::from_postgres(journal, url))
+    }
+
+    fn from_postgres(journal: PgJournal, url: &str) -> Journal {
+        Journal {
+            engine: Arc::new(Engine::Postgres(journal)),
+            location: Arc::new(JournalLocation::Postgres(url.to_string())),
+        }
+    }
+
+    /// Brings the schema up to date; returns (version found, version now). SQLite journals are
+    /// migrated when opened, so there this only reports.
+    pub async fn migrate(&self) -> Result<(u32, u32), JournalError> {
+        match &*self.engine {
+            Engine::Sqlite(s) => {
+                let v = blocking(s, |j| j.schema_version()).await?;
+                Ok((v, v))
+            }
+            Engine::Postgres(p) => {
+                let found = p.migrate().await?;
+                Ok((found, p.schema_version().await?))
+            }
+        }
+    }
+
+    /// The newest schema version this build knows for this journal's engine.
+    pub fn known_schema_version(&self) -> u32 {
+        match &*self.engine {
+            Engine::Sqlite(_) => super::sqlite::schema::latest_version(),
+            Engine::Postgres(_) => super::postgres::migrate::latest_version(),
+        }
+    }
+
+    /// The connection settings of a shared journal (for a dedicated LISTEN connection).
+    pub fn postgres_config(&self) -> Option<&tokio_postgres::Config> {
+        match &*self.engine {
+            Engine::Sqlite(_) => None,
+            Engine::Postgres(p) => Some(p.config()),
         }
     }
 
@@ -166,15 +221,18 @@ impl Journal {
     pub fn path(&self) -> Option<&Path> {
         match &*self.engine {
             Engine::Sqlite(s) => Some(s.path()),
+            Engine::Postgres(_) => None,
         }
     }
 
     /// The SQLite engine, or [`JournalError::SqliteOnly`] naming `what` needs it.
     fn sqlite_only(&self, what: &'static str) -> Result<&SqliteJournal, JournalError> {
-        // `what` names the refusal once the shared engine is in (every engine is SQLite yet).
-        let _ = what;
         match &*self.engine {
             Engine::Sqlite(s) => Ok(s),
+            Engine::Postgres(p) => Err(JournalError::SqliteOnly {
+                what,
+                location: p.location().to_string(),
+            }),
         }
     }
 
@@ -183,6 +241,7 @@ impl Journal {
     pub fn is_damaged(&self) -> bool {
         match &*self.engine {
             Engine::Sqlite(s) => s.is_damaged(),
+            Engine::Postgres(_) => false,
         }
     }
 
@@ -190,6 +249,7 @@ impl Journal {
     pub async fn schema_version(&self) -> Result<u32, JournalError> {
         match &*self.engine {
             Engine::Sqlite(s) => blocking(s, |j| j.schema_version()).await,
+            Engine::Postgres(p) => p.schema_version().await,
         }
     }
 
@@ -211,6 +271,7 @@ impl Journal {
     pub(crate) fn bad_record(&self, detail: impl Into<String>) -> JournalError {
         match &*self.engine {
             Engine::Sqlite(s) => s.bad_record(detail),
+            Engine::Postgres(p) => p.bad_record(detail),
         }
     }
 
@@ -224,6 +285,7 @@ impl Journal {
         label: &Label,
     ) -> Result<i64, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.record_label(actor, order_id, label).await,
             Engine::Sqlite(s) => {
                 let (actor, label) = (actor.clone(), label.clone());
                 blocking(s, move |j| j.record_label(&actor, order_id, &label)).await
@@ -239,6 +301,7 @@ impl Journal {
         labels: &[(OrderId, &Label)],
     ) -> Result<Vec<i64>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.record_labels(actor, labels).await,
             Engine::Sqlite(s) => {
                 let actor = actor.clone();
                 let owned: Vec<(OrderId, Label)> =
@@ -259,6 +322,7 @@ impl Journal {
         order_id: OrderId,
     ) -> Result<Option<StoredLabel>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.latest_label(order_id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.latest_label(order_id)).await,
         }
     }
@@ -266,6 +330,7 @@ impl Journal {
     /// A label by id.
     pub async fn label(&self, id: i64) -> Result<Option<StoredLabel>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.label(id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.label(id)).await,
         }
     }
@@ -273,6 +338,7 @@ impl Journal {
     /// How many labels the journal holds for an order.
     pub async fn label_count(&self, order_id: OrderId) -> Result<u64, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.label_count(order_id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.label_count(order_id)).await,
         }
     }
@@ -284,6 +350,7 @@ impl Journal {
         delivery_id: &DeliveryId,
     ) -> Result<Option<WaybillId>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.known_waybill(order_id, delivery_id).await,
             Engine::Sqlite(s) => {
                 let delivery_id = delivery_id.clone();
                 blocking(s, move |j| j.known_waybill(order_id, &delivery_id)).await
@@ -298,6 +365,7 @@ impl Journal {
         job: &NewPrintRecord,
     ) -> Result<i64, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.record_print(actor, job).await,
             Engine::Sqlite(s) => {
                 let (actor, job) = (actor.clone(), job.clone());
                 blocking(s, move |j| j.record_print(&actor, &job)).await
@@ -317,6 +385,7 @@ impl Journal {
         waybills: &[WaybillRef],
     ) -> Result<ShipClaim, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.claim_shipment(actor, order_id, waybills).await,
             Engine::Sqlite(s) => {
                 let (actor, waybills) = (actor.clone(), waybills.to_vec());
                 blocking(s, move |j| j.claim_shipment(&actor, order_id, &waybills)).await
@@ -331,6 +400,7 @@ impl Journal {
         request: &serde_json::Value,
     ) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.set_shipment_request(attempt_id, request).await,
             Engine::Sqlite(s) => {
                 let request = request.clone();
                 blocking(s, move |j| j.set_shipment_request(attempt_id, &request)).await
@@ -347,6 +417,7 @@ impl Journal {
         error: Option<&str>,
     ) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.finish_shipment(attempt_id, state, errcode, error).await,
             Engine::Sqlite(s) => {
                 let error = error.map(str::to_string);
                 blocking(s, move |j| {
@@ -360,6 +431,7 @@ impl Journal {
     /// The attempt that shipped the order, if the journal knows of one ("is this order shipped").
     pub async fn shipped(&self, order_id: OrderId) -> Result<Option<ShipmentRecord>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.shipped(order_id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.shipped(order_id)).await,
         }
     }
@@ -367,6 +439,7 @@ impl Journal {
     /// Every shipment attempt of an order, oldest first.
     pub async fn shipments(&self, order_id: OrderId) -> Result<Vec<ShipmentRecord>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.shipments(order_id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.shipments(order_id)).await,
         }
     }
@@ -378,6 +451,7 @@ impl Journal {
         order_id: OrderId,
     ) -> Result<Vec<HistoryEntry>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.order_history(order_id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.order_history(order_id)).await,
         }
     }
@@ -392,6 +466,7 @@ impl Journal {
         batch: &NewBatch,
     ) -> Result<BatchId, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.create_batch(actor, batch).await,
             Engine::Sqlite(s) => {
                 let (actor, batch) = (actor.clone(), batch.clone());
                 blocking(s, move |j| j.create_batch(&actor, &batch)).await
@@ -402,6 +477,7 @@ impl Journal {
     /// A batch with its counts.
     pub async fn batch(&self, id: BatchId) -> Result<Option<BatchInfo>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.batch(id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.batch(id)).await,
         }
     }
@@ -409,6 +485,7 @@ impl Journal {
     /// Batches still open (some orders not done), oldest first: what to offer to resume.
     pub async fn unfinished_batches(&self) -> Result<Vec<BatchInfo>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.unfinished_batches().await,
             Engine::Sqlite(s) => blocking(s, |j| j.unfinished_batches()).await,
         }
     }
@@ -416,6 +493,7 @@ impl Journal {
     /// The latest batches, newest first.
     pub async fn recent_batches(&self, limit: u32) -> Result<Vec<BatchInfo>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.recent_batches(limit).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.recent_batches(limit)).await,
         }
     }
@@ -427,6 +505,7 @@ impl Journal {
         unfinished_only: bool,
     ) -> Result<Vec<BatchItem>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.batch_items(id, unfinished_only).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.batch_items(id, unfinished_only)).await,
         }
     }
@@ -435,6 +514,7 @@ impl Journal {
     /// them `adding`, and a resume looks their waybill up instead of creating a second one).
     pub async fn mark_adding(&self, id: BatchId, orders: &[OrderId]) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.mark_adding(id, orders).await,
             Engine::Sqlite(s) => {
                 let orders = orders.to_vec();
                 blocking(s, move |j| j.mark_adding(id, &orders)).await
@@ -450,6 +530,7 @@ impl Journal {
         waybill_id: &WaybillId,
     ) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.set_item_waybill(id, order_id, waybill_id).await,
             Engine::Sqlite(s) => {
                 let waybill_id = waybill_id.clone();
                 blocking(s, move |j| j.set_item_waybill(id, order_id, &waybill_id)).await
@@ -469,6 +550,7 @@ impl Journal {
         error: &str,
     ) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.set_item_failed(id, order_id, stage, errcode, error).await,
             Engine::Sqlite(s) => {
                 let error = error.to_string();
                 blocking(s, move |j| {
@@ -488,6 +570,7 @@ impl Journal {
         labels: &[(OrderId, &Label)],
     ) -> Result<Vec<Option<i64>>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.complete_items(actor, id, labels).await,
             Engine::Sqlite(s) => {
                 let actor = actor.clone();
                 let owned: Vec<(OrderId, Label)> =
@@ -505,6 +588,7 @@ impl Journal {
     /// Marks the batch finished when every order is done. Returns whether it is.
     pub async fn finish_batch_if_done(&self, id: BatchId) -> Result<bool, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.finish_batch_if_done(id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.finish_batch_if_done(id)).await,
         }
     }
@@ -512,6 +596,7 @@ impl Journal {
     /// Gives a batch up: it no longer shows as unfinished. Its recorded labels stay.
     pub async fn abandon_batch(&self, id: BatchId) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.abandon_batch(id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.abandon_batch(id)).await,
         }
     }
@@ -528,6 +613,7 @@ impl Journal {
         status: Option<u32>,
     ) -> Result<Vec<TimedOrder>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.cached_orders(account, from, to, status).await,
             Engine::Sqlite(s) => {
                 let account = account.to_string();
                 blocking(s, move |j| j.cached_orders(&account, from, to, status)).await
@@ -542,6 +628,7 @@ impl Journal {
         ids: &[OrderId],
     ) -> Result<HashMap<OrderId, i64>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.cached_update_times(account, ids).await,
             Engine::Sqlite(s) => {
                 let (account, ids) = (account.to_string(), ids.to_vec());
                 blocking(s, move |j| j.cached_update_times(&account, &ids)).await
@@ -557,6 +644,7 @@ impl Journal {
         orders: &[TimedOrder],
     ) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.cache_orders(account, orders).await,
             Engine::Sqlite(s) => {
                 let (account, orders) = (account.to_string(), orders.to_vec());
                 blocking(s, move |j| j.cache_orders(&account, &orders)).await
@@ -567,6 +655,7 @@ impl Journal {
     /// Removes orders from the cache (WeChat no longer knows them).
     pub async fn uncache_orders(&self, account: &str, ids: &[OrderId]) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.uncache_orders(account, ids).await,
             Engine::Sqlite(s) => {
                 let (account, ids) = (account.to_string(), ids.to_vec());
                 blocking(s, move |j| j.uncache_orders(&account, &ids)).await
@@ -581,6 +670,7 @@ impl Journal {
         status: Option<u32>,
     ) -> Result<Option<SyncScope>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.order_sync_scope(account, status).await,
             Engine::Sqlite(s) => {
                 let account = account.to_string();
                 blocking(s, move |j| j.order_sync_scope(&account, status)).await
@@ -597,6 +687,7 @@ impl Journal {
         covered_from: i64,
     ) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.record_full_sync(account, status, covered_from).await,
             Engine::Sqlite(s) => {
                 let account = account.to_string();
                 blocking(s, move |j| {
@@ -610,6 +701,7 @@ impl Journal {
     /// The station time up to which every change of the account is in the cache.
     pub async fn order_sync_mark(&self, account: &str) -> Result<Option<i64>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.order_sync_mark(account).await,
             Engine::Sqlite(s) => {
                 let account = account.to_string();
                 blocking(s, move |j| j.order_sync_mark(&account)).await
@@ -624,6 +716,7 @@ impl Journal {
         updated_to: i64,
     ) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.set_order_sync_mark(account, updated_to).await,
             Engine::Sqlite(s) => {
                 let account = account.to_string();
                 blocking(s, move |j| j.set_order_sync_mark(&account, updated_to)).await
@@ -635,6 +728,7 @@ impl Journal {
     /// the orders stay until they are listed again.
     pub async fn forget_order_sync(&self, account: &str) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.forget_order_sync(account).await,
             Engine::Sqlite(s) => {
                 let account = account.to_string();
                 blocking(s, move |j| j.forget_order_sync(&account)).await
@@ -645,6 +739,7 @@ impl Journal {
     /// Ids of cached orders of an account, for tests and `journal` tools.
     pub async fn cached_order_ids(&self, account: &str) -> Result<Vec<OrderId>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.cached_order_ids(account).await,
             Engine::Sqlite(s) => {
                 let account = account.to_string();
                 blocking(s, move |j| j.cached_order_ids(&account)).await
@@ -665,6 +760,10 @@ impl Journal {
         source: CancelSource,
     ) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => {
+                p.record_waybill_cancel(actor, order_id, delivery_id, waybill_id, source)
+                    .await
+            }
             Engine::Sqlite(s) => {
                 let (actor, delivery_id, waybill_id) =
                     (actor.clone(), delivery_id.clone(), waybill_id.clone());
@@ -683,6 +782,7 @@ impl Journal {
         waybill_id: &WaybillId,
     ) -> Result<bool, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.is_waybill_cancelled(delivery_id, waybill_id).await,
             Engine::Sqlite(s) => {
                 let (delivery_id, waybill_id) = (delivery_id.clone(), waybill_id.clone());
                 blocking(s, move |j| {
@@ -700,6 +800,7 @@ impl Journal {
         waybill_id: &WaybillId,
     ) -> Result<bool, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.is_waybill_number_cancelled(waybill_id).await,
             Engine::Sqlite(s) => {
                 let waybill_id = waybill_id.clone();
                 blocking(s, move |j| j.is_waybill_number_cancelled(&waybill_id)).await
@@ -713,6 +814,7 @@ impl Journal {
         order_id: OrderId,
     ) -> Result<Vec<CancelledWaybill>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.cancelled_waybills(order_id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.cancelled_waybills(order_id)).await,
         }
     }
@@ -725,6 +827,7 @@ impl Journal {
         delivery_id: &DeliveryId,
     ) -> Result<Option<WaybillId>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.usable_waybill(order_id, delivery_id).await,
             Engine::Sqlite(s) => {
                 let delivery_id = delivery_id.clone();
                 blocking(s, move |j| j.usable_waybill(order_id, &delivery_id)).await
@@ -743,6 +846,10 @@ impl Journal {
         completes_order: bool,
     ) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => {
+                p.record_parcel(shipment_id, order_id, items, completes_order)
+                    .await
+            }
             Engine::Sqlite(s) => {
                 let items = items.to_vec();
                 blocking(s, move |j| {
@@ -756,6 +863,7 @@ impl Journal {
     /// The parcels recorded for an order, oldest first.
     pub async fn parcels(&self, order_id: OrderId) -> Result<Vec<ParcelRecord>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.parcels(order_id).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.parcels(order_id)).await,
         }
     }
@@ -767,6 +875,7 @@ impl Journal {
         skipped: &[SkippedOrder],
     ) -> Result<(), JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.record_batch_skips(batch, skipped).await,
             Engine::Sqlite(s) => {
                 let skipped = skipped.to_vec();
                 blocking(s, move |j| j.record_batch_skips(batch, &skipped)).await
@@ -777,6 +886,7 @@ impl Journal {
     /// The orders a batch left out, in the order they were recorded.
     pub async fn batch_skips(&self, batch: BatchId) -> Result<Vec<SkippedOrder>, JournalError> {
         match &*self.engine {
+            Engine::Postgres(p) => p.batch_skips(batch).await,
             Engine::Sqlite(s) => blocking(s, move |j| j.batch_skips(batch)).await,
         }
     }

@@ -12,6 +12,7 @@ mod batches;
 pub mod feed;
 mod handle;
 mod orders;
+mod postgres;
 mod records;
 mod sqlite;
 pub mod waybills;
@@ -132,6 +133,19 @@ pub enum JournalError {
         what: &'static str,
         location: String,
     },
+    /// The shared journal's database server cannot be reached (down, a network problem, or
+    /// refused the login). Nothing was recorded.
+    #[error("the shared journal {location} cannot be reached ({detail}). Check that the database server runs and this station can reach it (host, port, user, password); nothing was recorded, the step will be redone once it is back")]
+    Unreachable { location: String, detail: String },
+    /// The shared journal's database server refused a statement.
+    #[error("the shared journal {location} refused a step ({detail}); nothing of that step was recorded")]
+    Postgres { location: String, detail: String },
+    /// A journal URL that asks for TLS: this build has no TLS connector.
+    #[error("the journal URL {location} asks for TLS (sslmode={mode}), which this build does not support. Connect through a unix socket (host=/run/postgresql), or use sslmode=disable on a trusted network")]
+    TlsUnsupported { location: String, mode: String },
+    /// A journal URL that does not parse.
+    #[error("the journal URL {location} is not a PostgreSQL URL ({detail}); write it as postgres://USER@HOST:PORT/DATABASE")]
+    BadUrl { location: String, detail: String },
     /// The journal's worker was stopped (the app is shutting down); the call did not run.
     #[error("the journal {location} was stopped (the app is shutting down); the last step was not recorded and will be redone")]
     Stopped { location: String },
@@ -185,6 +199,18 @@ impl JournalError {
             (JournalError::SalvageRefused { path, reason }, Lang::ZhCn) => format!(
                 "记录本整理没有进行({}):{reason}",
                 path.display()
+            ),
+            (JournalError::Unreachable { location, detail }, Lang::ZhCn) => format!(
+                "连不上共用记录本 {location}({detail})。请检查数据库服务器是否在运行、本工作站能否连到它(主机、端口、用户名、密码);没有记下任何内容,恢复后这一步会重做"
+            ),
+            (JournalError::TlsUnsupported { location, mode }, Lang::ZhCn) => format!(
+                "记录本地址 {location} 要求 TLS 加密(sslmode={mode}),本版本不支持。请通过 unix 套接字连接(host=/run/postgresql),或在可信的内网上用 sslmode=disable"
+            ),
+            (JournalError::BadUrl { location, detail }, Lang::ZhCn) => format!(
+                "记录本地址 {location} 不是 PostgreSQL 地址({detail});请写成 postgres://用户@主机:端口/数据库"
+            ),
+            (JournalError::SqliteOnly { what, location }, Lang::ZhCn) => format!(
+                "{what} 只能用于本工作站自己的 SQLite 记录本;现在用的是 {location}。去掉 --journal / WAYBILL_DESK_JOURNAL_URL / journal_url 再运行"
             ),
             (other, Lang::ZhCn) => format!("记录本(日志数据库)出错:{other}"),
             (other, Lang::En) => other.to_string(),
