@@ -67,6 +67,8 @@ pub enum Event {
     },
     /// The print batch ended.
     PrintBatchEnded,
+    /// The printer step's test label printed, or why not (in the station's language).
+    TestLabelPrinted(Result<(), String>),
     /// Settings were written to disk, or why not.
     SettingsSaved(Result<(), String>),
     /// The system's printers with their state.
@@ -411,13 +413,18 @@ impl Backend {
 
     /// Prints labels in the given order, one job per label, each result reported and recorded
     /// in the journal. Stops at the first failure so labels never come out of order.
+    /// Each printer's calibration (from the settings) moves its labels.
     pub fn print(
         &mut self,
         jobs: Vec<(OrderId, crate::wechat::WaybillId, crate::print::PrintJob)>,
+        calibrations: crate::print::Calibrations,
     ) {
         self.cancel_print = CancelToken::new();
         let (lang, report, cancel) = (self.lang, self.reporter(), self.cancel_print.clone());
-        let options = crate::print::PrintOptions::new(self.print_worker.clone());
+        let options = crate::print::PrintOptions {
+            calibrations,
+            ..crate::print::PrintOptions::new(self.print_worker.clone())
+        };
         let station = self.station.clone();
         self.runtime.spawn(async move {
             let order_ids: Vec<OrderId> = jobs.iter().map(|(id, _, _)| *id).collect();
@@ -463,6 +470,31 @@ impl Backend {
                 }
             }
             report.send(Event::PrintBatchEnded);
+        });
+    }
+
+    /// Prints the printer step's test label through the print worker, as every label is
+    /// printed, with `calibration` (being edited, not yet saved) applied to its printer.
+    pub fn print_test_label(
+        &self,
+        job: crate::print::PrintJob,
+        calibration: crate::print::Calibration,
+    ) {
+        let (lang, report) = (self.lang, self.reporter());
+        let mut options = crate::print::PrintOptions::new(self.print_worker.clone());
+        if let crate::print::PrintTarget::Printer(name) = &job.target {
+            options.calibrations.insert(name.clone(), calibration);
+        }
+        self.runtime.spawn(async move {
+            let results =
+                crate::print::print_batch(vec![job], &options, |_| {}, &CancelToken::new()).await;
+            let result = match results.into_iter().next().map(|r| r.outcome) {
+                Some(crate::print::JobOutcome::Printed) => Ok(()),
+                Some(crate::print::JobOutcome::Failed { error }) => Err(error.explain(lang)),
+                Some(crate::print::JobOutcome::NotAttempted { reason }) => Err(reason),
+                None => Err(String::new()),
+            };
+            report.send(Event::TestLabelPrinted(result));
         });
     }
 
@@ -632,6 +664,8 @@ async fn run_batch(
                         }
                     }
                     BatchEvent::Started { .. } => {}
+                    // Held elsewhere: the live view shows who holds it; the run comes back.
+                    BatchEvent::Held { .. } => {}
                 }
             }
         })

@@ -72,6 +72,8 @@ pub enum Command {
     /// Scanner mode's "ship right after printing" (saved at once).
     SetPrintThenShip(bool),
     OpenSettings,
+    /// Open the printer step (test label and calibration) from Settings.
+    OpenCalibration,
     /// Open the setup guide (from Settings, or at the first start).
     OpenSetup,
     CloseSettings,

@@ -14,6 +14,7 @@ pub mod request;
 pub mod run;
 pub mod scan_queue;
 pub mod setup;
+pub mod setup_printer;
 pub mod ship_dialog;
 pub mod ship_run;
 
@@ -109,6 +110,8 @@ pub struct WaybillApp {
     pub activity: Activity,
     contacts: HashMap<OrderId, Request<Contact>>,
     settings_draft: Option<SettingsDraft>,
+    /// The printer step opened from Settings ("校准…"), outside the setup guide.
+    calibrate: Option<setup_printer::PrinterStep>,
     appid: String,
     backend: Backend,
     events: mpsc::Receiver<Event>,
@@ -190,6 +193,7 @@ impl WaybillApp {
             activity: Activity::default(),
             contacts: HashMap::new(),
             settings_draft: None,
+            calibrate: None,
             appid: config.appid,
             backend,
             events,
@@ -261,6 +265,42 @@ impl WaybillApp {
         self.settings_draft.as_ref().map(|d| d.printers.as_slice())
     }
 
+    /// The printer step open from Settings, if any (tests read it).
+    pub fn calibration_step(&self) -> Option<&setup_printer::PrinterStep> {
+        self.calibrate.as_ref()
+    }
+
+    /// The printer step being worked on: the setup guide's, else the one opened from Settings.
+    fn printer_step_mut(&mut self) -> Option<&mut setup_printer::PrinterStep> {
+        self.calibrate.as_mut()
+    }
+
+    /// Runs what the printer step asks for: a test print through the print worker, or saving
+    /// printer, size and calibration in the settings (and in an open Settings window).
+    pub fn printer_step_command(&mut self, command: setup_printer::PrinterStepCommand) {
+        let Some(step) = self.printer_step_mut() else {
+            return;
+        };
+        let effect = step.on_command(command);
+        let step = step.clone();
+        match effect {
+            Some(setup_printer::PrinterStepEffect::PrintTest { job, calibration }) => {
+                self.backend.print_test_label(job, calibration);
+            }
+            Some(setup_printer::PrinterStepEffect::Save) => {
+                let mut settings = self.settings.clone();
+                step.apply_to(&mut settings);
+                if let Some(draft) = &mut self.settings_draft {
+                    step.apply_to(&mut draft.settings);
+                }
+                self.settings = settings;
+                self.backend
+                    .save_settings(self.settings.clone(), self.data_dir.clone());
+            }
+            None => {}
+        }
+    }
+
     /// The settings in use.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -282,6 +322,7 @@ impl WaybillApp {
             || self.ship_dialog.is_some()
             || self.cancel_confirm.is_some()
             || self.settings_draft.is_some()
+            || self.calibrate.is_some()
             || self.setup_open()
     }
 
@@ -506,6 +547,19 @@ impl WaybillApp {
                 self.backend.load_printers();
             }
             Command::OpenSetup => self.open_setup(),
+            Command::OpenCalibration => {
+                // From Settings: the printer chosen there (maybe not saved yet).
+                let mut settings = self.settings.clone();
+                if let Some(draft) = &self.settings_draft {
+                    settings.printer = draft.settings.printer.clone();
+                    settings.label_size = draft.settings.label_size.clone();
+                }
+                self.calibrate = Some(setup_printer::PrinterStep::new(&settings));
+                if self.printers.value().is_none() {
+                    self.printers.start();
+                    self.backend.load_printers();
+                }
+            }
             Command::CloseSettings => self.settings_draft = None,
             Command::SaveSettings {
                 settings,
@@ -1028,7 +1082,7 @@ impl WaybillApp {
                 .arg("count", jobs.len())
                 .arg("printer", self.settings.printer.clone()),
         );
-        self.backend.print(jobs);
+        self.backend.print(jobs, self.settings.calibrations.clone());
     }
 
     fn print_run_ended(&mut self) {
@@ -1462,6 +1516,11 @@ impl WaybillApp {
                 self.scan_step(step);
             }
             Event::PrintBatchEnded => self.print_run_ended(),
+            Event::TestLabelPrinted(result) => {
+                if let Some(step) = self.printer_step_mut() {
+                    step.on_test_printed(result);
+                }
+            }
             Event::Printers(list) => {
                 // Settings opened before the list came: fill it in now, not on reopening.
                 if let Some(draft) = &mut self.settings_draft {
@@ -1792,6 +1851,29 @@ impl WaybillApp {
                 });
             if !open {
                 out.push(Command::CloseSettings);
+            }
+        }
+
+        if let Some(step) = &mut self.calibrate {
+            let mut open = true;
+            let printers: Vec<String> = self
+                .printers
+                .value()
+                .map(|l| l.iter().map(|p| p.name.clone()).collect())
+                .unwrap_or_default();
+            let mut asked = None;
+            egui::Window::new(tr(lang, "calib-title"))
+                .open(&mut open)
+                .collapsible(false)
+                .default_width(560.0)
+                .show(ctx, |ui| {
+                    asked = ui::setup_printer_ui::setup_printer_ui(ui, lang, step, &printers);
+                });
+            if let Some(command) = asked {
+                self.printer_step_command(command);
+            }
+            if !open {
+                self.calibrate = None;
             }
         }
 

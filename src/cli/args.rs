@@ -298,6 +298,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// One printer's test label and calibration (offset and scale applied to every job to it).
+    #[command(
+        after_help = "Examples:\n  waybill-desk printer test-label --printer Zebra_ZD420 --size 100x150\n  waybill-desk printer calibrate --printer Zebra_ZD420 --x-mm 1.5 --y-mm -0.5\n  waybill-desk printer calibrate --printer Zebra_ZD420        (show it)"
+    )]
+    Printer {
+        #[command(subcommand)]
+        action: PrinterAction,
+    },
     /// Run the print worker: JSON print jobs on stdin, one JSON answer per job on stdout.
     #[command(hide = true)]
     PrintWorker,
@@ -321,6 +329,40 @@ pub enum Command {
         /// Read commands from stdin.
         #[arg(long)]
         stdin: bool,
+    },
+}
+
+/// `printer` sub-actions.
+#[derive(Debug, Subcommand)]
+pub enum PrinterAction {
+    /// Print the built-in test label (frame 2 mm inside the edges, centre crosshair, mm rulers)
+    /// through the same path as real labels, with the printer's calibration applied.
+    TestLabel {
+        /// Printer (CUPS queue); default: the one chosen in Settings.
+        #[arg(long)]
+        printer: Option<String>,
+        /// Label size WIDTHxHEIGHT in mm; default: the size in Settings, else 100x150.
+        #[arg(long, value_name = "WxHmm")]
+        size: Option<crate::print::LabelSize>,
+    },
+    /// Save a printer's calibration (each value left out keeps the saved one); with no value,
+    /// show it.
+    Calibrate {
+        /// Printer (CUPS queue); default: the one chosen in Settings.
+        #[arg(long)]
+        printer: Option<String>,
+        /// Move labels right (negative: left), in mm, -10..10.
+        #[arg(long, allow_hyphen_values = true)]
+        x_mm: Option<f64>,
+        /// Move labels down (negative: up), in mm, -10..10.
+        #[arg(long, allow_hyphen_values = true)]
+        y_mm: Option<f64>,
+        /// Scale in per cent, 90..110.
+        #[arg(long)]
+        scale: Option<f64>,
+        /// Remove the printer's calibration.
+        #[arg(long, conflicts_with_all = ["x_mm", "y_mm", "scale"])]
+        reset: bool,
     },
 }
 

@@ -31,6 +31,7 @@ pub(super) async fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<
         | Command::Logout
         | Command::Whoami { .. }
         | Command::Journal { .. }
+        | Command::Printer { .. }
         // `main` panics before any command runs (the crash-report check).
         | Command::DebugPanic { .. } => unreachable!("handled before connecting"),
         Command::Batch { action } => super::batch_cmd::batch(ctx, action).await,

@@ -6,7 +6,9 @@ pub mod args;
 mod batch_cmd;
 mod commands;
 mod print_cmd;
+mod printer_cmd;
 mod progress;
+mod stations_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -106,6 +108,9 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
         args::Command::Logout => account_cmd::logout(&data_dir, lang).await,
         args::Command::Whoami { json } => {
             account_cmd::whoami(&data_dir, cli.appid.as_deref(), json, lang).await
+        }
+        args::Command::Printer { action } => {
+            printer_cmd::run(&data_dir, settings, action, lang).await
         }
         args::Command::Journal { action } => batch_cmd::journal(&data_dir, action, lang).await,
         args::Command::Batch {

@@ -440,7 +440,10 @@ impl LabelPrinter {
             deadline,
         )?;
         if !calibration.is_none() {
-            self.run_js(&calibration_script(calibration, scale), deadline)?;
+            self.run_js(
+                &calibration_script(calibration, scale, (paper_w, paper_h)),
+                deadline,
+            )?;
             tracing::debug!(label = %label_id, calibration = %calibration.describe(), "calibrated");
         }
         Ok(())
@@ -536,16 +539,43 @@ impl Drop for LabelPrinter {
 
 /// The script that moves and scales the laid-out label by `calibration`. The page is printed
 /// at `fit` (the document is `1/fit` as wide as the paper), so one millimetre on paper is
-/// `96 / 25.4 / fit` CSS pixels of the document. The root element is moved and scaled around the
-/// paper's top-left corner; nothing about the paper or the print settings changes.
-pub fn calibration_script(calibration: &Calibration, fit: f64) -> String {
+/// `96 / 25.4 / fit` CSS pixels of the document.
+///
+/// What moves must not widen the document: WebKit shrinks a page to fit its widest content, so a
+/// label moved 3 mm right would come out 3% small and its offset short (measured; clipping on the
+/// root element is not honoured when printing). So the body becomes the clip, exactly the paper's
+/// size from its top-left corner (`contain: paint`, its margin turned into padding so nothing
+/// inside moves), and each thing in it is moved and scaled around the paper's corner. Nothing
+/// about the paper or the print settings changes.
+pub fn calibration_script(calibration: &Calibration, fit: f64, paper_px: (i32, i32)) -> String {
     let px_per_mm = 96.0 / 25.4 / fit;
     let dx = calibration.x_mm * px_per_mm;
     let dy = calibration.y_mm * px_per_mm;
     let scale = calibration.scale();
+    let width = (f64::from(paper_px.0) / fit).floor();
+    let height = (f64::from(paper_px.1) / fit).floor();
     format!(
-        "(() => {{ const h = document.documentElement.style; h.transformOrigin = '0 0'; \
-         h.transform = 'translate({dx:.3}px, {dy:.3}px) scale({scale:.4})'; return 'ok'; }})()"
+        r#"(() => {{
+  const body = document.body; if (!body) return 'no body';
+  const cs = getComputedStyle(body); const px = v => parseFloat(v) || 0;
+  const m = ['Top', 'Right', 'Bottom', 'Left'].map(s => px(cs['margin' + s]) + px(cs['padding' + s]));
+  const b = body.style;
+  b.boxSizing = 'border-box'; b.margin = '0';
+  b.padding = m.map(v => v + 'px').join(' ');
+  b.width = Math.max({width}, document.documentElement.scrollWidth) + 'px';
+  b.minHeight = '{height}px'; b.overflow = 'hidden'; b.contain = 'paint'; b.position = 'relative';
+  for (const n of Array.from(body.childNodes)) {{
+    if (n.nodeType === 3 && n.textContent.trim() !== '') {{
+      const span = document.createElement('span'); body.insertBefore(span, n); span.appendChild(n);
+    }}
+  }}
+  for (const e of Array.from(body.children)) {{
+    const r = e.getBoundingClientRect();
+    e.style.transformOrigin = (-r.left - window.scrollX) + 'px ' + (-r.top - window.scrollY) + 'px';
+    e.style.transform = 'translate({dx:.3}px, {dy:.3}px) scale({scale:.4})';
+  }}
+  return 'ok';
+}})()"#
     )
 }
 

@@ -9,6 +9,7 @@ pub mod log_ui;
 pub mod orders_ui;
 pub mod scanner_ui;
 pub mod settings_ui;
+pub mod setup_printer_ui;
 pub mod setup_ui;
 pub mod ship_dialog_ui;
 pub mod stations_ui;

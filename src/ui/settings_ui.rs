@@ -162,19 +162,25 @@ fn settings_fields_ui(
             ui.end_row();
 
             let printer_caption = ui.label(tr(lang, "ui-printer"));
-            egui::ComboBox::from_id_salt("printer")
-                .selected_text(if s.printer.is_empty() {
-                    "-"
-                } else {
-                    s.printer.as_str()
-                })
-                .show_ui(ui, |ui| {
-                    for p in &draft.printers {
-                        ui.selectable_value(&mut s.printer, p.clone(), p);
-                    }
-                })
-                .response
-                .labelled_by(printer_caption.id);
+            ui.horizontal(|ui| {
+                egui::ComboBox::from_id_salt("printer")
+                    .selected_text(if s.printer.is_empty() {
+                        "-"
+                    } else {
+                        s.printer.as_str()
+                    })
+                    .show_ui(ui, |ui| {
+                        for p in &draft.printers {
+                            ui.selectable_value(&mut s.printer, p.clone(), p);
+                        }
+                    })
+                    .response
+                    .labelled_by(printer_caption.id);
+                // Test label and calibration of this printer (the printer step).
+                if ui.button(tr(lang, "calib-open")).clicked() {
+                    out.push(Command::OpenCalibration);
+                }
+            });
             ui.end_row();
             ui.label(tr(lang, "ui-copies"));
             ui.add(egui::DragValue::new(&mut s.copies).range(1..=5));

@@ -1,0 +1,307 @@
+//! Printer calibration through real CUPS (cups-pdf queues of this test's own, under
+//! scripts/test-env/with-services.sh): the test label printed with and without a calibration of
+//! x +3 mm / y -2 mm comes out moved by exactly that (measured on the PDF rendered at 254 dpi,
+//! 10 px per mm), on a page of the label's size; a real order label printed after calibrating
+//! moves the same way; printer A's calibration leaves printer B's jobs alone; out-of-range values
+//! are refused.
+
+#![allow(clippy::unwrap_used)] // a panic is a failed test
+
+mod common;
+mod print_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use print_support as ps;
+use waybill_desk::print::calibration::for_target;
+use waybill_desk::print::test_label::{TestLabel, FRAME_INSET_MM};
+use waybill_desk::print::{
+    print_batch, Calibration, CalibrationError, Calibrations, CancelToken, JobOutcome, LabelSize,
+    PrintJob, PrintOptions, PrintTarget,
+};
+use waybill_desk::wechat::PrintType;
+
+/// 254 dpi: 10 pixels per millimetre.
+const DPI: u32 = 254;
+const PX_PER_MM: f64 = 10.0;
+/// How far a measured edge may be from where it should be, in mm.
+const TOLERANCE_MM: f64 = 0.3;
+
+/// A cups-pdf queue writing into a directory of its own (so no other test's PDFs mix in):
+/// its own cups-pdf configuration (`/etc/cups/cups-pdf-NAME.conf`, removed again) and queue.
+struct OwnPdfQueue {
+    name: String,
+    conf: PathBuf,
+    dir: PathBuf,
+}
+
+impl OwnPdfQueue {
+    fn new(cups: &ps::Cups, suffix: &str) -> Self {
+        let backend = format!("calib{suffix}{}", std::process::id());
+        let name = format!("waybill-calib-{suffix}-{}", std::process::id());
+        let base = std::env::var("WAYBILL_DESK_TEST_TMP").unwrap();
+        let dir = PathBuf::from(base).join(&backend);
+        std::fs::create_dir_all(&dir).unwrap();
+        Command::new("chmod")
+            .arg("0777")
+            .arg(&dir)
+            .status()
+            .unwrap();
+        let conf = PathBuf::from(format!("/etc/cups/cups-pdf-{backend}.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "Out {d}\nAnonDirName {d}\nLabel 1\nUserUMask 0022\nGrp lp\n",
+                d = dir.display()
+            ),
+        )
+        .unwrap();
+        let status = Command::new("lpadmin")
+            .args([
+                "-p",
+                &name,
+                "-E",
+                "-v",
+                &format!("cups-pdf:/{backend}"),
+                "-P",
+            ])
+            .arg(&cups.ppd)
+            .status()
+            .unwrap();
+        assert!(status.success(), "lpadmin -p {name}");
+        OwnPdfQueue { name, conf, dir }
+    }
+}
+
+impl Drop for OwnPdfQueue {
+    fn drop(&mut self) {
+        let _ = Command::new("lpadmin").args(["-x", &self.name]).status();
+        let _ = std::fs::remove_file(&self.conf);
+    }
+}
+
+/// A grey image read from a PNG.
+struct Gray {
+    width: u32,
+    height: u32,
+    px: Vec<u8>,
+}
+
+impl Gray {
+    fn open(png: &Path) -> Self {
+        let img = image::open(png).unwrap().to_luma8();
+        Gray {
+            width: img.width(),
+            height: img.height(),
+            px: img.into_raw(),
+        }
+    }
+
+    fn dark(&self, x: u32, y: u32) -> bool {
+        self.px[(y * self.width + x) as usize] < 128
+    }
+
+    /// The first dark run along a row (from the left), as (start, end) in pixels.
+    fn run_in_row(&self, y: u32) -> (u32, u32) {
+        let start = (0..self.width).find(|&x| self.dark(x, y)).unwrap();
+        let end = (start..self.width).find(|&x| !self.dark(x, y)).unwrap();
+        (start, end)
+    }
+
+    /// The first dark run down a column (from the top), as (start, end) in pixels.
+    fn run_in_column(&self, x: u32) -> (u32, u32) {
+        let start = (0..self.height).find(|&y| self.dark(x, y)).unwrap();
+        let end = (start..self.height).find(|&y| !self.dark(x, y)).unwrap();
+        (start, end)
+    }
+}
+
+/// Where the test label's frame is: the middle of its left and top lines, in mm from the
+/// paper's edges (measured half a millimetre off the ruler ticks, which sit on whole mm).
+fn frame_lines_mm(png: &Path) -> (f64, f64) {
+    let img = Gray::open(png);
+    let row = (40.5 * PX_PER_MM) as u32;
+    let column = (40.5 * PX_PER_MM) as u32;
+    let (l0, l1) = img.run_in_row(row);
+    let (t0, t1) = img.run_in_column(column);
+    let mid = |a: u32, b: u32| f64::from(a + b) / 2.0 / PX_PER_MM;
+    (mid(l0, l1), mid(t0, t1))
+}
+
+/// The shift (in mm) that best maps `before` onto `after`: the dark pixels counted per column
+/// and per row, and each profile matched against the other within ±6 mm, one pixel (0.1 mm) at
+/// a time, away from the edges (where a shifted label is cut off).
+fn best_shift_mm(before: &Path, after: &Path) -> (f64, f64) {
+    let (a, b) = (Gray::open(before), Gray::open(after));
+    assert_eq!((a.width, a.height), (b.width, b.height));
+    let columns = |g: &Gray| -> Vec<i64> {
+        (0..g.width)
+            .map(|x| (0..g.height).filter(|&y| g.dark(x, y)).count() as i64)
+            .collect()
+    };
+    let rows = |g: &Gray| -> Vec<i64> {
+        (0..g.height)
+            .map(|y| (0..g.width).filter(|&x| g.dark(x, y)).count() as i64)
+            .collect()
+    };
+    let shift = |p: &[i64], q: &[i64]| -> f64 {
+        let reach = (6.0 * PX_PER_MM) as i64;
+        let n = p.len() as i64;
+        let (_, best) = (-reach..=reach)
+            .map(|d| {
+                let cost: i64 = (reach..n - reach)
+                    .map(|i| (p[i as usize] - q[(i + d) as usize]).abs())
+                    .sum();
+                (cost, d)
+            })
+            .min()
+            .unwrap();
+        best as f64 / PX_PER_MM
+    };
+    (
+        shift(&columns(&a), &columns(&b)),
+        shift(&rows(&a), &rows(&b)),
+    )
+}
+
+fn assert_near(what: &str, got: f64, want: f64) {
+    assert!(
+        (got - want).abs() <= TOLERANCE_MM,
+        "{what}: {got:.2} mm, expected {want:.2} mm (±{TOLERANCE_MM})"
+    );
+}
+
+/// Prints `jobs` with the given calibrations and returns the queue's new PDFs, oldest first.
+async fn print_to(
+    queue: &OwnPdfQueue,
+    jobs: Vec<PrintJob>,
+    calibrations: Calibrations,
+) -> Vec<PathBuf> {
+    let before = ps::pdfs_in(&queue.dir);
+    let n = jobs.len();
+    let options = PrintOptions {
+        calibrations,
+        ..PrintOptions::new(ps::worker())
+    };
+    let results = print_batch(jobs, &options, |_| {}, &CancelToken::new()).await;
+    for r in &results {
+        assert_eq!(r.outcome, JobOutcome::Printed, "{r:?}");
+    }
+    let dir = queue.dir.clone();
+    tokio::task::spawn_blocking(move || ps::wait_for_new_pdfs(&dir, &before, n))
+        .await
+        .unwrap()
+}
+
+fn one(printer: &str, calibration: Calibration) -> Calibrations {
+    let mut all = Calibrations::new();
+    all.insert(printer.to_string(), calibration);
+    all
+}
+
+#[tokio::test]
+async fn the_test_label_moves_by_the_calibration_on_a_page_of_the_label_size() {
+    let Some(cups) = ps::cups() else { return };
+    let queue = OwnPdfQueue::new(&cups, "a");
+    let size = LabelSize::L100X150;
+    let shift = Calibration::new(3.0, -2.0, 100.0).unwrap();
+    let label = |c| TestLabel::now(&queue.name, size, c);
+    let plain = print_to(
+        &queue,
+        vec![label(Calibration::NONE).job(PrintTarget::Printer(queue.name.clone()))],
+        Calibrations::new(),
+    )
+    .await;
+    let moved = print_to(
+        &queue,
+        vec![label(shift).job(PrintTarget::Printer(queue.name.clone()))],
+        one(&queue.name, shift),
+    )
+    .await;
+    for pdf in [&plain[0], &moved[0]] {
+        let info = ps::pdfinfo(pdf);
+        assert_eq!(info.pages, 1, "{}", pdf.display());
+        assert_eq!(info.rounded(), (283, 425), "100x150 mm, not A4: {info:?}");
+    }
+    let (plain_png, moved_png) = (
+        ps::pdf_to_png(&plain[0], DPI),
+        ps::pdf_to_png(&moved[0], DPI),
+    );
+    let (x0, y0) = frame_lines_mm(&plain_png);
+    let (x1, y1) = frame_lines_mm(&moved_png);
+    eprintln!("frame lines: plain ({x0:.2}, {y0:.2}) mm, calibrated ({x1:.2}, {y1:.2}) mm");
+    // Uncalibrated, the frame's 0.4 mm line sits 2.0..2.4 mm from the edges.
+    assert_near("plain frame, left line", x0, FRAME_INSET_MM + 0.2);
+    assert_near("plain frame, top line", y0, FRAME_INSET_MM + 0.2);
+    assert_near("calibrated shift x", x1 - x0, 3.0);
+    assert_near("calibrated shift y", y1 - y0, -2.0);
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    if docs.is_dir() {
+        std::fs::copy(&moved_png, docs.join("issue14-test-label-calibrated.png")).unwrap();
+    }
+    std::fs::copy(
+        &moved_png,
+        ps::artifacts_dir().join("calibration-test-label-moved.png"),
+    )
+    .unwrap();
+    std::fs::copy(
+        &plain_png,
+        ps::artifacts_dir().join("calibration-test-label-plain.png"),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_real_label_moves_the_same_way_and_another_printer_is_left_alone() {
+    let Some(cups) = ps::cups() else { return };
+    let (_sb, labels) = ps::sandbox_labels(1, PrintType::TwoPart).await;
+    let (a, b) = (OwnPdfQueue::new(&cups, "ra"), OwnPdfQueue::new(&cups, "rb"));
+    let job = |queue: &OwnPdfQueue| PrintJob {
+        label_id: labels[0].order_id.clone(),
+        html: labels[0].html.clone(),
+        size: LabelSize::TWO_PART,
+        target: PrintTarget::Printer(queue.name.clone()),
+        copies: 1,
+    };
+    let shift = Calibration::new(3.0, -2.0, 100.0).unwrap();
+    // Before calibrating, on A; after calibrating A, on A and on B.
+    let before = print_to(&a, vec![job(&a)], Calibrations::new()).await;
+    let calibrated = one(&a.name, shift);
+    let after_a = print_to(&a, vec![job(&a)], calibrated.clone()).await;
+    let after_b = print_to(&b, vec![job(&b)], calibrated).await;
+    for pdf in [&before[0], &after_a[0], &after_b[0]] {
+        assert_eq!(ps::pdfinfo(pdf).rounded(), (283, 510), "100x180 mm");
+    }
+    let before = ps::pdf_to_png(&before[0], DPI);
+    let (dx, dy) = best_shift_mm(&before, &ps::pdf_to_png(&after_a[0], DPI));
+    eprintln!("real label on A moved by ({dx:.1}, {dy:.1}) mm");
+    assert_near("real label on A, x", dx, 3.0);
+    assert_near("real label on A, y", dy, -2.0);
+    let (dx, dy) = best_shift_mm(&before, &ps::pdf_to_png(&after_b[0], DPI));
+    eprintln!("real label on B moved by ({dx:.1}, {dy:.1}) mm");
+    assert_near("real label on B, x", dx, 0.0);
+    assert_near("real label on B, y", dy, 0.0);
+}
+
+#[test]
+fn out_of_range_values_are_refused_and_never_applied() {
+    for (x, y, s) in [(10.5, 0.0, 100.0), (0.0, -11.0, 100.0)] {
+        assert!(matches!(
+            Calibration::new(x, y, s),
+            Err(CalibrationError::OffsetOutOfRange { .. })
+        ));
+    }
+    for s in [89.0, 111.0] {
+        assert!(matches!(
+            Calibration::new(0.0, 0.0, s),
+            Err(CalibrationError::ScaleOutOfRange { .. })
+        ));
+    }
+    // A hand-edited settings file with a wild value: the job prints uncalibrated.
+    let wild = Calibration {
+        x_mm: 40.0,
+        ..Calibration::NONE
+    };
+    assert!(for_target(&one("Q", wild), &PrintTarget::Printer("Q".into())).is_none());
+}
