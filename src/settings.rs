@@ -47,6 +47,9 @@ pub struct Settings {
     /// Each printer queue's calibration (offset and scale), applied to every job to it.
     /// Absent in older files: none.
     pub calibrations: crate::print::Calibrations,
+    /// A shared journal (PostgreSQL URL, without a password: that comes from ~/.pgpass);
+    /// empty: the station's own journal file. `--journal` and WAYBILL_DESK_JOURNAL_URL win.
+    pub journal_url: String,
 }
 
 impl Default for Settings {
@@ -68,6 +71,7 @@ impl Default for Settings {
             courier_map: std::collections::BTreeMap::new(),
             setup_done: false,
             calibrations: crate::print::Calibrations::new(),
+            journal_url: String::new(),
         }
     }
 }
