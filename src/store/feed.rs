@@ -19,6 +19,9 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, watch};
 
+/// The PostgreSQL listener behind a shared journal's feed (its migration, its backoff).
+pub use super::postgres::listen;
+
 use crate::wechat::{Lang, OrderId};
 
 /// What happened to an order at some station.
@@ -132,8 +135,11 @@ impl crate::store::Journal {
     /// journal has none ([`FeedError::SingleStation`]). The listener runs on `runtime` until the
     /// feed is dropped.
     pub fn feed(&self, runtime: &tokio::runtime::Handle) -> Result<JournalFeed, FeedError> {
-        let _ = runtime;
-        Err(FeedError::SingleStation)
+        match self.postgres_config() {
+            None => Err(FeedError::SingleStation),
+            // The journal's own resolved configuration: password, schema, as its pool has them.
+            Some(config) => listen::spawn(runtime, config.clone()),
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! older schema is brought up to date (and the log says so); a newer one is refused.
 
 mod journal;
+pub mod listen;
 pub(crate) mod migrate;
 
 use std::path::PathBuf;
