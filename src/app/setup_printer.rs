@@ -9,7 +9,7 @@
 
 use crate::print::calibration::{Calibration, CalibrationError, NUDGE_MM};
 use crate::print::test_label::TestLabel;
-use crate::print::{LabelSize, PrintJob, PrintTarget};
+use crate::print::{Calibrations, LabelSize, PrintJob, PrintTarget};
 use crate::settings::Settings;
 
 /// Where the step is.
@@ -101,6 +101,8 @@ pub struct PrinterStep {
     /// Saved since the step opened (and nothing changed after).
     pub saved: bool,
     skipped: bool,
+    /// Every printer's saved calibration, so picking another printer starts from its own.
+    known: Calibrations,
 }
 
 impl PrinterStep {
@@ -125,6 +127,7 @@ impl PrinterStep {
             state: PrinterStepState::Idle,
             saved: false,
             skipped: false,
+            known: settings.calibrations.clone(),
         }
     }
 
@@ -163,7 +166,14 @@ impl PrinterStep {
         match command {
             PrinterStepCommand::PickPrinter(printer) => {
                 if printer != self.printer {
+                    let own = self
+                        .known
+                        .get(&printer)
+                        .copied()
+                        .filter(|c| c.validate().is_ok())
+                        .unwrap_or(Calibration::NONE);
                     self.printer = printer;
+                    self.set(own);
                     self.state = PrinterStepState::Idle;
                     self.saved = false;
                 }
@@ -214,6 +224,7 @@ impl PrinterStep {
                     return None;
                 }
                 self.saved = true;
+                self.known.insert(self.printer.clone(), self.calibration);
                 Some(PrinterStepEffect::Save)
             }
             PrinterStepCommand::Skip => {
@@ -388,6 +399,10 @@ mod tests {
     fn save_writes_this_printers_calibration_only() {
         let mut s = step();
         s.on_command(PrinterStepCommand::PickPrinter("Brother".into()));
+        assert!(
+            s.calibration.is_none(),
+            "Brother starts from its own (none)"
+        );
         s.on_command(PrinterStepCommand::PickSize(LabelSize::ONE_PART));
         s.on_command(PrinterStepCommand::Nudge {
             dx_mm: 0.0,
@@ -405,8 +420,19 @@ mod tests {
         s.apply_to(&mut settings);
         assert_eq!(settings.printer, "Brother");
         assert_eq!(settings.label_size, "76x130mm");
-        assert_eq!(settings.calibrations["Brother"].y_mm, 2.0);
+        assert_eq!(
+            (
+                settings.calibrations["Brother"].x_mm,
+                settings.calibrations["Brother"].y_mm
+            ),
+            (0.0, 1.0)
+        );
         assert_eq!(settings.calibrations["Zebra"].x_mm, 1.0, "A keeps its own");
+        // Back to Zebra: its own calibration again.
+        s.on_command(PrinterStepCommand::PickPrinter("Zebra".into()));
+        assert_eq!(s.calibration.x_mm, 1.0);
+        s.on_command(PrinterStepCommand::PickPrinter("Brother".into()));
+        assert_eq!(s.calibration.y_mm, 1.0, "what was saved for Brother");
         // Reset and save: the entry goes away.
         s.on_command(PrinterStepCommand::Reset);
         assert!(!s.saved, "a change after saving is not saved");
