@@ -176,6 +176,15 @@ fn the_cli_log_file_is_in_the_state_directory_and_holds_no_secret() {
             assert!(rest.starts_with("REDACTED"), "{line}");
         }
     }
+    // WAYBILL_DESK_LOG_FILE=1 asks for it too (as 1, true, yes or on).
+    let by_env = tempfile::tempdir().unwrap();
+    let out = desk(by_env.path())
+        .arg("printers")
+        .env("WAYBILL_DESK_LOG_FILE", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.code() != Some(2), "{}", text(&out).1);
+    assert_eq!(files_in(&by_env.path().join("logs")).len(), 1);
     // Without --log-file the command line keeps no file.
     let quiet = tempfile::tempdir().unwrap();
     let out = desk(quiet.path()).arg("printers").output().unwrap();

@@ -54,7 +54,12 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, env = "WAYBILL_DESK_LANG")]
     pub lang: Option<LangArg>,
     /// Also write the log to STATE_DIR/logs/ (the window always does).
-    #[arg(long, global = true, env = "WAYBILL_DESK_LOG_FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "WAYBILL_DESK_LOG_FILE",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub log_file: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
