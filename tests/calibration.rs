@@ -252,6 +252,44 @@ async fn the_test_label_moves_by_the_calibration_on_a_page_of_the_label_size() {
     .unwrap();
 }
 
+/// Left and right frame lines along one row, in mm from the paper's left edge.
+fn frame_left_right_mm(png: &Path) -> (f64, f64) {
+    let img = Gray::open(png);
+    let y = (40.5 * PX_PER_MM) as u32;
+    let (l0, l1) = img.run_in_row(y);
+    let r1 = (0..img.width).rev().find(|&x| img.dark(x, y)).unwrap() + 1;
+    let r0 = (0..r1).rev().find(|&x| !img.dark(x, y)).unwrap() + 1;
+    let mid = |a: u32, b: u32| f64::from(a + b) / 2.0 / PX_PER_MM;
+    (mid(l0, l1), mid(r0, r1))
+}
+
+#[tokio::test]
+async fn a_scale_of_95_percent_shrinks_the_label_about_the_paper_corner() {
+    let Some(cups) = ps::cups() else { return };
+    let queue = OwnPdfQueue::new(&cups, "s");
+    let size = LabelSize::L100X150;
+    let small = Calibration::new(0.0, 0.0, 95.0).unwrap();
+    let pdf =
+        print_to(
+            &queue,
+            vec![TestLabel::now(&queue.name, size, small)
+                .job(PrintTarget::Printer(queue.name.clone()))],
+            one(&queue.name, small),
+        )
+        .await;
+    assert_eq!(
+        ps::pdfinfo(&pdf[0]).rounded(),
+        (283, 425),
+        "the page stays 100x150 mm"
+    );
+    let (left, right) = frame_left_right_mm(&ps::pdf_to_png(&pdf[0], DPI));
+    eprintln!("frame lines at 95 %: left {left:.2} mm, right {right:.2} mm");
+    // Unscaled the lines' middles are at 2.2 and 97.8 mm; at 95 % about the corner, 2.09 and
+    // 92.91 mm.
+    assert_near("left line at 95 %", left, 2.2 * 0.95);
+    assert_near("right line at 95 %", right, 97.8 * 0.95);
+}
+
 #[tokio::test]
 async fn a_real_label_moves_the_same_way_and_another_printer_is_left_alone() {
     let Some(cups) = ps::cups() else { return };
