@@ -121,6 +121,18 @@ pub fn configure(
     })
 }
 
+/// The window's icon: the app's own 64x64 PNG (16 KB decoded). Without one eframe decodes its
+/// 512x512 default icon (1 MB of heap for as long as the window is open) and shows egui's logo.
+/// A PNG that does not decode (it is compiled in, so a test catches it) leaves no icon.
+fn window_icon() -> std::sync::Arc<egui::IconData> {
+    const PNG: &[u8] =
+        include_bytes!("../../assets/icons/hicolor/64x64/io.github.waybilldesk.WaybillDesk.png");
+    std::sync::Arc::new(eframe::icon_data::from_png_bytes(PNG).unwrap_or_else(|e| {
+        tracing::warn!("window icon: {e}");
+        egui::IconData::default()
+    }))
+}
+
 /// Opens the window and runs until it is closed.
 pub fn run(
     options: LaunchOptions,
@@ -135,6 +147,7 @@ pub fn run(
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(crate::i18n::t(title_lang, "ui-window-title"))
+            .with_icon(window_icon())
             // The desktop entry's name: Wayland's app id and X11's WM_CLASS (StartupWMClass).
             .with_app_id(crate::about::APP_ID)
             .with_inner_size([1440.0, 900.0])
@@ -158,4 +171,16 @@ pub fn run(
     .map_err(|e| anyhow::anyhow!("the window could not start: {e}"))?;
     drop(runtime);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn window_icon_is_the_small_app_icon() {
+        let icon = super::window_icon();
+        assert_eq!((icon.width, icon.height), (64, 64));
+        assert_eq!(icon.rgba.len(), 64 * 64 * 4);
+        // Not blank: the label drawing has opaque pixels.
+        assert!(icon.rgba.chunks(4).any(|p| p[3] == 255));
+    }
 }

@@ -142,6 +142,21 @@ pub(super) fn lock_down(_webview: &WebView) {
     }
 }
 
+/// Draws the preview without GL: a label page is one static, scaled layout, which WebKit's
+/// software path draws as fast as the screen needs, while accelerated compositing gives the web
+/// process a GL context of its own — Mesa's whole software GL stack (llvmpipe, 60-odd MB) on a
+/// machine without a GPU, and GPU memory for no gain on one with.
+fn draw_without_gl(_webview: &WebView) {
+    #[cfg(target_os = "linux")]
+    {
+        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt as _, WebViewExt as _};
+        use wry::WebViewExtUnix as _;
+        if let Some(settings) = _webview.webview().settings() {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    }
+}
+
 /// Ends the web process of a shown label whose scripts never yield, then calls `on_hung`
 /// (Linux: `gtk_print::watch_for_hung_page`; runs while GTK is pumped). Remove the timer it
 /// returns when the view goes away.
@@ -170,15 +185,27 @@ impl LabelPreview {
                     .into(),
             });
         }
+        // The view is made when the first label is shown (not at start: the window opens
+        // without WebKit's processes); how long that first label takes is logged once.
+        let asked = std::time::Instant::now();
+        let first_shown = Cell::new(false);
         let loaded = Rc::new(Cell::new(false));
         let flag = loaded.clone();
         let webview = locked_builder()
             .with_on_page_load_handler(move |event, _| {
-                flag.set(matches!(event, wry::PageLoadEvent::Finished));
+                let finished = matches!(event, wry::PageLoadEvent::Finished);
+                flag.set(finished);
+                if finished && !first_shown.replace(true) {
+                    tracing::info!(
+                        first_label_ms = asked.elapsed().as_millis() as u64,
+                        "preview: first label shown (view created on first use)"
+                    );
+                }
             })
             .with_bounds(rect(bounds))
             .build_as_child(parent)
             .map_err(renderer_error)?;
+        draw_without_gl(&webview);
         lock_down(&webview);
         pass_input_through(&webview);
         let hung = Rc::new(Cell::new(false));

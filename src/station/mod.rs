@@ -327,6 +327,24 @@ impl Station {
         requests: &[LabelRequest],
         print_type: PrintType,
     ) -> Vec<Result<(Label, i64), StationError>> {
+        // Chunk by chunk as batchGetOrder takes them, all chunks at once (under the client's
+        // limit): a chunk's labels are journaled (one transaction) as soon as they are decoded,
+        // while the other chunks are still on the way or being decoded.
+        use futures::stream::{self, StreamExt as _};
+        let chunks: Vec<Vec<Result<(Label, i64), StationError>>> =
+            stream::iter(requests.chunks(crate::wechat::logistics::BATCH_LIMIT))
+                .map(|chunk| self.fetch_label_chunk(chunk, print_type))
+                .buffered(self.client.max_concurrent_calls())
+                .collect()
+                .await;
+        chunks.into_iter().flatten().collect()
+    }
+
+    async fn fetch_label_chunk(
+        &self,
+        requests: &[LabelRequest],
+        print_type: PrintType,
+    ) -> Vec<Result<(Label, i64), StationError>> {
         let mut results: Vec<Option<Result<(Label, i64), StationError>>> =
             requests.iter().map(|_| None).collect();
         let mut to_fetch = Vec::new();
@@ -350,7 +368,7 @@ impl Station {
         }
         let wanted: Vec<LabelRequest> = to_fetch.iter().map(|&i| requests[i].clone()).collect();
         let fetched = self.client.logistics().labels(&wanted, print_type).await;
-        // Labels are recorded together (one transaction for a thousand labels, not a thousand).
+        // Labels are recorded together (one transaction for the chunk, not one per label).
         let mut arrived: Vec<(usize, OrderId, Label)> = Vec::new();
         for (&i, result) in to_fetch.iter().zip(fetched) {
             match (requests[i].order_id.parse::<OrderId>(), result) {

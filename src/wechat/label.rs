@@ -49,22 +49,30 @@ pub fn decode_print_html_limited(
     print_html: &str,
     limit_bytes: usize,
 ) -> Result<String, LabelDecodeError> {
-    let size_bytes = decoded_len(print_html);
+    let (size_bytes, wrapped) = decoded_len(print_html);
     if size_bytes > limit_bytes as u64 {
         return Err(LabelDecodeError::TooLarge {
             size_bytes,
             limit_bytes: limit_bytes as u64,
         });
     }
-    let compact: String = print_html
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
+    // Unwrapped base64 (what WeChat sends) is decoded where it lies; only MIME-style wrapped
+    // text is copied without its line breaks first (byte by byte: whitespace is ASCII, and
+    // non-ASCII bytes are kept for the decoder to refuse).
+    let compact: std::borrow::Cow<'_, [u8]> = if wrapped {
+        print_html
+            .bytes()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        print_html.as_bytes().into()
+    };
     if compact.is_empty() {
         return Err(LabelDecodeError::Empty);
     }
     let bytes = LENIENT
-        .decode(compact.as_bytes())
+        .decode(&compact)
         .map_err(|e| LabelDecodeError::Base64(e.to_string()))?;
     let html = String::from_utf8(bytes).map_err(|_| LabelDecodeError::NotUtf8)?;
     // The first 512 characters (not bytes: a byte cut could fall inside a Chinese character).
@@ -80,13 +88,18 @@ pub fn decode_print_html_limited(
 }
 
 /// How many bytes `print_html` decodes to (at most; padding is not subtracted), counted
-/// without allocating.
-fn decoded_len(print_html: &str) -> u64 {
-    let significant = print_html
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
-        .count() as u64;
-    significant / 4 * 3 + (significant % 4 * 3) / 4
+/// without allocating, and whether it has whitespace (line breaks) to take out first.
+fn decoded_len(print_html: &str) -> (u64, bool) {
+    let (mut whitespace, mut padding) = (0u64, 0u64);
+    for b in print_html.bytes() {
+        whitespace += u64::from(b.is_ascii_whitespace());
+        padding += u64::from(b == b'=');
+    }
+    let significant = print_html.len() as u64 - whitespace - padding;
+    (
+        significant / 4 * 3 + (significant % 4 * 3) / 4,
+        whitespace > 0,
+    )
 }
 
 /// A size for people: "50.0 MB", "2 MB", "812 KB".
@@ -182,7 +195,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join("\r\n");
             for input in [&encoded, &wrapped] {
-                assert_eq!(decoded_len(input), html.len() as u64);
+                assert_eq!(decoded_len(input).0, html.len() as u64);
                 assert_eq!(decode_print_html_limited(input, html.len()).unwrap(), html);
                 assert!(matches!(
                     decode_print_html_limited(input, html.len() - 1),
@@ -212,7 +225,7 @@ mod tests {
             if strip_padding {
                 encoded = encoded.trim_end_matches('=').to_string();
             }
-            proptest::prop_assert_eq!(decoded_len(&encoded), html.len() as u64);
+            proptest::prop_assert_eq!(decoded_len(&encoded).0, html.len() as u64);
             proptest::prop_assert_eq!(decode_print_html_limited(&encoded, html.len()), Ok(html.clone()));
             let refused = matches!(
                 decode_print_html_limited(&encoded, html.len() - 1),

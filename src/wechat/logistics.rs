@@ -540,11 +540,38 @@ impl Logistics<'_> {
     }
 }
 
+/// One `batchGetOrder` chunk as a task of its own on the runtime: the answers of a batch arrive
+/// together, and reading their JSON and decoding their label pages (megabytes of base64) then
+/// runs on every worker thread instead of one after another in the caller's task. Dropping the
+/// future ends the task, as dropping the call itself would.
 async fn batch_get_owned(
     client: WechatClient,
     chunk: Vec<LabelRequest>,
 ) -> Vec<Result<Label, WechatError>> {
-    client.logistics().batch_get_chunk(&chunk).await
+    struct AbortOnDrop(tokio::task::JoinHandle<Vec<Result<Label, WechatError>>>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    if tokio::runtime::Handle::try_current().is_err() {
+        return client.logistics().batch_get_chunk(&chunk).await;
+    }
+    let count = chunk.len();
+    let mut task = AbortOnDrop(tokio::spawn(async move {
+        client.logistics().batch_get_chunk(&chunk).await
+    }));
+    match (&mut task.0).await {
+        Ok(labels) => labels,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only when the runtime itself shuts down.
+        Err(_) => {
+            let e = WechatError::Refused(Refusal::InvalidArgument(
+                "the label fetch stopped: the program is shutting down".into(),
+            ));
+            (0..count).map(|_| Err(e.clone())).collect()
+        }
+    }
 }
 
 async fn get_label_owned(
