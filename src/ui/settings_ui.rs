@@ -60,12 +60,11 @@ pub fn settings_ui(
         if ui.button(tr(lang, "ui-cancel")).clicked() {
             out.push(Command::CloseSettings);
         }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui.button(tr(lang, "setup-open")).clicked() {
-                out.push(Command::CloseSettings);
-                out.push(Command::OpenSetup);
-            }
-        });
+        ui.separator();
+        if ui.button(tr(lang, "setup-open")).clicked() {
+            out.push(Command::CloseSettings);
+            out.push(Command::OpenSetup);
+        }
     });
 }
 

@@ -12,7 +12,11 @@ const WIDTH: f32 = 680.0;
 
 /// Draws the guide as a modal window over the app.
 pub fn setup_ui(ctx: &egui::Context, lang: Lang, w: &mut SetupWizard, out: &mut Vec<SetupCommand>) {
-    let modal = egui::Modal::new(egui::Id::unique("setup_guide")).show(ctx, |ui| {
+    let id = egui::Id::unique("setup_guide");
+    // Anchored at the top, not centred: a step whose content grows (a list arriving, an error
+    // under a field) does not move what is already under the pointer.
+    let area = egui::Modal::default_area(id).anchor(egui::Align2::CENTER_TOP, [0.0, 48.0]);
+    let modal = egui::Modal::new(id).area(area).show(ctx, |ui| {
         ui.set_width(WIDTH);
         ui.heading(format!(
             "{} · {}",
