@@ -59,7 +59,7 @@ fn sha(path: &Path) -> Vec<u8> {
 async fn a_new_journal_is_versioned_in_wal_mode_and_reopens_with_its_data() {
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::open(&dir.path().join("data")).unwrap();
-    assert_eq!(journal.schema_version().await.unwrap(), 3);
+    assert_eq!(journal.schema_version().await.unwrap(), 4);
     journal
         .record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF100"))
         .await
@@ -87,7 +87,7 @@ async fn a_new_journal_is_versioned_in_wal_mode_and_reopens_with_its_data() {
     drop(conn);
     drop(journal);
     let again = Journal::open(&dir.path().join("data")).unwrap();
-    assert_eq!(again.schema_version().await.unwrap(), 3);
+    assert_eq!(again.schema_version().await.unwrap(), 4);
     let l = again.latest_label(OrderId(BIG_ID)).await.unwrap().unwrap();
     assert_eq!(l.waybill_id.0, "SF100");
     assert_eq!(l.station, "packing-1");

@@ -308,7 +308,7 @@ async fn a_version_2_journal_is_upgraded_and_keeps_its_records() {
         .unwrap();
     }
     let journal = Journal::open(dir.path()).unwrap();
-    assert_eq!(journal.schema_version().await.unwrap(), 3);
+    assert_eq!(journal.schema_version().await.unwrap(), 4);
     assert!(journal.batch(batch).await.unwrap().is_some());
     assert_eq!(journal.order_sync_mark("acct").await.unwrap(), None);
     journal.set_order_sync_mark("acct", 42).await.unwrap();

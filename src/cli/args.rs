@@ -459,6 +459,13 @@ pub enum JournalAction {
         #[arg(long)]
         json: bool,
     },
+    /// Every station that records in this journal: its operators, the orders it holds now
+    /// (claims with a live lease) and today's labels, prints and shipments.
+    Stations {
+        /// One JSON object per station per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `waybill` sub-actions.

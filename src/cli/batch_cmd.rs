@@ -297,16 +297,40 @@ fn print_event(event: &BatchEvent, json: bool, lang: Lang) -> std::io::Result<()
             waybill_id,
             label_id,
             done,
+            by,
             total,
         } => {
             if json {
-                say(
-                    &json!({"order_id": order_id.to_string(), "ok": true, "waybill_id": waybill_id,
-                            "label_id": label_id, "done": done, "total": total})
-                    .to_string(),
-                )
+                let mut line = json!({"order_id": order_id.to_string(), "ok": true,
+                    "waybill_id": waybill_id, "label_id": label_id, "done": done, "total": total});
+                if let Some(by) = by {
+                    line["by_station"] = json!(by.station);
+                    line["by_operator"] = json!(by.operator);
+                }
+                say(&line.to_string())
             } else {
-                say(&format!("ok    {order_id}  {waybill_id}  ({done}/{total})"))
+                let there = match (by, lang) {
+                    (None, _) => String::new(),
+                    (Some(by), Lang::ZhCn) => format!("  由 {}({})完成", by.station, by.operator),
+                    (Some(by), Lang::En) => format!("  by {} ({})", by.station, by.operator),
+                };
+                say(&format!(
+                    "ok    {order_id}  {waybill_id}  ({done}/{total}){there}"
+                ))
+            }
+        }
+        BatchEvent::Held { order_id, claim } => {
+            if json {
+                say(&json!({"order_id": order_id.to_string(), "held": true,
+                    "station": claim.station, "operator": claim.operator,
+                    "purpose": claim.purpose, "lease_until_ms": claim.lease_until_ms,
+                    "reason": crate::station::held_text(claim, lang)})
+                .to_string())
+            } else {
+                say(&format!(
+                    "held  {order_id}  {}",
+                    crate::station::held_text(claim, lang)
+                ))
             }
         }
         BatchEvent::Failed { order_id, error } => {
@@ -435,6 +459,12 @@ pub(super) async fn journal(
             } else {
                 format!("ok    the journal {} is sound", journal.location())
             })?;
+        JournalAction::Stations { json } => {
+            super::stations_cmd::stations(&journal, json, lang).await
+        }
+        JournalAction::Migrate | JournalAction::Copy { .. } => {
+            unreachable!("handled before the journal is opened")
+        }
             Ok(ExitCode::SUCCESS)
         }
         JournalAction::Salvage { damaged, json } => {

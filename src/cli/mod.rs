@@ -9,6 +9,7 @@ mod print_cmd;
 mod printer_cmd;
 mod progress;
 mod stations_cmd;
+mod stations_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -10,7 +10,10 @@ use super::{
     BatchEvent, BatchReport, CancelToken, LabelBatchPlan, Progress, Station, StationError,
 };
 use crate::store::waybills::SkippedOrder;
-use crate::store::{BatchId, BatchInfo, BatchItem, BatchState, ItemStage, NewBatch, NewBatchItem};
+use crate::store::{
+    Actor, BatchId, BatchInfo, BatchItem, BatchState, ClaimPurpose, ItemStage, NewBatch,
+    NewBatchItem,
+};
 use crate::wechat::logistics::{AddOrderRequest, Label, LabelRequest, BATCH_LIMIT};
 use crate::wechat::order::Order;
 use crate::wechat::token::STABLE_TOKEN_PATH;
@@ -90,6 +93,28 @@ fn in_batch_order(mut events: Vec<BatchEvent>, chunk: &[BatchItem]) -> Vec<Batch
     };
     events.sort_by_key(key);
     events
+}
+
+/// How many orders a run claims at once: a chunk of 100 on a station's own SQLite journal (as
+/// before claims: the fewest label calls), smaller groups on a shared journal so that stations
+/// racing one list of orders split it (an eighth of what is left, at least 4).
+fn claim_size(left: usize, shared: bool) -> usize {
+    if shared {
+        (left / 8).clamp(4, BATCH_LIMIT)
+    } else {
+        BATCH_LIMIT
+    }
+}
+
+/// What one claim of a run brought.
+struct Claimed {
+    /// Claimed and still to do (stages taken over from the journal where another batch got
+    /// further).
+    items: Vec<BatchItem>,
+    /// Held elsewhere (first time told) and done elsewhere.
+    events: Vec<BatchEvent>,
+    /// Whether anything was claimed at all.
+    any: bool,
 }
 
 /// One order while a chunk is worked on.
@@ -196,8 +221,14 @@ impl Station {
         );
         // Chunks overlap: while one chunk's labels are fetched, the next chunks' waybills are
         // created (the client's adaptive limit bounds the calls in flight). Each chunk's events
-        // are handed on when it ends, chunk by chunk in batch order, so labels arrive in the
-        // caller's order; the journal records each step as it completes, as before.
+        // are handed on when it ends, chunk by chunk in the order they were claimed, so labels
+        // arrive in the caller's order; the journal records each step as it completes.
+        //
+        // Across stations: a chunk is claimed before it is worked on (orders another station
+        // holds are skipped, told once, and asked for again until they are free), re-read in
+        // the journal after claiming (done elsewhere: reported, nothing fetched; a waybill or a
+        // lost order/add elsewhere: taken over), and released when the chunk ends. A heartbeat
+        // keeps the leases while the run lasts.
         let stops = Stops {
             user: cancel,
             quota: CancelToken::new(),
@@ -207,45 +238,85 @@ impl Station {
         let info_ref = &info;
         type ChunkRun<'a> = std::pin::Pin<
             Box<
-                dyn std::future::Future<Output = (Result<(), StationError>, Vec<BatchEvent>)>
-                    + Send
+                dyn std::future::Future<
+                        Output = (Vec<OrderId>, Result<(), StationError>, Vec<BatchEvent>),
+                    > + Send
                     + 'a,
             >,
         >;
-        // Boxed: a closure returning borrowing futures is not `Send` for every lifetime, and
-        // the window spawns this run.
-        let runs: Vec<ChunkRun<'_>> = items
-            .chunks(BATCH_LIMIT)
-            .map(|chunk| {
-                Box::pin(async move {
+        let _heartbeat = self.heartbeat();
+        let shared = self.journal.is_shared();
+        let mut queue: std::collections::VecDeque<BatchItem> = items.into();
+        let mut told_held: std::collections::HashSet<OrderId> = std::collections::HashSet::new();
+        let mut chunks: futures::stream::FuturesOrdered<ChunkRun<'_>> =
+            futures::stream::FuturesOrdered::new();
+        let mut failure: Option<StationError> = None;
+        let mut count = |event: &mut BatchEvent| {
+            if let BatchEvent::Labelled { done: d, .. } = event {
+                done += 1;
+                *d = done;
+            }
+        };
+        loop {
+            // Claim the next chunks while fewer than CHUNKS_IN_FLIGHT run.
+            while chunks.len() < CHUNKS_IN_FLIGHT
+                && !queue.is_empty()
+                && failure.is_none()
+                && !stops.is_cancelled()
+            {
+                let size = claim_size(queue.len(), shared);
+                let claimed = match self
+                    .claim_chunk(info_ref, &mut queue, size, &mut told_held)
+                    .await
+                {
+                    Ok(claimed) => claimed,
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                };
+                for mut event in claimed.events {
+                    count(&mut event);
+                    send(progress, event);
+                }
+                if !claimed.any {
+                    break; // everything left is held elsewhere for now
+                }
+                if claimed.items.is_empty() {
+                    continue; // all of it was done elsewhere
+                }
+                let chunk = claimed.items;
+                chunks.push_back(Box::pin(async move {
+                    let ids: Vec<OrderId> = chunk.iter().map(|i| i.order_id).collect();
                     if stops.is_cancelled() {
-                        return (Ok(()), Vec::new());
+                        return (ids, Ok(()), Vec::new());
                     }
                     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-                    let result = self.run_chunk(info_ref, chunk, Some(&tx), stops).await;
+                    let result = self.run_chunk(info_ref, &chunk, Some(&tx), stops).await;
                     drop(tx);
                     let mut events = Vec::new();
                     while let Ok(event) = rx.try_recv() {
                         events.push(event);
                     }
-                    (result, in_batch_order(events, chunk))
-                }) as ChunkRun<'_>
-            })
-            .collect();
-        let mut chunks = stream::iter(runs).buffered(CHUNKS_IN_FLIGHT);
-        let mut failure = None;
-        while let Some((result, events)) = chunks.next().await {
-            for mut event in events {
-                if let BatchEvent::Labelled { done: d, .. } = &mut event {
-                    done += 1;
-                    *d = done;
-                }
-                send(progress, event);
+                    (ids, result, in_batch_order(events, &chunk))
+                }) as ChunkRun<'_>);
             }
-            if let Err(e) = result {
-                // The other chunks stop between steps; what they finish is still recorded.
-                stops.quota.cancel();
-                failure.get_or_insert(e);
+            match chunks.next().await {
+                Some((ids, result, events)) => {
+                    for mut event in events {
+                        count(&mut event);
+                        send(progress, event);
+                    }
+                    self.release(&ids).await;
+                    if let Err(e) = result {
+                        // The other chunks stop between steps; what they finish is recorded.
+                        stops.quota.cancel();
+                        failure.get_or_insert(e);
+                    }
+                }
+                None if queue.is_empty() || stops.is_cancelled() || failure.is_some() => break,
+                // Everything left is held by other stations: ask again shortly.
+                None => tokio::time::sleep(super::claims::poll_interval()).await,
             }
         }
         drop(chunks);
@@ -275,6 +346,103 @@ impl Station {
         tracing::info!(batch = %batch, done = report.done, failed = report.failed, total = report.total, cancelled, calls_in_flight_limit = self.client.concurrency().current(), "label batch run ended");
         send(progress, BatchEvent::Finished(report.clone()));
         Ok(report)
+    }
+
+    /// Claims up to `size` orders of `queue` (taking them out of it), then re-reads the
+    /// journal for each: another station may have finished it just before (its label is
+    /// adopted and reported as done there), created its waybill (taken over), or sent its
+    /// `order/add` without the answer being recorded (looked up before any second one).
+    async fn claim_chunk(
+        &self,
+        info: &BatchInfo,
+        queue: &mut std::collections::VecDeque<BatchItem>,
+        size: usize,
+        told_held: &mut std::collections::HashSet<OrderId>,
+    ) -> Result<Claimed, StationError> {
+        let ids: Vec<OrderId> = queue.iter().map(|i| i.order_id).collect();
+        let outcome = self.claim(ClaimPurpose::Labels, &ids, Some(size)).await?;
+        let mut events = Vec::new();
+        for claim in outcome.held {
+            if told_held.insert(claim.order_id) {
+                tracing::info!(order_id = %claim.order_id, "{}", claim.held_by());
+                events.push(BatchEvent::Held {
+                    order_id: claim.order_id,
+                    claim,
+                });
+            }
+        }
+        if outcome.claimed.is_empty() {
+            return Ok(Claimed {
+                items: Vec::new(),
+                events,
+                any: false,
+            });
+        }
+        let claimed: std::collections::HashSet<OrderId> = outcome.claimed.iter().copied().collect();
+        let mut taken = Vec::new();
+        queue.retain(|item| {
+            let mine = claimed.contains(&item.order_id);
+            if mine {
+                taken.push(item.clone());
+            }
+            !mine
+        });
+        let mut items = Vec::with_capacity(taken.len());
+        let mut done_elsewhere = Vec::new();
+        for mut item in taken {
+            let seen = self
+                .journal
+                .progress_elsewhere(item.order_id, &info.delivery_id, info.id)
+                .await?;
+            // A label of another station, or one this station's other batch fetched while
+            // this batch ran; older labels of this station are fetched again, as before.
+            if let Some(label) = seen.label.filter(|l| {
+                l.station != self.actor.station || l.fetched_at_ms >= info.created_at_ms
+            }) {
+                if self
+                    .journal
+                    .adopt_label(info.id, item.order_id, &label)
+                    .await?
+                {
+                    events.push(BatchEvent::Labelled {
+                        order_id: item.order_id,
+                        waybill_id: label.waybill_id.clone(),
+                        label_id: label.label_id,
+                        done: 0,
+                        total: info.total,
+                        by: Some(Actor {
+                            station: label.station.clone(),
+                            operator: label.operator.clone(),
+                        }),
+                    });
+                }
+                done_elsewhere.push(item.order_id);
+                continue;
+            }
+            match (&seen.waybill, item.stage) {
+                (Some(w), ItemStage::Pending | ItemStage::Adding) => {
+                    self.journal
+                        .adopt_progress(info.id, item.order_id, Some(w))
+                        .await?;
+                    item.stage = ItemStage::Waybill;
+                    item.waybill_id = Some(w.clone());
+                }
+                (None, ItemStage::Pending) if seen.adding => {
+                    self.journal
+                        .adopt_progress(info.id, item.order_id, None)
+                        .await?;
+                    item.stage = ItemStage::Adding;
+                }
+                _ => {}
+            }
+            items.push(item);
+        }
+        self.release(&done_elsewhere).await;
+        Ok(Claimed {
+            items,
+            events,
+            any: true,
+        })
     }
 
     async fn run_chunk(
@@ -585,6 +753,7 @@ impl Station {
                         label_id,
                         done: *done,
                         total: info.total,
+                        by: None,
                     },
                 );
             }

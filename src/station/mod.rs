@@ -21,6 +21,7 @@
 
 mod actor;
 mod batch;
+mod claims;
 mod print;
 mod ship;
 mod sync;
@@ -32,7 +33,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::store::waybills::{CancelSource, SkippedOrder};
-use crate::store::{Actor, BatchId, Journal, JournalError, StoredLabel};
+use crate::store::{Actor, BatchId, Claim, ClaimHolder, Journal, JournalError, StoredLabel};
 use crate::wechat::couriers::CourierMap;
 use crate::wechat::logistics::{Label, LabelRequest, WaybillParty};
 use crate::wechat::shop::ShopKind;
@@ -40,6 +41,7 @@ use crate::wechat::{
     DeliveryId, Lang, OrderId, PrintType, Refusal, WaybillId, WechatClient, WechatError,
 };
 
+pub use claims::held_text;
 pub use print::{journal_printer, print_record, LabelPrint};
 pub use ship::{ShipReport, ShipRequest};
 pub use sync::{SyncOptions, SyncReport};
@@ -98,7 +100,13 @@ pub enum BatchEvent {
         label_id: i64,
         done: u32,
         total: u32,
+        /// `Some` when another station (or another batch) fetched this label while this batch
+        /// ran: it is reported as done there, and nothing was fetched here.
+        by: Option<Actor>,
     },
+    /// Another station holds this order (a live claim); the run comes back to it and reports
+    /// it done there, or takes it over when that station's lease ends.
+    Held { order_id: OrderId, claim: Claim },
     /// An order could not be finished in this run (it stays in the batch for a resume).
     Failed {
         order_id: OrderId,
@@ -182,6 +190,9 @@ pub enum StationError {
         order_id: OrderId,
         error: WechatError,
     },
+    /// Another station holds the order (a live claim) and did not let go of it in time.
+    #[error("order {} is {}; try again after that", .0.order_id, .0.held_by())]
+    HeldElsewhere(Box<Claim>),
 }
 
 impl StationError {
@@ -221,6 +232,9 @@ impl StationError {
             StationError::NoSuchBatch(id) if zh => {
                 format!("记录本里没有批次 {id}。请重新选择订单,开始新的批次")
             }
+            StationError::HeldElsewhere(claim) if zh => {
+                format!("订单 {} {},请在那之后再试", claim.order_id, claim.held_by_zh())
+            }
             StationError::BatchAbandoned(id) if zh => {
                 format!("批次 {id} 已放弃,不能继续。请重新选择订单,开始新的批次")
             }
@@ -245,11 +259,14 @@ pub struct Station {
     couriers: Arc<tokio::sync::Mutex<Option<Arc<CourierMap>>>>,
     /// How the order cache is kept fresh.
     sync: SyncOptions,
+    /// This process in the journal's claims (one per station process; clones share it).
+    holder: Arc<ClaimHolder>,
 }
 
 impl Station {
     /// A station over a client, a shop family and a journal.
     pub fn new(client: WechatClient, shop: ShopKind, journal: Journal, actor: Actor) -> Station {
+        let holder = Arc::new(ClaimHolder::new(actor.clone()));
         Station {
             client,
             shop,
@@ -260,6 +277,7 @@ impl Station {
             courier_overrides: BTreeMap::new(),
             couriers: Arc::default(),
             sync: SyncOptions::default(),
+            holder,
         }
     }
 

@@ -5,7 +5,7 @@
 use crate::cancel::CancelToken;
 use crate::i18n::Lang;
 use crate::print::{JobOutcome, JobResult, PrintJob, PrintOptions, PrintProgress, PrintTarget};
-use crate::store::NewPrintRecord;
+use crate::store::{Claim, ClaimPurpose, NewPrintRecord};
 use crate::wechat::{OrderId, WaybillId};
 
 use super::Station;
@@ -59,19 +59,69 @@ impl Station {
         mut progress: impl FnMut(&PrintProgress) + Send,
         cancel: &CancelToken,
     ) -> Vec<JobResult> {
-        let jobs = labels.iter().map(|l| l.job.clone()).collect();
+        // Across stations: a label whose order another station holds (printing, labelling or
+        // shipping it) is not printed here; it comes back as not attempted, with who holds it.
+        // A claim that cannot be asked for (the journal is away) does not stop printing.
+        let ids: Vec<OrderId> = labels.iter().map(|l| l.order_id).collect();
+        let held: std::collections::HashMap<OrderId, Claim> = match self
+            .claim(ClaimPurpose::Print, &ids, None)
+            .await
+        {
+            Ok(outcome) => outcome.held.into_iter().map(|c| (c.order_id, c)).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "labels printed without claims: the journal did not answer");
+                Default::default()
+            }
+        };
+        let _heartbeat = (!held.is_empty() || !ids.is_empty()).then(|| self.heartbeat());
+        let total = labels.len();
+        // Positions in `labels` of the labels that are printed here.
+        let (printed_here, held_back): (Vec<usize>, Vec<usize>) =
+            (0..total).partition(|&i| !held.contains_key(&labels[i].order_id));
+        let mut results: Vec<Option<JobResult>> = vec![None; total];
+        for (n, &i) in held_back.iter().enumerate() {
+            let result = JobResult {
+                index: i,
+                label_id: labels[i].job.label_id.clone(),
+                outcome: JobOutcome::NotAttempted {
+                    reason: held
+                        .get(&labels[i].order_id)
+                        .map(|c| super::claims::held_text(c, lang))
+                        .unwrap_or_default(),
+                },
+            };
+            progress(&PrintProgress {
+                done: n + 1,
+                total,
+                result: result.clone(),
+            });
+            results[i] = Some(result);
+        }
+        let already = held_back.len();
+        let jobs = printed_here
+            .iter()
+            .map(|&i| labels[i].job.clone())
+            .collect();
         // The printing side calls back synchronously; the records go to the journal in order
         // beside it, and all of them are written before this returns.
         let (records, mut to_record) = tokio::sync::mpsc::unbounded_channel::<NewPrintRecord>();
+        let (here, all, progress) = (&printed_here, &labels, &mut progress);
         let on_label = move |p: &PrintProgress| {
-            if let Some(record) = labels
-                .get(p.result.index)
-                .and_then(|label| print_record(label, &p.result.outcome, lang))
-            {
+            let Some(&i) = here.get(p.result.index) else {
+                return;
+            };
+            if let Some(record) = print_record(&all[i], &p.result.outcome, lang) {
                 // Closed only when the recorder is gone, which outlives the printing.
                 let _ = records.send(record);
             }
-            progress(p);
+            progress(&PrintProgress {
+                done: already + p.done,
+                total,
+                result: JobResult {
+                    index: i,
+                    ..p.result.clone()
+                },
+            });
         };
         let recorder = async {
             while let Some(record) = to_record.recv().await {
@@ -80,11 +130,24 @@ impl Station {
                 }
             }
         };
-        let (results, ()) = tokio::join!(
+        // `on_label` owns the sender: the recorder ends once printing is over.
+        let (printed, ()) = tokio::join!(
             crate::print::print_batch(jobs, options, on_label, cancel),
             recorder
         );
-        results
+        for mut result in printed {
+            if let Some(&i) = printed_here.get(result.index) {
+                result.index = i;
+                results[i] = Some(result);
+            }
+        }
+        let not_held: Vec<OrderId> = ids
+            .iter()
+            .copied()
+            .filter(|o| !held.contains_key(o))
+            .collect();
+        self.release(&not_held).await;
+        results.into_iter().flatten().collect()
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Station, StationError};
-use crate::store::{ShipAttemptState, ShipClaim};
+use crate::store::{ClaimPurpose, ShipAttemptState, ShipClaim};
 use crate::wechat::delivery::{
     build_delivery_request, build_parcel_request, completes_order, parcel_items, shipped_on_reread,
     ParcelRequest, SendDeliveryRequest, ShipOutcome, SnInfo, WaybillRef,
@@ -132,7 +132,22 @@ impl Station {
         };
         // A second click waits here for the first, then finds the order shipped in the journal.
         let _guard = lock.lock().await;
+        // Across stations: the order is this process's while it ships it; another station's
+        // ship waits for the claim, then finds the order shipped in the journal.
+        self.claim_one_waiting(ClaimPurpose::Ship, order_id).await?;
+        let _heartbeat = self.heartbeat();
+        let result = self.ship_journaled(order_id, plan).await;
+        self.release(&[order_id]).await;
+        result
+    }
 
+    /// Ships a claimed order once: the journal's attempt record decides (shipped already, an
+    /// attempt in flight, or go).
+    async fn ship_journaled(
+        &self,
+        order_id: OrderId,
+        plan: Plan<'_>,
+    ) -> Result<ShipReport, StationError> {
         let waybills = plan.waybills();
         let attempt_id = match self
             .journal

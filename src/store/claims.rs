@@ -140,6 +140,18 @@ pub fn clock_time(at_ms: i64) -> String {
         .map_or_else(|| at_ms.to_string(), |t| t.format("%H:%M:%S").to_string())
 }
 
+/// HH:MM:SS when `at_ms` is today (local time), else YYYY-MM-DD HH:MM.
+pub fn clock_time_or_date(at_ms: i64) -> String {
+    use chrono::TimeZone as _;
+    match chrono::Local.timestamp_millis_opt(at_ms).single() {
+        Some(t) if t.date_naive() == chrono::Local::now().date_naive() => {
+            t.format("%H:%M:%S").to_string()
+        }
+        Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+        None => at_ms.to_string(),
+    }
+}
+
 /// What a claim request got: the orders now ours, and those another holder has.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClaimOutcome {
@@ -170,6 +182,7 @@ pub struct LabelElsewhere {
     pub batch_id: Option<i64>,
     pub station: String,
     pub operator: String,
+    pub fetched_at_ms: i64,
 }
 
 /// One station in the admin view (`journal stations`, the window's stations panel).
@@ -432,7 +445,8 @@ pub(crate) mod sqlite {
         let id = order.to_string();
         let label = c
             .query_row(
-                "SELECT l.id, l.waybill_id, l.batch_id, l.station, l.operator FROM labels l
+                "SELECT l.id, l.waybill_id, l.batch_id, l.station, l.operator, l.fetched_at_ms
+                 FROM labels l
                  WHERE l.order_id = ?1 AND l.delivery_id = ?2 AND l.waybill_status = 0
                    AND NOT EXISTS (SELECT 1 FROM waybill_cancels w
                                    WHERE w.delivery_id = l.delivery_id
@@ -446,6 +460,7 @@ pub(crate) mod sqlite {
                         batch_id: r.get(2)?,
                         station: r.get(3)?,
                         operator: r.get(4)?,
+                        fetched_at_ms: r.get(5)?,
                     })
                 },
             )
@@ -727,4 +742,220 @@ mod tests {
         std::env::remove_var("WAYBILL_DESK_CLAIM_LEASE_MS");
         assert_eq!(lease_ms(), DEFAULT_LEASE_MS);
     }
+}
+
+// The journal's claims, on whichever engine it has. SQLite runs each call on the blocking pool
+// in one IMMEDIATE transaction (every process on the file waits its turn).
+use super::handle::{blocking, Engine};
+use super::postgres::claims as pg;
+use super::{BatchId, Journal, JournalError};
+
+/// The driver's client under a pooled connection.
+fn pg_client(c: &deadpool_postgres::Object) -> &tokio_postgres::Client {
+    c
+}
+
+impl Journal {
+    /// Claims `orders` for `holder` and `purpose`: at most `limit` of the free ones (no claim,
+    /// a lapsed lease, or ours) for `lease_ms`; the ones other stations hold are reported.
+    pub async fn claim_orders(
+        &self,
+        holder: &ClaimHolder,
+        purpose: ClaimPurpose,
+        orders: &[OrderId],
+        limit: Option<usize>,
+        lease_ms: u64,
+    ) -> Result<ClaimOutcome, JournalError> {
+        match self.engine() {
+            Engine::Sqlite(s) => {
+                let (holder, orders) = (holder.clone(), orders.to_vec());
+                blocking(s, move |j| {
+                    j.write(|tx| {
+                        sqlite::claim(tx, &holder, purpose, &orders, limit, lease_ms, now_ms())
+                    })
+                })
+                .await
+            }
+            Engine::Postgres(p) => {
+                let c = p.client().await?;
+                pg::claim(pg_client(&c), holder, purpose, orders, limit, lease_ms)
+                    .await
+                    .map_err(|e| p.db(e))
+            }
+        }
+    }
+
+    /// Extends every claim of `holder` by `lease_ms` from now; returns how many it holds.
+    pub async fn renew_claims(
+        &self,
+        holder: &ClaimHolder,
+        lease_ms: u64,
+    ) -> Result<u64, JournalError> {
+        match self.engine() {
+            Engine::Sqlite(s) => {
+                let id = holder.id.clone();
+                blocking(s, move |j| {
+                    j.write(|tx| sqlite::renew(tx, &id, lease_ms, now_ms()))
+                })
+                .await
+            }
+            Engine::Postgres(p) => {
+                let c = p.client().await?;
+                pg::renew(pg_client(&c), &holder.id, lease_ms)
+                    .await
+                    .map_err(|e| p.db(e))
+            }
+        }
+    }
+
+    /// Gives up `holder`'s claims on `orders` (all of them with `None`).
+    pub async fn release_claims(
+        &self,
+        holder: &ClaimHolder,
+        orders: Option<&[OrderId]>,
+    ) -> Result<u64, JournalError> {
+        match self.engine() {
+            Engine::Sqlite(s) => {
+                let (id, orders) = (holder.id.clone(), orders.map(<[OrderId]>::to_vec));
+                blocking(s, move |j| {
+                    j.write(|tx| sqlite::release(tx, &id, orders.as_deref()))
+                })
+                .await
+            }
+            Engine::Postgres(p) => {
+                let c = p.client().await?;
+                pg::release(pg_client(&c), &holder.id, orders)
+                    .await
+                    .map_err(|e| p.db(e))
+            }
+        }
+    }
+
+    /// Claims whose lease has not ended, oldest first.
+    pub async fn open_claims(&self) -> Result<Vec<Claim>, JournalError> {
+        match self.engine() {
+            Engine::Sqlite(s) => {
+                blocking(s, |j| j.read(|c| sqlite::open_claims(c, now_ms()))).await
+            }
+            Engine::Postgres(p) => {
+                let c = p.client().await?;
+                pg::open_claims(pg_client(&c)).await.map_err(|e| p.db(e))
+            }
+        }
+    }
+
+    /// The live claim on `order`, if another station (or this one) holds it.
+    pub async fn claim_of(&self, order: OrderId) -> Result<Option<Claim>, JournalError> {
+        match self.engine() {
+            Engine::Sqlite(s) => {
+                blocking(s, move |j| j.read(|c| sqlite::claim_of(c, order, now_ms()))).await
+            }
+            Engine::Postgres(p) => {
+                let c = p.client().await?;
+                pg::claim_of(pg_client(&c), order)
+                    .await
+                    .map_err(|e| p.db(e))
+            }
+        }
+    }
+
+    /// What other batches know of `order` with `delivery` (read after claiming it).
+    pub async fn progress_elsewhere(
+        &self,
+        order: OrderId,
+        delivery: &DeliveryId,
+        batch: BatchId,
+    ) -> Result<ElsewhereProgress, JournalError> {
+        match self.engine() {
+            Engine::Sqlite(s) => {
+                let delivery = delivery.clone();
+                blocking(s, move |j| {
+                    j.read(|c| sqlite::elsewhere(c, order, &delivery, batch.0))
+                })
+                .await
+            }
+            Engine::Postgres(p) => {
+                let c = p.client().await?;
+                pg::elsewhere(pg_client(&c), order, delivery, batch.0)
+                    .await
+                    .map_err(|e| p.db(e))
+            }
+        }
+    }
+
+    /// Marks `order` of `batch` done with a label another batch recorded; false if it was.
+    pub async fn adopt_label(
+        &self,
+        batch: BatchId,
+        order: OrderId,
+        label: &LabelElsewhere,
+    ) -> Result<bool, JournalError> {
+        match self.engine() {
+            Engine::Sqlite(s) => {
+                let label = label.clone();
+                blocking(s, move |j| {
+                    j.write(|tx| sqlite::adopt_label(tx, batch.0, order, &label, now_ms()))
+                })
+                .await
+            }
+            Engine::Postgres(p) => {
+                let c = p.client().await?;
+                pg::adopt_label(pg_client(&c), batch.0, order, label, now_ms())
+                    .await
+                    .map_err(|e| p.db(e))
+            }
+        }
+    }
+
+    /// Moves an unfinished `order` of `batch` to another batch's waybill, or to `adding`.
+    pub async fn adopt_progress(
+        &self,
+        batch: BatchId,
+        order: OrderId,
+        waybill: Option<&WaybillId>,
+    ) -> Result<(), JournalError> {
+        match self.engine() {
+            Engine::Sqlite(s) => {
+                let waybill = waybill.cloned();
+                blocking(s, move |j| {
+                    j.write(|tx| {
+                        sqlite::adopt_progress(tx, batch.0, order, waybill.as_ref(), now_ms())
+                    })
+                })
+                .await
+            }
+            Engine::Postgres(p) => {
+                let c = p.client().await?;
+                pg::adopt_progress(pg_client(&c), batch.0, order, waybill, now_ms())
+                    .await
+                    .map_err(|e| p.db(e))
+            }
+        }
+    }
+
+    /// The admin view: every station with its operators, live claims and today's counts.
+    pub async fn stations_overview(&self) -> Result<Vec<StationOverview>, JournalError> {
+        let today = today_start_ms();
+        match self.engine() {
+            Engine::Sqlite(s) => {
+                blocking(s, move |j| j.read(|c| sqlite::overview(c, today, now_ms()))).await
+            }
+            Engine::Postgres(p) => {
+                let c = p.client().await?;
+                pg::overview(pg_client(&c), today)
+                    .await
+                    .map_err(|e| p.db(e))
+            }
+        }
+    }
+
+    /// True when several stations share this journal (PostgreSQL); a batch then claims its
+    /// orders in small groups so that stations racing one list split it.
+    pub fn is_shared(&self) -> bool {
+        !matches!(self.engine(), Engine::Sqlite(_))
+    }
+}
+
+fn now_ms() -> i64 {
+    super::now_ms()
 }

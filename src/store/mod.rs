@@ -9,6 +9,7 @@
 //! receiver's name and address (that is what makes an offline reprint possible).
 
 mod batches;
+pub mod claims;
 pub mod feed;
 mod handle;
 mod orders;
@@ -22,6 +23,10 @@ use std::path::{Path, PathBuf};
 use crate::wechat::{Lang, OrderId};
 
 pub use batches::{BatchId, BatchInfo, BatchItem, BatchState, ItemStage, NewBatch, NewBatchItem};
+pub use claims::{
+    lease_ms, Claim, ClaimHolder, ClaimOutcome, ClaimPurpose, ElsewhereProgress, LabelElsewhere,
+    StationOverview,
+};
 pub use handle::{Journal, JournalLocation};
 pub use orders::{scope_key, SyncScope};
 pub use records::{

@@ -201,7 +201,8 @@ pub(crate) async fn elsewhere(
     let id = order.to_string();
     let label = c
         .query_opt(
-            "SELECT l.id, l.waybill_id, l.batch_id, l.station, l.operator FROM labels l
+            "SELECT l.id, l.waybill_id, l.batch_id, l.station, l.operator, l.fetched_at_ms
+             FROM labels l
              WHERE l.order_id = $1 AND l.delivery_id = $2 AND l.waybill_status = 0
                AND NOT EXISTS (SELECT 1 FROM waybill_cancels w
                                WHERE w.delivery_id = l.delivery_id
@@ -216,6 +217,7 @@ pub(crate) async fn elsewhere(
             batch_id: r.get(2),
             station: r.get(3),
             operator: r.get(4),
+            fetched_at_ms: r.get(5),
         });
     let waybill = c
         .query_opt(

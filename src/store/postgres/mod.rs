@@ -7,6 +7,7 @@
 //! an advisory lock, so two stations starting at once migrate once. At connect, an absent or
 //! older schema is brought up to date (and the log says so); a newer one is refused.
 
+pub(crate) mod claims;
 mod journal;
 pub mod listen;
 pub(crate) mod migrate;

@@ -153,6 +153,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         updated_to      INTEGER NOT NULL
     );
     "#,
+    // 4: claims with leases (issue 13): which process holds an order while it creates its
+    // waybill, prints or ships it (several processes may share one file).
+    crate::store::claims::SQLITE_DDL,
 ];
 
 /// The version this build writes.
