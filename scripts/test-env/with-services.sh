@@ -14,6 +14,9 @@ fi
 
 export WAYBILL_DESK_TEST_TMP
 WAYBILL_DESK_TEST_TMP=$(mktemp -d /tmp/waybill-desk-test.XXXXXX)
+# Logs and crash reports of the windows and commands the tests start stay with this run, not in
+# the user's ~/.local/state (a crash in one run is not offered to the windows of the next).
+export WAYBILL_DESK_STATE_DIR="$WAYBILL_DESK_TEST_TMP/state"
 cleanup_steps=()
 cleanup() {
   local i
