@@ -72,6 +72,10 @@ pub struct LiveState {
     /// `None`: no shared journal (one station alone, SQLite).
     health: Option<FeedHealth>,
     holds: HashMap<OrderId, Hold>,
+    /// Counts claim, release and ship events; `touched` says when each order last had one, so
+    /// a snapshot of the open claims asked for before that does not undo it.
+    epoch: u64,
+    touched: HashMap<OrderId, u64>,
     remote: HashMap<OrderId, Remote>,
     /// The journal was lost since the last time it was connected (so "back" is news).
     lost: bool,
@@ -90,6 +94,8 @@ impl LiveState {
             me: (station.to_string(), operator.to_string()),
             health: None,
             holds: HashMap::new(),
+            epoch: 0,
+            touched: HashMap::new(),
             remote: HashMap::new(),
             lost: false,
         }
@@ -119,6 +125,13 @@ impl LiveState {
         if self.is_me(&e) {
             // Our own work: the window did it and knows. (Our own claims hold nothing back.)
             return Vec::new();
+        }
+        if matches!(
+            e.kind,
+            EventKind::Claimed | EventKind::Released | EventKind::Shipped
+        ) {
+            self.epoch += 1;
+            self.touched.insert(e.order_id, self.epoch);
         }
         let by = By {
             station: e.station.clone(),
@@ -217,11 +230,31 @@ impl LiveState {
         }
     }
 
-    /// The open claims as the journal lists them now, replacing what is known: renewals (not
-    /// announced one by one) and holds taken before this window started show too.
-    pub fn set_holds(&mut self, holds: Vec<(OrderId, Hold)>) {
+    /// Where the events stand, to pass to [`LiveState::set_holds`] with a snapshot asked now.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The open claims as the journal listed them when asked at `asked` (an [`epoch`]),
+    /// replacing what is known: renewals (not announced one by one) and holds taken before this
+    /// window started show too. An order claimed, released or shipped since it was asked keeps
+    /// what its event said: the snapshot is older.
+    ///
+    /// [`epoch`]: LiveState::epoch
+    pub fn set_holds(&mut self, holds: Vec<(OrderId, Hold)>, asked: u64) {
         let me = self.me.0.clone();
-        self.holds = holds.into_iter().filter(|(_, h)| h.station != me).collect();
+        let newer = |id: &OrderId| self.touched.get(id).is_some_and(|&t| t > asked);
+        let mut next: HashMap<OrderId, Hold> = holds
+            .into_iter()
+            .filter(|(id, h)| h.station != me && !newer(id))
+            .collect();
+        for (id, hold) in &self.holds {
+            if newer(id) {
+                next.insert(*id, hold.clone());
+            }
+        }
+        self.holds = next;
+        self.touched.retain(|_, t| *t > asked);
     }
 
     /// The station holding this order now, unless it is this one or its lease ended.
@@ -392,8 +425,14 @@ pub enum LiveReply {
     /// The label another station fetched, as the journal keeps it.
     Label(OrderId, Result<Option<crate::store::StoredLabel>, Msg>),
     /// The stations overview for the panel.
-    Stations(Result<Vec<crate::ui::stations_ui::StationRow>, Msg>),
+    Stations(Result<Vec<crate::store::StationOverview>, Msg>),
+    /// The journal's open claims (other stations' holds among them).
+    Holds(u64, Result<Vec<(OrderId, Hold)>, Msg>),
 }
+
+/// How often the open claims are read again while the journal is shared: renewals are not
+/// announced one by one, so a hold's "until" would otherwise end early here.
+pub const HOLDS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The runtime side: the feed, and journal re-reads answered on a channel.
 pub struct Live {
@@ -405,7 +444,9 @@ pub struct Live {
     replies: (mpsc::Sender<LiveReply>, mpsc::Receiver<LiveReply>),
     /// The stations panel: open, and its rows (requested when opened and on each event).
     pub stations_open: bool,
-    pub stations: crate::app::request::Request<Vec<crate::ui::stations_ui::StationRow>>,
+    pub stations: crate::app::request::Request<Vec<crate::store::StationOverview>>,
+    /// When the open claims were last asked for (`None`: not yet, or a refresh is due).
+    holds_asked: Option<std::time::Instant>,
 }
 
 impl Live {
@@ -425,6 +466,7 @@ impl Live {
             replies: mpsc::channel(),
             stations_open: false,
             stations: crate::app::request::Request::default(),
+            holds_asked: None,
         }
     }
 
@@ -501,12 +543,57 @@ impl Live {
         let tx = self.replies.0.clone();
         let repaint = self.repaint.clone();
         self.runtime.spawn(async move {
-            let result = stations_overview(&journal)
+            let result = journal
+                .stations_overview()
                 .await
                 .map_err(|e| Msg::Text(e.explain(lang)));
             let _ = tx.send(LiveReply::Stations(result));
             repaint();
         });
+    }
+
+    /// Reads the open claims again when due (every [`HOLDS_EVERY`] while the shared journal is
+    /// connected, and at once after it comes back).
+    pub fn reload_holds_when_due(&mut self) {
+        let connected = self.state.health().is_some_and(FeedHealth::is_connected);
+        let due = self
+            .holds_asked
+            .is_none_or(|at| at.elapsed() >= HOLDS_EVERY);
+        let Some(journal) = self.journal.clone().filter(|_| connected && due) else {
+            return;
+        };
+        self.holds_asked = Some(std::time::Instant::now());
+        let asked = self.state.epoch();
+        let tx = self.replies.0.clone();
+        let repaint = self.repaint.clone();
+        self.runtime.spawn(async move {
+            let result = journal
+                .open_claims()
+                .await
+                .map(|claims| {
+                    claims
+                        .into_iter()
+                        .map(|c| {
+                            (
+                                c.order_id,
+                                Hold {
+                                    station: c.station,
+                                    operator: c.operator,
+                                    until_ms: c.lease_until_ms,
+                                },
+                            )
+                        })
+                        .collect()
+                })
+                .map_err(|e| Msg::explained(|l| e.explain(l)));
+            let _ = tx.send(LiveReply::Holds(asked, result));
+            repaint();
+        });
+    }
+
+    /// The open claims are read again on the next frame.
+    pub fn holds_due(&mut self) {
+        self.holds_asked = None;
     }
 
     /// Re-reads that came back.
@@ -627,19 +714,57 @@ mod tests {
         };
         // B renewed (until 9 000); C holds order 7 since before the window started; A's own
         // claim holds nothing back here.
-        s.set_holds(vec![
-            (ORDER, hold("B", 9_000)),
-            (OrderId(7), hold("C", 9_000)),
-            (OrderId(8), hold("A", 9_000)),
-        ]);
+        let asked = s.epoch();
+        s.set_holds(
+            vec![
+                (ORDER, hold("B", 9_000)),
+                (OrderId(7), hold("C", 9_000)),
+                (OrderId(8), hold("A", 9_000)),
+            ],
+            asked,
+        );
         assert_eq!(
             s.held_elsewhere(ORDER, 6_000).map(|h| h.until_ms),
             Some(9_000)
         );
         assert!(s.held_elsewhere(OrderId(7), 6_000).is_some());
         assert!(s.held_elsewhere(OrderId(8), 6_000).is_none());
-        s.set_holds(Vec::new());
+        let asked = s.epoch();
+        s.set_holds(Vec::new(), asked);
         assert!(s.held_elsewhere(ORDER, 6_000).is_none());
+    }
+
+    #[test]
+    fn a_snapshot_asked_before_an_event_does_not_undo_it() {
+        let mut s = LiveState::new("A", "张三");
+        let asked = s.epoch();
+        // While the snapshot is on its way: D claims order 9, B releases ORDER.
+        s.on_event(ev(EventKind::Claimed, "B", Some(9_000)));
+        let asked_after_b = s.epoch();
+        let mut claim_9 = ev(EventKind::Claimed, "D", Some(9_000));
+        claim_9.order_id = OrderId(9);
+        s.on_event(claim_9);
+        s.on_event(ev(EventKind::Released, "B", None));
+        // The old snapshot still lists B's claim and not D's.
+        let hold = Hold {
+            station: "B".into(),
+            operator: "李四".into(),
+            until_ms: 9_000,
+        };
+        s.set_holds(vec![(ORDER, hold)], asked);
+        assert!(
+            s.held_elsewhere(ORDER, 1_000).is_none(),
+            "a release was undone"
+        );
+        assert!(
+            s.held_elsewhere(OrderId(9), 1_000).is_some(),
+            "a claim was undone"
+        );
+        // A snapshot asked after every event is taken as it is.
+        let now = s.epoch();
+        assert!(now > asked_after_b);
+        s.set_holds(Vec::new(), now);
+        assert!(s.held_elsewhere(OrderId(9), 1_000).is_none());
     }
 
     #[test]
@@ -782,6 +907,11 @@ impl super::WaybillApp {
         &self.live.state
     }
 
+    /// The stations panel's rows, once read.
+    pub fn stations_rows(&self) -> Option<&[crate::store::StationOverview]> {
+        self.live.stations.value().map(Vec::as_slice)
+    }
+
     /// The stations panel is open.
     pub fn stations_open(&self) -> bool {
         self.live.stations_open
@@ -819,6 +949,11 @@ impl super::WaybillApp {
                             .arg("problem", e),
                     );
                 }
+                LiveReply::Holds(asked, Ok(holds)) => self.live.state.set_holds(holds, asked),
+                // The feed's health says what is wrong with the journal; this is not news.
+                LiveReply::Holds(_, Err(e)) => {
+                    tracing::debug!("open claims: {}", e.render(crate::wechat::Lang::En));
+                }
                 LiveReply::Stations(result) => {
                     self.live
                         .stations
@@ -826,6 +961,7 @@ impl super::WaybillApp {
                 }
             }
         }
+        self.live.reload_holds_when_due();
         // A hold ends by its lease without any event: look again when the next one ends.
         if self.live.state.is_shared() {
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
@@ -857,6 +993,7 @@ impl super::WaybillApp {
                     }
                 }
                 LiveAction::Resume => {
+                    self.live.holds_due();
                     // Orders may have moved on meanwhile (shipped elsewhere): read them again.
                     self.handle(Command::Refresh);
                 }
@@ -890,12 +1027,4 @@ fn stored_to_label(s: crate::store::StoredLabel) -> crate::wechat::logistics::La
         waybill_data: s.waybill_data,
         order_status: s.waybill_status,
     }
-}
-
-/// The journal's stations overview as the panel's rows.
-async fn stations_overview(
-    journal: &crate::store::Journal,
-) -> Result<Vec<crate::ui::stations_ui::StationRow>, crate::store::JournalError> {
-    let _ = journal;
-    Ok(Vec::new())
 }

@@ -5,6 +5,7 @@ use crate::app::command::Command;
 use crate::app::live::{clock, FeedHealth};
 use crate::app::request::Request;
 use crate::i18n::Msg;
+use crate::store::StationOverview;
 use crate::ui::{theme, tr};
 use crate::wechat::Lang;
 
@@ -12,20 +13,6 @@ use crate::wechat::Lang;
 pub const LOST_BG: egui::Color32 = egui::Color32::from_rgb(0xc6, 0x28, 0x28);
 /// Amber background while it catches up.
 pub const CATCHING_UP_BG: egui::Color32 = egui::Color32::from_rgb(0xff, 0xe8, 0xb8);
-
-/// One station as the panel shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StationRow {
-    pub station: String,
-    pub operators: Vec<String>,
-    /// Orders it holds now (leases not yet ended).
-    pub open_claims: u32,
-    pub labels_today: u32,
-    pub prints_today: u32,
-    pub ships_today: u32,
-    /// Its last recorded action (ms since the epoch).
-    pub last_at_ms: Option<i64>,
-}
 
 /// The banner for the shared journal's health; nothing while it is connected (or absent).
 pub fn live_banner_ui(ui: &mut egui::Ui, lang: Lang, health: Option<&FeedHealth>) {
@@ -59,7 +46,7 @@ pub fn stations_ui(
     ctx: &egui::Context,
     lang: Lang,
     open: bool,
-    rows: &Request<Vec<StationRow>>,
+    rows: &Request<Vec<StationOverview>>,
     out: &mut Vec<Command>,
 ) {
     if !open {
@@ -71,6 +58,8 @@ pub fn stations_ui(
         .collapsible(false)
         .resizable(true)
         .default_width(620.0)
+        // Over the table, below the toolbar and the banners: not over the buttons.
+        .default_pos(egui::pos2(420.0, 130.0))
         .show(ctx, |ui| {
             ui.horizontal(|ui| {
                 if ui
@@ -122,14 +111,21 @@ pub fn stations_ui(
                         ui.label(egui::RichText::new(&r.station).strong());
                         ui.label(r.operators.join(", "));
                         if r.open_claims > 0 {
-                            ui.colored_label(theme::WARN, r.open_claims.to_string());
+                            ui.colored_label(theme::WARN, r.open_claims.to_string())
+                                .on_hover_text(
+                                    Msg::id("stations-claims-by-purpose")
+                                        .arg("labels", r.open_claims_labels)
+                                        .arg("print", r.open_claims_print)
+                                        .arg("ship", r.open_claims_ship)
+                                        .render(lang),
+                                );
                         } else {
                             ui.label("0");
                         }
                         ui.label(r.labels_today.to_string());
                         ui.label(r.prints_today.to_string());
                         ui.label(r.ships_today.to_string());
-                        ui.label(r.last_at_ms.map(clock).unwrap_or_else(|| "-".into()));
+                        ui.label(r.last_seen_ms.map(clock).unwrap_or_else(|| "-".into()));
                         ui.end_row();
                     }
                 });
