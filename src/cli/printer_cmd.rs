@@ -103,7 +103,7 @@ pub(super) async fn run(
                     y_mm.unwrap_or(saved.y_mm),
                     scale.unwrap_or(saved.scale_pct),
                 )
-                .map_err(|e| anyhow::anyhow!("{}", e.explain(lang.into())))?;
+                .map_err(|e| anyhow::anyhow!("{}", e.explain(lang)))?;
                 settings.calibrations.insert(printer.clone(), c);
                 c
             };

@@ -84,9 +84,9 @@ impl TestLabel {
         let mut ticks = String::new();
         let mut numbers = String::new();
         let tick = |at: u32| -> f64 {
-            if at % 10 == 0 {
+            if at.is_multiple_of(10) {
                 4.0
-            } else if at % 5 == 0 {
+            } else if at.is_multiple_of(5) {
                 2.5
             } else {
                 1.5
@@ -95,7 +95,7 @@ impl TestLabel {
         for at in (3..).take_while(|&a| f64::from(a) < w - inner) {
             let x = f64::from(at);
             ticks.push_str(&format!("M{} {} v{}", num(x), num(inner), num(tick(at))));
-            if at % 10 == 0 {
+            if at.is_multiple_of(10) {
                 numbers.push_str(&format!(
                     r#"<text x="{}" y="{}" text-anchor="middle">{at}</text>"#,
                     num(x),
@@ -106,7 +106,7 @@ impl TestLabel {
         for at in (3..).take_while(|&a| f64::from(a) < h - inner) {
             let y = f64::from(at);
             ticks.push_str(&format!("M{} {} h{}", num(inner), num(y), num(tick(at))));
-            if at % 10 == 0 && at > 10 {
+            if at.is_multiple_of(10) && at > 10 {
                 numbers.push_str(&format!(
                     r#"<text x="{}" y="{}">{at}</text>"#,
                     num(inner + 5.0),
