@@ -130,6 +130,26 @@ fn click(h: &mut Harness<'static, WaybillApp>, label: &str) {
     h.step();
 }
 
+/// Step 5 (engineer E's printer step): with printers, pick the first and skip the test print
+/// (tests/calibration.rs prints it); with none, the guide says so and lets the station go on.
+fn pass_printer(h: &mut Harness<'static, WaybillApp>) {
+    // The list comes from CUPS in the background.
+    h.run_steps(20);
+    let printers = h.state().setup_wizard().unwrap().printers.clone();
+    let Some(first) = printers.first() else {
+        h.get_by_label_contains("没有找到打印机");
+        return;
+    };
+    assert!(is_disabled(h, "下一步"), "a printer is asked for");
+    settle(h);
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "打印机")
+        .click();
+    h.run_steps(4);
+    click(h, first);
+    click(h, "先跳过测试打印");
+    assert_eq!(&h.state().setup_wizard().unwrap().printer.printer, first);
+}
+
 /// Step 1 checked and passed with the demo values.
 fn pass_access(h: &mut Harness<'static, WaybillApp>) {
     click(h, "检查");
@@ -206,6 +226,7 @@ fn the_guide_opens_with_no_shop_and_each_step_leads_to_the_orders() {
     // Step 5, then Done with the summary.
     click(&mut h, "下一步");
     wait_text(&mut h, "设置向导 · 打印机");
+    pass_printer(&mut h);
     click(&mut h, "下一步");
     wait_text(&mut h, "设置向导 · 完成");
     h.get_by_label_contains("快递:中通快递");
@@ -433,6 +454,8 @@ fn a_real_appid_is_checked_against_its_api_and_stored_in_the_keychain() {
     }
     step_for(&mut h, "sender valid", |h| !is_disabled(h, "下一步"));
     click(&mut h, "下一步");
+    wait_text(&mut h, "设置向导 · 打印机");
+    pass_printer(&mut h);
     click(&mut h, "下一步");
     wait_text(&mut h, "重新打开 waybill-desk");
     click(&mut h, "完成,去订单列表");

@@ -272,7 +272,10 @@ impl WaybillApp {
 
     /// The printer step being worked on: the setup guide's, else the one opened from Settings.
     fn printer_step_mut(&mut self) -> Option<&mut setup_printer::PrinterStep> {
-        self.calibrate.as_mut()
+        match self.setup.as_mut().filter(|g| g.open) {
+            Some(guide) => Some(&mut guide.wizard.printer),
+            None => self.calibrate.as_mut(),
+        }
     }
 
     /// Runs what the printer step asks for: a test print through the print worker, or saving

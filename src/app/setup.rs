@@ -451,8 +451,9 @@ pub enum SetupCommand {
     LoadAccounts,
     /// Step 3: pick an account (index into the choices).
     PickAccount(usize),
-    /// Step 5: pick a printer.
-    PickPrinter(String),
+    /// Step 5: what the printer step (engineer E's `setup_printer`) asked for; the app runs it
+    /// through `WaybillApp::printer_step_command`.
+    Printer(crate::app::setup_printer::PrinterStepCommand),
     /// Step 6: save everything and go to the orders.
     Finish,
     /// Close the guide (Esc, the window's ×, "later"): what was typed stays for next time.
@@ -517,7 +518,8 @@ pub struct SetupWizard {
     pub account: Option<(String, String)>,
     pub sender: SenderForm,
     pub printers: Vec<String>,
-    pub printer: String,
+    /// Step 5: printer, label size, test label and calibration.
+    pub printer: crate::app::setup_printer::PrinterStep,
     /// Saving at the end: pending, or why it failed.
     pub saving: Probe<()>,
     pub save_error: Option<String>,
@@ -545,7 +547,7 @@ impl SetupWizard {
             .unwrap_or_default();
         let mut account = (!s.delivery_id.is_empty() && !s.biz_id.is_empty())
             .then(|| (s.delivery_id.clone(), s.biz_id.clone()));
-        let mut printer = s.printer.clone();
+        let printer = crate::app::setup_printer::PrinterStep::new(s);
         if let Some(demo) = &start.demo {
             access.appid = demo.appid.clone();
             access.secret = demo.secret.clone();
@@ -553,9 +555,6 @@ impl SetupWizard {
                 sender = demo_sender();
             }
             account.get_or_insert_with(|| ("SF".into(), "SF_CASH".into()));
-            if printer.is_empty() {
-                printer = start.printers.first().cloned().unwrap_or_default();
-            }
         }
         SetupWizard {
             step: Step::Access,
@@ -615,7 +614,7 @@ impl SetupWizard {
             },
             Step::Sender => self.sender.problems(),
             // With no printer at all the station can still be set up (and print to PDF later).
-            Step::Printer if self.printer.is_empty() && !self.printers.is_empty() => {
+            Step::Printer if !self.printer.is_done() && !self.printers.is_empty() => {
                 vec![Invalid::NoPrinter]
             }
             Step::Printer | Step::Done => Vec::new(),
@@ -700,10 +699,8 @@ impl SetupWizard {
                 }
                 SetupEffect::Nothing
             }
-            SetupCommand::PickPrinter(p) => {
-                self.printer = p;
-                SetupEffect::Nothing
-            }
+            // Carried out by the app (it prints the test label); never reaches the wizard.
+            SetupCommand::Printer(_) => SetupEffect::Nothing,
             SetupCommand::Finish => {
                 if self.step != Step::Done || self.saving.is_running() {
                     return SetupEffect::Nothing;
@@ -797,8 +794,8 @@ impl SetupWizard {
         if self.sender.problems().is_empty() {
             s.sender = Some(self.sender.party());
         }
-        if !self.printer.is_empty() {
-            s.printer = self.printer.clone();
+        if self.printer.is_done() {
+            self.printer.apply_to(&mut s);
         }
         s.setup_done = true;
         s
@@ -1112,20 +1109,26 @@ impl super::WaybillApp {
         };
         if guide.wizard.printers.is_empty() && !printers.is_empty() {
             guide.wizard.printers = printers;
-            if guide.wizard.printer.is_empty() && guide.wizard.demo.is_some() {
-                guide.wizard.printer = guide.wizard.printers[0].clone();
-            }
         }
         let mut outcome = guide.poll();
+        let mut printer_commands = Vec::new();
         if guide.open && outcome == GuideOutcome::Stay {
             let mut commands = Vec::new();
             crate::ui::setup_ui::setup_ui(ctx, lang, &mut guide.wizard, &mut commands);
             for c in commands {
-                if let GuideOutcome::Stay = outcome {
-                    outcome = guide.handle(c);
+                match c {
+                    SetupCommand::Printer(p) => printer_commands.push(p),
+                    c if outcome == GuideOutcome::Stay => outcome = guide.handle(c),
+                    _ => {}
                 }
             }
         }
+        for p in printer_commands {
+            self.printer_step_command(p);
+        }
+        let Some(guide) = &mut self.setup else {
+            return;
+        };
         if let GuideOutcome::Finished(settings) = outcome {
             let restart = guide.wizard.needs_restart();
             let appid = guide.wizard.access.appid.trim().to_string();
@@ -1203,7 +1206,10 @@ mod tests {
         assert!(w.uses_demo_values());
         assert_eq!(w.sender.problems(), vec![]);
         assert_eq!(w.account, Some(("SF".into(), "SF_CASH".into())));
-        assert_eq!(w.printer, "PDF");
+        assert!(
+            !w.printer.is_done(),
+            "a test label (or skipping it) is asked for"
+        );
         let SetupEffect::Check { target, .. } = w.on_command(SetupCommand::Check) else {
             panic!()
         };
@@ -1348,6 +1354,13 @@ mod tests {
         w.sender.name = "张三".into();
         w.on_command(SetupCommand::Next);
         assert_eq!(w.step, Step::Printer);
+        // The printer step gates Next: a printer and a test label (or skipping it).
+        assert_eq!(w.problems(), vec![Invalid::NoPrinter]);
+        use crate::app::setup_printer::PrinterStepCommand;
+        w.printer
+            .on_command(PrinterStepCommand::PickPrinter("PDF".into()));
+        w.printer.on_command(PrinterStepCommand::Skip);
+        assert!(w.problems().is_empty());
         w.on_command(SetupCommand::Back);
         w.on_command(SetupCommand::Back);
         w.on_command(SetupCommand::Back);

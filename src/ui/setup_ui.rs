@@ -345,11 +345,11 @@ fn printer_ui(ui: &mut egui::Ui, lang: Lang, w: &mut SetupWizard, out: &mut Vec<
         ui.colored_label(theme::WARN, tr(lang, "setup-printer-none"));
         return;
     }
-    ui.label(tr(lang, "setup-printer-pick"));
-    for p in &w.printers {
-        if ui.radio(&w.printer == p, p).clicked() {
-            out.push(SetupCommand::PickPrinter(p.clone()));
-        }
+    let printers = w.printers.clone();
+    if let Some(c) =
+        crate::ui::setup_printer_ui::setup_printer_ui(ui, lang, &mut w.printer, &printers)
+    {
+        out.push(SetupCommand::Printer(c));
     }
 }
 
