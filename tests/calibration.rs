@@ -343,3 +343,125 @@ fn out_of_range_values_are_refused_and_never_applied() {
     };
     assert!(for_target(&one("Q", wild), &PrintTarget::Printer("Q".into())).is_none());
 }
+
+/// Runs the binary with a data directory of its own, against the sandbox.
+async fn cli(
+    sb: &waybill_desk::sandbox::Sandbox,
+    data: &Path,
+    args: &[&str],
+) -> std::process::Output {
+    let mut cmd = Command::new(ps::exe());
+    cmd.args([
+        "--api-base",
+        sb.url().as_str(),
+        "--appid",
+        waybill_desk::sandbox::DEMO_APPID,
+        "--lang",
+        "en",
+    ])
+    .env("WAYBILL_DESK_APPSECRET", waybill_desk::sandbox::DEMO_SECRET)
+    .env("WAYBILL_DESK_DATA_DIR", data)
+    .args(args);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The command line: `printer calibrate` saves the calibration in the settings (out-of-range
+/// values and unknown printers refused, nothing saved), and the CLI's own `print` of an order's
+/// label then comes out moved by it.
+#[tokio::test]
+async fn the_cli_saves_a_calibration_and_its_print_command_applies_it() {
+    let Some(cups) = ps::cups() else { return };
+    let (sb, labels) = ps::sandbox_labels(1, PrintType::TwoPart).await;
+    let queue = OwnPdfQueue::new(&cups, "cli");
+    let data = tempfile::tempdir().unwrap();
+    let order = ps::order_arg(&labels[0]);
+    let print = ["print", "--printer", &queue.name, order.as_str()];
+
+    let before = ps::pdfs_in(&queue.dir);
+    let out = cli(&sb, data.path(), &print).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let dir = queue.dir.clone();
+    let plain = tokio::task::spawn_blocking(move || ps::wait_for_new_pdfs(&dir, &before, 1))
+        .await
+        .unwrap();
+
+    for refused in [
+        vec![
+            "printer",
+            "calibrate",
+            "--printer",
+            &queue.name,
+            "--x-mm",
+            "10.5",
+        ],
+        vec![
+            "printer",
+            "calibrate",
+            "--printer",
+            &queue.name,
+            "--scale",
+            "120",
+        ],
+        vec![
+            "printer",
+            "calibrate",
+            "--printer",
+            "no-such-queue",
+            "--x-mm",
+            "1",
+        ],
+    ] {
+        let out = cli(&sb, data.path(), &refused).await;
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(!String::from_utf8_lossy(&out.stderr).trim().is_empty());
+    }
+    assert!(
+        !data.path().join("settings.json").exists(),
+        "nothing saved by a refused calibration"
+    );
+    let out = cli(
+        &sb,
+        data.path(),
+        &[
+            "printer",
+            "calibrate",
+            "--printer",
+            &queue.name,
+            "--x-mm",
+            "3",
+            "--y-mm",
+            "-2",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let saved = waybill_desk::settings::Settings::load(data.path()).unwrap();
+    let c = saved.calibrations[&queue.name];
+    assert_eq!((c.x_mm, c.y_mm, c.scale_pct), (3.0, -2.0, 100.0));
+
+    let before = ps::pdfs_in(&queue.dir);
+    let out = cli(&sb, data.path(), &print).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let dir = queue.dir.clone();
+    let moved = tokio::task::spawn_blocking(move || ps::wait_for_new_pdfs(&dir, &before, 1))
+        .await
+        .unwrap();
+    let (dx, dy) = best_shift_mm(
+        &ps::pdf_to_png(&plain[0], DPI),
+        &ps::pdf_to_png(&moved[0], DPI),
+    );
+    eprintln!("CLI print after calibrating moved by ({dx:.1}, {dy:.1}) mm");
+    assert_near("CLI print, x", dx, 3.0);
+    assert_near("CLI print, y", dy, -2.0);
+}
