@@ -609,6 +609,194 @@ pub fn touch_row(book: &mut OrderBook, kind: EventKind, id: OrderId) {
     }
 }
 
+/// The window's side: the gate on new work, held orders left out, and what the feed brings.
+impl super::WaybillApp {
+    /// The command to carry out, or `None` when the shared journal is lost and it would start
+    /// new work (said in the log, and for a scan in the scanner's big result with a sound).
+    pub(super) fn live_gate(&mut self, command: Command) -> Option<Command> {
+        let Some(reason) = self.live.state.refusal() else {
+            return Some(command);
+        };
+        if !is_new_work(&command) {
+            return Some(command);
+        }
+        match command {
+            // The question was open when the journal went: answered "not now".
+            Command::ConfirmShip(true) => {
+                self.log(Level::Error, reason);
+                Some(Command::ConfirmShip(false))
+            }
+            Command::Scan(code) => {
+                let code = code.trim().to_string();
+                self.log(
+                    Level::Info,
+                    Msg::id("scan-received").arg("code", code.clone()),
+                );
+                let refused = Msg::id("live-scan-refused");
+                let outcome = match self.book.find_scanned(&code) {
+                    Some(order_id) => crate::app::scan_queue::ScanOutcome::Failed {
+                        order_id,
+                        error: Some(refused.clone()),
+                    },
+                    None => crate::app::scan_queue::ScanOutcome::NotFound { code },
+                };
+                self.log(Level::Error, refused);
+                super::beep(false);
+                self.last_scan = Some(crate::ui::scanner_ui::ScanResult { outcome });
+                None
+            }
+            _ => {
+                self.log(Level::Error, reason);
+                None
+            }
+        }
+    }
+
+    /// The orders of `ids` this station may work on; each held elsewhere is logged with who
+    /// holds it and until when.
+    pub(super) fn drop_held(&mut self, ids: Vec<OrderId>) -> Vec<OrderId> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let (ids, refused) = self.live.state.drop_held(ids, now);
+        for msg in refused {
+            self.log(Level::Warn, msg);
+        }
+        ids
+    }
+
+    /// Follows this journal feed (tests give one of their own; a real window starts the shared
+    /// journal's at start-up).
+    pub fn attach_feed(&mut self, feed: JournalFeed) {
+        let actions = self.live.attach(feed);
+        self.carry_out_live(actions);
+    }
+
+    /// What the window knows of the other stations (tests read it).
+    pub fn live(&self) -> &LiveState {
+        &self.live.state
+    }
+
+    /// The stations panel's rows, once read.
+    pub fn stations_rows(&self) -> Option<&[crate::store::StationOverview]> {
+        self.live.stations.value().map(Vec::as_slice)
+    }
+
+    /// The stations panel is open.
+    pub fn stations_open(&self) -> bool {
+        self.live.stations_open
+    }
+
+    /// Once a frame: the feed's events and health, and the journal re-reads that came back.
+    pub(super) fn poll_live(&mut self, ctx: &egui::Context) {
+        let actions = self.live.poll(self.lang);
+        self.carry_out_live(actions);
+        for reply in self.live.replies() {
+            match reply {
+                // A cancelled waybill's label is never shown or printed.
+                LiveReply::Label(order_id, Ok(Some(stored))) if stored.waybill_status == 0 => {
+                    let label = stored_to_label(stored);
+                    if let Some(r) = self.book.row_mut(order_id) {
+                        // Our own newer label (or a print here) is not replaced by theirs.
+                        if matches!(r.label_state, LabelState::None | LabelState::Cancelled)
+                            && r.ship_state != ShipState::Shipped
+                        {
+                            r.set_waybill(crate::wechat::delivery::WaybillRef {
+                                delivery_id: label.delivery_id.clone(),
+                                waybill_id: label.waybill_id.clone(),
+                            });
+                            r.label_state = LabelState::Fetched;
+                            r.label = Some(Arc::new(label));
+                        }
+                    }
+                }
+                LiveReply::Label(_, Ok(_)) => {}
+                LiveReply::Label(order_id, Err(e)) => {
+                    self.log(
+                        Level::Warn,
+                        Msg::id("order-problem")
+                            .arg("order", order_id)
+                            .arg("problem", e),
+                    );
+                }
+                LiveReply::Holds(asked, Ok(holds)) => self.live.state.set_holds(holds, asked),
+                // The feed's health says what is wrong with the journal; this is not news.
+                LiveReply::Holds(_, Err(e)) => {
+                    tracing::debug!("open claims: {}", e.render(crate::wechat::Lang::En));
+                }
+                LiveReply::Stations(result) => {
+                    self.live
+                        .stations
+                        .finish(result.map_err(|m| m.render(self.lang)));
+                }
+            }
+        }
+        self.live.reload_holds_when_due();
+        // A hold ends by its lease without any event: look again when the next one ends.
+        if self.live.state.is_shared() {
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        }
+    }
+
+    pub(super) fn carry_out_live(&mut self, actions: Vec<LiveAction>) {
+        for action in actions {
+            match action {
+                LiveAction::Log(level, msg) => self.log(level, msg),
+                LiveAction::ReloadLabel(id) => self.live.reload_label(id, self.lang),
+                LiveAction::Touched(kind, id) => {
+                    touch_row(&mut self.book, kind, id);
+                    if self.book.focused == Some(id) {
+                        // The history is read again on the next frame.
+                        self.history.0 = None;
+                    }
+                }
+                LiveAction::StopRuns => {
+                    let running = !self.labels.is_idle() || !self.prints.is_idle();
+                    if !self.labels.is_idle() {
+                        self.handle(Command::CancelLabels);
+                    }
+                    if !self.prints.is_idle() {
+                        self.handle(Command::CancelPrint);
+                    }
+                    if running {
+                        self.log(Level::Warn, Msg::id("live-runs-stopped"));
+                    }
+                }
+                LiveAction::Resume => {
+                    self.live.holds_due();
+                    // Orders may have moved on meanwhile (shipped elsewhere): read them again.
+                    self.handle(Command::Refresh);
+                }
+            }
+        }
+    }
+
+    /// The stations panel's button and its reload.
+    pub(super) fn stations_command(&mut self, command: &Command) {
+        match command {
+            Command::ToggleStations => {
+                self.live.stations_open = !self.live.stations_open;
+                if self.live.stations_open {
+                    self.live.load_stations(self.lang);
+                }
+            }
+            Command::RefreshStations => self.live.load_stations(self.lang),
+            _ => {}
+        }
+    }
+}
+
+/// A journal label as the window's rows keep labels.
+fn stored_to_label(s: crate::store::StoredLabel) -> crate::wechat::logistics::Label {
+    crate::wechat::logistics::Label {
+        order_id: s.order_id.to_string(),
+        delivery_id: s.delivery_id,
+        waybill_id: s.waybill_id,
+        print_type: s.print_type,
+        html: s.html,
+        waybill_data: s.waybill_data,
+        order_status: s.waybill_status,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -838,193 +1026,5 @@ mod tests {
         assert!(!is_new_work(&Command::CancelLabels));
         assert!(!is_new_work(&Command::CancelPrint));
         assert!(!is_new_work(&Command::SelectAll));
-    }
-}
-
-/// The window's side: the gate on new work, held orders left out, and what the feed brings.
-impl super::WaybillApp {
-    /// The command to carry out, or `None` when the shared journal is lost and it would start
-    /// new work (said in the log, and for a scan in the scanner's big result with a sound).
-    pub(super) fn live_gate(&mut self, command: Command) -> Option<Command> {
-        let Some(reason) = self.live.state.refusal() else {
-            return Some(command);
-        };
-        if !is_new_work(&command) {
-            return Some(command);
-        }
-        match command {
-            // The question was open when the journal went: answered "not now".
-            Command::ConfirmShip(true) => {
-                self.log(Level::Error, reason);
-                Some(Command::ConfirmShip(false))
-            }
-            Command::Scan(code) => {
-                let code = code.trim().to_string();
-                self.log(
-                    Level::Info,
-                    Msg::id("scan-received").arg("code", code.clone()),
-                );
-                let refused = Msg::id("live-scan-refused");
-                let outcome = match self.book.find_scanned(&code) {
-                    Some(order_id) => crate::app::scan_queue::ScanOutcome::Failed {
-                        order_id,
-                        error: Some(refused.clone()),
-                    },
-                    None => crate::app::scan_queue::ScanOutcome::NotFound { code },
-                };
-                self.log(Level::Error, refused);
-                super::beep(false);
-                self.last_scan = Some(crate::ui::scanner_ui::ScanResult { outcome });
-                None
-            }
-            _ => {
-                self.log(Level::Error, reason);
-                None
-            }
-        }
-    }
-
-    /// The orders of `ids` this station may work on; each held elsewhere is logged with who
-    /// holds it and until when.
-    pub(super) fn drop_held(&mut self, ids: Vec<OrderId>) -> Vec<OrderId> {
-        let now = chrono::Utc::now().timestamp_millis();
-        let (ids, refused) = self.live.state.drop_held(ids, now);
-        for msg in refused {
-            self.log(Level::Warn, msg);
-        }
-        ids
-    }
-
-    /// Follows this journal feed (tests give one of their own; a real window starts the shared
-    /// journal's at start-up).
-    pub fn attach_feed(&mut self, feed: JournalFeed) {
-        let actions = self.live.attach(feed);
-        self.carry_out_live(actions);
-    }
-
-    /// What the window knows of the other stations (tests read it).
-    pub fn live(&self) -> &LiveState {
-        &self.live.state
-    }
-
-    /// The stations panel's rows, once read.
-    pub fn stations_rows(&self) -> Option<&[crate::store::StationOverview]> {
-        self.live.stations.value().map(Vec::as_slice)
-    }
-
-    /// The stations panel is open.
-    pub fn stations_open(&self) -> bool {
-        self.live.stations_open
-    }
-
-    /// Once a frame: the feed's events and health, and the journal re-reads that came back.
-    pub(super) fn poll_live(&mut self, ctx: &egui::Context) {
-        let actions = self.live.poll(self.lang);
-        self.carry_out_live(actions);
-        for reply in self.live.replies() {
-            match reply {
-                // A cancelled waybill's label is never shown or printed.
-                LiveReply::Label(order_id, Ok(Some(stored))) if stored.waybill_status == 0 => {
-                    let label = stored_to_label(stored);
-                    if let Some(r) = self.book.row_mut(order_id) {
-                        // Our own newer label (or a print here) is not replaced by theirs.
-                        if matches!(r.label_state, LabelState::None | LabelState::Cancelled)
-                            && r.ship_state != ShipState::Shipped
-                        {
-                            r.set_waybill(crate::wechat::delivery::WaybillRef {
-                                delivery_id: label.delivery_id.clone(),
-                                waybill_id: label.waybill_id.clone(),
-                            });
-                            r.label_state = LabelState::Fetched;
-                            r.label = Some(Arc::new(label));
-                        }
-                    }
-                }
-                LiveReply::Label(_, Ok(_)) => {}
-                LiveReply::Label(order_id, Err(e)) => {
-                    self.log(
-                        Level::Warn,
-                        Msg::id("order-problem")
-                            .arg("order", order_id)
-                            .arg("problem", e),
-                    );
-                }
-                LiveReply::Holds(asked, Ok(holds)) => self.live.state.set_holds(holds, asked),
-                // The feed's health says what is wrong with the journal; this is not news.
-                LiveReply::Holds(_, Err(e)) => {
-                    tracing::debug!("open claims: {}", e.render(crate::wechat::Lang::En));
-                }
-                LiveReply::Stations(result) => {
-                    self.live
-                        .stations
-                        .finish(result.map_err(|m| m.render(self.lang)));
-                }
-            }
-        }
-        self.live.reload_holds_when_due();
-        // A hold ends by its lease without any event: look again when the next one ends.
-        if self.live.state.is_shared() {
-            ctx.request_repaint_after(std::time::Duration::from_secs(1));
-        }
-    }
-
-    pub(super) fn carry_out_live(&mut self, actions: Vec<LiveAction>) {
-        for action in actions {
-            match action {
-                LiveAction::Log(level, msg) => self.log(level, msg),
-                LiveAction::ReloadLabel(id) => self.live.reload_label(id, self.lang),
-                LiveAction::Touched(kind, id) => {
-                    touch_row(&mut self.book, kind, id);
-                    if self.book.focused == Some(id) {
-                        // The history is read again on the next frame.
-                        self.history.0 = None;
-                    }
-                }
-                LiveAction::StopRuns => {
-                    let running = !self.labels.is_idle() || !self.prints.is_idle();
-                    if !self.labels.is_idle() {
-                        self.handle(Command::CancelLabels);
-                    }
-                    if !self.prints.is_idle() {
-                        self.handle(Command::CancelPrint);
-                    }
-                    if running {
-                        self.log(Level::Warn, Msg::id("live-runs-stopped"));
-                    }
-                }
-                LiveAction::Resume => {
-                    self.live.holds_due();
-                    // Orders may have moved on meanwhile (shipped elsewhere): read them again.
-                    self.handle(Command::Refresh);
-                }
-            }
-        }
-    }
-
-    /// The stations panel's button and its reload.
-    pub(super) fn stations_command(&mut self, command: &Command) {
-        match command {
-            Command::ToggleStations => {
-                self.live.stations_open = !self.live.stations_open;
-                if self.live.stations_open {
-                    self.live.load_stations(self.lang);
-                }
-            }
-            Command::RefreshStations => self.live.load_stations(self.lang),
-            _ => {}
-        }
-    }
-}
-
-/// A journal label as the window's rows keep labels.
-fn stored_to_label(s: crate::store::StoredLabel) -> crate::wechat::logistics::Label {
-    crate::wechat::logistics::Label {
-        order_id: s.order_id.to_string(),
-        delivery_id: s.delivery_id,
-        waybill_id: s.waybill_id,
-        print_type: s.print_type,
-        html: s.html,
-        waybill_data: s.waybill_data,
-        order_status: s.waybill_status,
     }
 }
