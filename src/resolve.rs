@@ -145,9 +145,170 @@ pub fn journal_dir(data_dir: &Path, connection: &Connection) -> PathBuf {
     }
 }
 
+/// Environment variable naming a shared journal (a PostgreSQL URL; a password in it is
+/// accepted, for CI, and never shown).
+pub const JOURNAL_URL_ENV: &str = "WAYBILL_DESK_JOURNAL_URL";
+
+/// Where the journal lives and, for a shared one, the password from a password file.
+#[derive(Clone)]
+pub struct JournalSpec {
+    pub location: crate::store::JournalLocation,
+    /// Where the URL came from: `--journal`, the environment, settings, or the data directory.
+    pub from: &'static str,
+    password: Option<String>,
+}
+
+impl std::fmt::Debug for JournalSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JournalSpec")
+            .field("location", &self.location)
+            .field("from", &self.from)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+/// Why the journal's location cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalSpecError {
+    /// A password written into settings.json or given as a flag (shell history, `ps`).
+    #[error("the journal URL {location} ({from}) holds a password; passwords never go in {from}. Remove it from the URL and put it in ~/.pgpass (hostname:port:database:username:password, chmod 0600) or PGPASSFILE, or in the environment URL {JOURNAL_URL_ENV} on a CI machine")]
+    PasswordGiven {
+        location: String,
+        from: &'static str,
+    },
+}
+
+impl JournalSpecError {
+    /// The message in the user's language.
+    pub fn explain(&self, lang: crate::wechat::Lang) -> String {
+        match (self, lang) {
+            (JournalSpecError::PasswordGiven { location, from }, crate::wechat::Lang::ZhCn) => {
+                format!(
+                    "记录本地址 {location}({from})里写了密码;密码不能写在 {from} 里。请从地址中去掉密码,写进 ~/.pgpass(主机:端口:数据库:用户:密码,权限 0600)或 PGPASSFILE 指定的文件;CI 机器上可以写在环境变量 {JOURNAL_URL_ENV} 的地址里"
+                )
+            }
+            (e, _) => e.to_string(),
+        }
+    }
+}
+
+/// The journal: `--journal URL`, else `WAYBILL_DESK_JOURNAL_URL`, else `journal_url` in
+/// settings, else `journal.sqlite3` in `journal_dir`. A password in the flag or in settings is
+/// refused; one in the environment is accepted. A URL without a password takes it from the
+/// `.pgpass`-style file (PGPASSFILE or ~/.pgpass), if that has one.
+pub fn journal_spec(
+    flag: Option<&str>,
+    env_url: Option<&str>,
+    settings_url: &str,
+    journal_dir: &Path,
+) -> Result<JournalSpec, JournalSpecError> {
+    use crate::store::{redact_url, url_has_password, JournalLocation};
+    let given = [
+        (flag, "--journal"),
+        (env_url, JOURNAL_URL_ENV),
+        (Some(settings_url), "settings.json"),
+    ]
+    .into_iter()
+    .find_map(|(url, from)| {
+        url.map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(|u| (u.to_string(), from))
+    });
+    let Some((url, from)) = given else {
+        return Ok(JournalSpec {
+            location: JournalLocation::Sqlite(journal_dir.join(crate::store::JOURNAL_FILE)),
+            from: "data directory",
+            password: None,
+        });
+    };
+    if from != JOURNAL_URL_ENV && url_has_password(&url) {
+        return Err(JournalSpecError::PasswordGiven {
+            location: redact_url(&url),
+            from,
+        });
+    }
+    let password = crate::store::url_login(&url).and_then(|(host, port, db, user)| {
+        let file = crate::store::pgpass::default_file()?;
+        crate::store::pgpass::lookup(&file, &host, port, &db, &user)
+    });
+    Ok(JournalSpec {
+        location: JournalLocation::Postgres(url),
+        from,
+        password,
+    })
+}
+
+/// Opens (or connects to) the journal `spec` names.
+pub async fn open_journal(
+    spec: &JournalSpec,
+) -> Result<crate::store::Journal, crate::store::JournalError> {
+    match &spec.location {
+        crate::store::JournalLocation::Postgres(url) => {
+            crate::store::Journal::connect_postgres(url, spec.password.as_deref()).await
+        }
+        local => crate::store::Journal::connect(local).await,
+    }
+}
+
+/// The pool of the shared journal `spec` names without reading its schema (`journal migrate`).
+pub fn shared_journal_unchecked(
+    spec: &JournalSpec,
+) -> Option<Result<crate::store::Journal, crate::store::JournalError>> {
+    match &spec.location {
+        crate::store::JournalLocation::Postgres(url) => Some(
+            crate::store::Journal::postgres_unchecked(url, spec.password.as_deref()),
+        ),
+        crate::store::JournalLocation::Sqlite(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_journal_url_comes_from_flag_then_env_then_settings_and_passwords_stay_out_of_files() {
+        use crate::store::JournalLocation;
+        let dir = Path::new("/data");
+        let local = journal_spec(None, None, "", dir).unwrap();
+        assert_eq!(
+            local.location,
+            JournalLocation::Sqlite(dir.join(crate::store::JOURNAL_FILE))
+        );
+        let url = |s: &JournalSpec| match &s.location {
+            JournalLocation::Postgres(u) => u.clone(),
+            other => panic!("{other:?}"),
+        };
+        let s = journal_spec(
+            Some("postgres://a@h/j"),
+            Some("postgres://b@h/j"),
+            "postgres://c@h/j",
+            dir,
+        )
+        .unwrap();
+        assert_eq!(
+            (url(&s).as_str(), s.from),
+            ("postgres://a@h/j", "--journal")
+        );
+        let s = journal_spec(None, Some("postgres://b:pw@h/j"), "postgres://c@h/j", dir).unwrap();
+        assert_eq!(
+            s.from, JOURNAL_URL_ENV,
+            "a password in the environment is accepted"
+        );
+        assert!(!format!("{s:?}").contains("pw@"), "{s:?}");
+        let s = journal_spec(None, None, "postgres://c@h/j", dir).unwrap();
+        assert_eq!(s.from, "settings.json");
+        for (flag, settings) in [
+            (Some("postgres://a:hunter2@h/j"), ""),
+            (None, "postgres://c:hunter2@h/j"),
+        ] {
+            let e = journal_spec(flag, None, settings, dir).unwrap_err();
+            let text = format!("{e} {}", e.explain(crate::wechat::Lang::ZhCn));
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(text.contains(".pgpass"), "{text}");
+        }
+    }
     use crate::credentials::CredentialKind;
 
     fn account(appid: &str) -> (Account, TokenSource) {

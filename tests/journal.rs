@@ -332,7 +332,7 @@ fn a_file_from_a_newer_version_or_another_program_is_refused_and_left_untouched(
                 found: 99,
                 known,
                 ..
-            } if known >= 3 && known < 99
+            } if (3..99).contains(&known)
         ),
         "{err:?}"
     );
@@ -1850,4 +1850,333 @@ async fn a_stale_attempt_of_another_station_is_superseded_only_when_stale(j: Jou
     let all = j.shipments(OrderId(5)).await.unwrap();
     assert_eq!(all[0].error.as_deref(), Some("lost answer"));
     assert_eq!(all[0].state, ShipAttemptState::Unknown);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL only: migrations, a newer schema, TLS, passwords, `journal copy`.
+
+fn cli_with_journal(data: &Path, journal: &str, args: &[&str]) -> Output {
+    std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--lang", "en", "--journal", journal])
+        .args(args)
+        .env_remove("WAYBILL_DESK_JOURNAL_URL")
+        .env("PGPASSFILE", "/nonexistent")
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_twice_is_a_no_op_and_a_newer_schema_is_refused_untouched() {
+    let Some(base) = pg_url() else { return };
+    let url = in_schema(&base, &fresh_schema());
+    let data = tempfile::tempdir().unwrap();
+    let first = cli_with_journal(data.path(), &url, &["journal", "migrate"]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        text(&first).contains("migrated from schema 0 to"),
+        "{}",
+        text(&first)
+    );
+    let second = cli_with_journal(data.path(), &url, &["journal", "migrate"]);
+    assert!(second.status.success(), "{}", text(&second));
+    assert!(text(&second).contains("is up to date"), "{}", text(&second));
+
+    let j = Journal::connect(&JournalLocation::Postgres(url.clone()))
+        .await
+        .unwrap();
+    let known = j.known_schema_version();
+    assert_eq!(j.schema_version().await.unwrap(), known);
+    j.record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF1"))
+        .await
+        .unwrap();
+    // A newer waybill-desk migrated it further: this one refuses and changes nothing.
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .execute(
+            "INSERT INTO schema_version (version, applied_at_ms, app_version) VALUES (99, 0, 'future')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let err = Journal::connect(&JournalLocation::Postgres(url.clone()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, JournalError::TooNew { found: 99, known: k, .. } if k == known),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("Update waybill-desk"), "{err}");
+    let out = cli_with_journal(
+        data.path(),
+        &url,
+        &["journal", "history", &BIG_ID.to_string()],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("newer waybill-desk"), "{}", text(&out));
+    let out = cli_with_journal(data.path(), &url, &["journal", "migrate"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let labels: i64 = client
+        .query_one("SELECT count(*) FROM labels", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(labels, 1, "left untouched");
+}
+
+#[tokio::test]
+async fn a_url_password_never_shows_and_tls_is_refused_with_what_to_do() {
+    // Nothing listens on port 1: the error names the server, never the password.
+    let url = "postgres://desk:Hunter2-secret@127.0.0.1:1/journal";
+    let err = Journal::connect(&JournalLocation::Postgres(url.into()))
+        .await
+        .unwrap_err();
+    let shown = format!(
+        "{err} | {err:?} | {}",
+        err.explain(waybill_desk::wechat::Lang::ZhCn)
+    );
+    assert!(matches!(err, JournalError::Unreachable { .. }), "{err:?}");
+    assert!(!shown.contains("Hunter2"), "{shown}");
+    assert!(shown.contains("127.0.0.1"), "{shown}");
+    let location = JournalLocation::Postgres(url.into());
+    assert!(!format!("{location} {location:?}").contains("Hunter2"));
+    // From the environment (CI) the CLI accepts it, and its failure does not print it either.
+    let data = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["--lang", "en", "journal", "history", "1"])
+        .env("WAYBILL_DESK_JOURNAL_URL", url)
+        .env("RUST_LOG", "debug")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("cannot be reached"), "{}", text(&out));
+    assert!(!text(&out).contains("Hunter2"), "{}", text(&out));
+    // As a flag (shell history, ps) or in settings it is refused, without repeating it.
+    let out = cli_with_journal(data.path(), url, &["journal", "history", "1"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains(".pgpass"), "{}", text(&out));
+    assert!(!text(&out).contains("Hunter2"), "{}", text(&out));
+    std::fs::write(
+        data.path().join("settings.json"),
+        format!(r#"{{"journal_url": "{url}"}}"#),
+    )
+    .unwrap();
+    let out = std::process::Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["--lang", "en", "journal", "history", "1"])
+        .env_remove("WAYBILL_DESK_JOURNAL_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("settings.json"), "{}", text(&out));
+    assert!(!text(&out).contains("Hunter2"), "{}", text(&out));
+
+    for mode in ["require", "verify-full"] {
+        let err = Journal::connect(&JournalLocation::Postgres(format!(
+            "postgres://desk:Hunter2-secret@db.example/journal?sslmode={mode}"
+        )))
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, JournalError::TlsUnsupported { .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("sslmode=disable"), "{err}");
+        assert!(!err.to_string().contains("Hunter2"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journal_copy_is_complete_and_copies_nothing_twice() {
+    use waybill_desk::store::waybills::{CancelSource, SkippedOrder};
+    use waybill_desk::wechat::order::{NoCourier, ParcelItem};
+    let Some(base) = pg_url() else { return };
+    let url = in_schema(&base, &fresh_schema());
+    let data = tempfile::tempdir().unwrap();
+    let local = Journal::open(data.path()).unwrap();
+    let a = actor();
+    let order = OrderId(BIG_ID);
+    // Every table gets something.
+    let batch = local
+        .create_batch(
+            &a,
+            &NewBatch {
+                print_type: PrintType::TwoPart,
+                delivery_id: DeliveryId("SF".into()),
+                biz_id: "SF_CASH".into(),
+                items: vec![
+                    NewBatchItem {
+                        order_id: order,
+                        waybill_id: Some(WaybillId("SF1".into())),
+                        add_request: None,
+                    },
+                    NewBatchItem {
+                        order_id: OrderId(12),
+                        waybill_id: None,
+                        add_request: Some(serde_json::json!({"order_id": "12"})),
+                    },
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    let l = label(BIG_ID, "SF1");
+    let label_id = local
+        .complete_items(&a, batch, &[(order, &l)])
+        .await
+        .unwrap()[0]
+        .unwrap();
+    local
+        .record_print(
+            &a,
+            &NewPrintRecord {
+                order_id: order,
+                waybill_id: WaybillId("SF1".into()),
+                label_id: Some(label_id),
+                printer: "Zebra".into(),
+                copies: 1,
+                result: Ok(()),
+            },
+        )
+        .await
+        .unwrap();
+    let ShipClaim::Go { attempt_id } = local.claim_shipment(&a, order, &[]).await.unwrap() else {
+        panic!()
+    };
+    let items = vec![ParcelItem {
+        product_id: 1,
+        sku_id: 2,
+        count: 1,
+    }];
+    local
+        .record_parcel(attempt_id, order, &items, true)
+        .await
+        .unwrap();
+    local
+        .finish_shipment(attempt_id, ShipAttemptState::Shipped, None, None)
+        .await
+        .unwrap();
+    local
+        .record_waybill_cancel(
+            &a,
+            OrderId(12),
+            &DeliveryId("SF".into()),
+            &WaybillId("SF0".into()),
+            CancelSource::Cancelled,
+        )
+        .await
+        .unwrap();
+    local
+        .record_batch_skips(
+            batch,
+            &[SkippedOrder {
+                order_id: OrderId(13),
+                reason: NoCourier::SelfPickup,
+            }],
+        )
+        .await
+        .unwrap();
+    local.set_order_sync_mark("acct", 42).await.unwrap();
+    local.record_full_sync("acct", Some(20), 7).await.unwrap();
+    drop(local);
+
+    let run = || {
+        cli_with_journal(
+            data.path(),
+            &url,
+            &["journal", "copy", "--to", &url, "--json"],
+        )
+    };
+    let first = run();
+    assert!(first.status.success(), "{}", text(&first));
+    let report: serde_json::Value = serde_json::from_slice(&first.stdout).expect("one JSON report");
+    let copied = |r: &serde_json::Value, t: &str| {
+        r["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["table"] == t)
+            .map(|x| {
+                (
+                    x["copied"].as_u64().unwrap(),
+                    x["present"].as_u64().unwrap(),
+                )
+            })
+            .unwrap()
+    };
+    for (table, n) in [
+        ("batches", 1),
+        ("labels", 1),
+        ("batch_items", 2),
+        ("print_jobs", 1),
+        ("shipments", 1),
+        ("parcels", 1),
+        ("waybill_cancels", 1),
+        ("batch_skips", 1),
+        ("order_sync", 1),
+        ("order_sync_mark", 1),
+    ] {
+        assert_eq!(copied(&report, table), (n, 0), "{table}: {report}");
+    }
+    let second = run();
+    assert!(second.status.success(), "{}", text(&second));
+    let again: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    for t in again["tables"].as_array().unwrap() {
+        assert_eq!(t["copied"], 0, "nothing twice: {again}");
+        assert_eq!(t["read"], t["present"], "{again}");
+    }
+
+    // The shared journal answers as the station's did, references followed.
+    let shared = Journal::connect(&JournalLocation::Postgres(url))
+        .await
+        .unwrap();
+    assert_eq!(shared.label_count(order).await.unwrap(), 1);
+    let stored = shared.latest_label(order).await.unwrap().unwrap();
+    assert_eq!(stored.html, l.html);
+    let shared_batch = stored.batch_id.unwrap();
+    let info = shared.batch(shared_batch).await.unwrap().unwrap();
+    assert_eq!((info.total, info.done), (2, 1));
+    assert_eq!(
+        shared.batch_items(shared_batch, false).await.unwrap()[0].label_id,
+        Some(stored.id)
+    );
+    assert_eq!(
+        shared.shipped(order).await.unwrap().unwrap().station,
+        "packing-1"
+    );
+    assert_eq!(shared.parcels(order).await.unwrap()[0].items, items);
+    let history = shared.order_history(order).await.unwrap();
+    assert!(history
+        .iter()
+        .any(|h| matches!(h, HistoryEntry::Print(p) if p.label_id == Some(stored.id))));
+    assert!(shared
+        .is_waybill_number_cancelled(&WaybillId("SF0".into()))
+        .await
+        .unwrap());
+    assert_eq!(shared.batch_skips(shared_batch).await.unwrap().len(), 1);
+    assert_eq!(shared.order_sync_mark("acct").await.unwrap(), Some(42));
+    assert_eq!(
+        shared
+            .order_sync_scope("acct", Some(20))
+            .await
+            .unwrap()
+            .unwrap()
+            .covered_from,
+        7
+    );
 }

@@ -90,15 +90,32 @@ pub fn configure(
         }
     };
     let actor = crate::store::Actor::resolve(&settings.station, &settings.operator);
-    let station = match crate::store::Journal::open(&journal_dir) {
+    // One resolver with the CLI: WAYBILL_DESK_JOURNAL_URL, else journal_url in settings, else
+    // the data directory's file. Demo mode keeps its own throw-away file, never a shared one.
+    let opened = if sandbox.is_some() {
+        crate::store::Journal::open(&journal_dir).map_err(|e| e.explain(lang))
+    } else {
+        match crate::resolve::journal_spec(
+            None,
+            std::env::var(crate::resolve::JOURNAL_URL_ENV)
+                .ok()
+                .as_deref(),
+            &settings.journal_url,
+            &journal_dir,
+        ) {
+            Ok(spec) => runtime
+                .block_on(crate::resolve::open_journal(&spec))
+                .map_err(|e| e.explain(lang)),
+            Err(e) => Err(e.explain(lang)),
+        }
+    };
+    let station = match opened {
         Ok(journal) => Some(
             crate::station::Station::new(client.clone(), shop, journal, actor)
                 .with_courier_overrides(settings.courier_map.clone()),
         ),
         Err(e) => {
-            let text = Msg::id("app-journal-closed")
-                .arg("error", e.explain(lang))
-                .render(lang);
+            let text = Msg::id("app-journal-closed").arg("error", e).render(lang);
             startup_problem = Some(match startup_problem {
                 Some(p) => format!("{p}\n{text}"),
                 None => text,

@@ -50,6 +50,11 @@ pub struct Cli {
     /// Where settings and the journal live (default: ~/.local/share/waybill-desk).
     #[arg(long, global = true, env = "WAYBILL_DESK_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// A shared journal: postgres://USER@HOST:PORT/DATABASE (the password from ~/.pgpass, never
+    /// here). Else WAYBILL_DESK_JOURNAL_URL, else journal_url in settings, else the data
+    /// directory's own journal file.
+    #[arg(long, global = true, value_name = "URL")]
+    pub journal: Option<String>,
     /// Language of messages.
     #[arg(long, global = true, value_enum, env = "WAYBILL_DESK_LANG")]
     pub lang: Option<LangArg>,
@@ -446,6 +451,20 @@ pub enum JournalAction {
         /// Write each label to DIR/ORDER_ID.html.
         #[arg(long, default_value = ".")]
         out: PathBuf,
+    },
+    /// Bring a shared journal's schema up to date (PostgreSQL; safe with several stations at
+    /// once). The station's own file is migrated when opened: this reports its version.
+    Migrate,
+    /// Copy this station's own journal file (labels, prints, shipments, batches and their
+    /// orders, parcels, cancels, the order cache) into a shared PostgreSQL journal. Running it
+    /// again copies nothing twice.
+    Copy {
+        /// The shared journal: postgres://USER@HOST:PORT/DATABASE (password from ~/.pgpass).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Check every page of the journal file (SQLite integrity_check); exit status 1, with what
     /// to do, when it is damaged.

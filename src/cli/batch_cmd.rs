@@ -10,18 +10,17 @@ use serde_json::json;
 
 use super::args::{BatchAction, JournalAction, PrintTypeArg};
 use super::Context;
+use crate::resolve::JournalSpec;
 use crate::station::{BatchEvent, BatchReport, CancelToken, LabelBatchPlan, Station};
 use crate::store::waybills::CancelSource;
-use crate::store::{
-    Actor, BatchId, BatchInfo, HistoryEntry, Journal, JournalLocation, JOURNAL_FILE,
-};
+use crate::store::{Actor, BatchId, BatchInfo, HistoryEntry, Journal};
 use crate::wechat::order::format_china_time;
 use crate::wechat::shop::OrderQuery;
 use crate::wechat::{DeliveryId, Lang, PrintType};
 
 /// The data directory's journal, opened off the async workers.
-async fn open_journal(data_dir: &Path) -> Result<Journal, crate::store::JournalError> {
-    Journal::connect(&JournalLocation::Sqlite(data_dir.join(JOURNAL_FILE))).await
+async fn open_journal(spec: &JournalSpec) -> Result<Journal, crate::store::JournalError> {
+    crate::resolve::open_journal(spec).await
 }
 
 fn say(line: &str) -> std::io::Result<()> {
@@ -31,7 +30,7 @@ fn say(line: &str) -> std::io::Result<()> {
 /// The station for a command: the connected client, the data directory's journal, and who is
 /// working (settings, or WAYBILL_DESK_STATION / WAYBILL_DESK_OPERATOR).
 pub(super) async fn station(ctx: &Context) -> anyhow::Result<Station> {
-    let journal = open_journal(&ctx.data_dir).await?;
+    let journal = open_journal(&ctx.journal).await?;
     Ok(Station::new(
         ctx.client.clone(),
         ctx.shop,
@@ -104,12 +103,12 @@ pub(super) async fn batch(ctx: &Context, action: BatchAction) -> anyhow::Result<
 
 /// `batch status` and `batch abandon`: the journal alone, no connection.
 pub(super) async fn batch_offline(
-    data_dir: &Path,
+    spec: &JournalSpec,
     action: BatchAction,
 ) -> anyhow::Result<ExitCode> {
     match action {
         BatchAction::Status { batch, json } => {
-            let journal = open_journal(data_dir).await?;
+            let journal = open_journal(spec).await?;
             let list = match batch {
                 Some(id) => vec![journal
                     .batch(BatchId(id))
@@ -130,7 +129,7 @@ pub(super) async fn batch_offline(
             Ok(ExitCode::SUCCESS)
         }
         BatchAction::Abandon { batch } => {
-            let journal = open_journal(data_dir).await?;
+            let journal = open_journal(spec).await?;
             journal
                 .batch(BatchId(batch))
                 .await?
@@ -297,8 +296,8 @@ fn print_event(event: &BatchEvent, json: bool, lang: Lang) -> std::io::Result<()
             waybill_id,
             label_id,
             done,
-            by,
             total,
+            by,
         } => {
             if json {
                 let mut line = json!({"order_id": order_id.to_string(), "ok": true,
@@ -407,10 +406,18 @@ async fn write_batch_files(journal: &Journal, id: BatchId, dir: &Path) -> anyhow
 
 pub(super) async fn journal(
     data_dir: &Path,
+    spec: &JournalSpec,
     action: JournalAction,
     lang: Lang,
 ) -> anyhow::Result<ExitCode> {
-    let journal = open_journal(data_dir).await?;
+    let action = match action {
+        JournalAction::Migrate => return super::journal_admin::migrate(spec, lang).await,
+        JournalAction::Copy { to, json } => {
+            return super::journal_admin::copy(data_dir, &to, json, lang).await
+        }
+        other => other,
+    };
+    let journal = open_journal(spec).await?;
     match action {
         JournalAction::History { order_id, json } => {
             let history = journal.order_history(order_id).await?;
@@ -452,6 +459,12 @@ pub(super) async fn journal(
             }
             Ok(ExitCode::SUCCESS)
         }
+        JournalAction::Stations { json } => {
+            super::stations_cmd::stations(&journal, json, lang).await
+        }
+        JournalAction::Migrate | JournalAction::Copy { .. } => {
+            unreachable!("handled before the journal is opened")
+        }
         JournalAction::Check => {
             journal.check().await?;
             say(&if lang == Lang::ZhCn {
@@ -459,12 +472,6 @@ pub(super) async fn journal(
             } else {
                 format!("ok    the journal {} is sound", journal.location())
             })?;
-        JournalAction::Stations { json } => {
-            super::stations_cmd::stations(&journal, json, lang).await
-        }
-        JournalAction::Migrate | JournalAction::Copy { .. } => {
-            unreachable!("handled before the journal is opened")
-        }
             Ok(ExitCode::SUCCESS)
         }
         JournalAction::Salvage { damaged, json } => {

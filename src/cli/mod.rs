@@ -5,10 +5,10 @@ mod account_cmd;
 pub mod args;
 mod batch_cmd;
 mod commands;
+mod journal_admin;
 mod print_cmd;
 mod printer_cmd;
 mod progress;
-mod stations_cmd;
 mod stations_cmd;
 
 use std::path::PathBuf;
@@ -36,6 +36,8 @@ pub struct Context {
     pub data_dir: PathBuf,
     /// Set when the command runs against an embedded sandbox (demo mode).
     pub embedded: Option<Sandbox>,
+    /// Where the journal is (`--journal`, the environment, settings, or the data directory).
+    pub journal: crate::resolve::JournalSpec,
 }
 
 /// Runs the command line; the exit status is 0 only when everything asked for succeeded.
@@ -90,6 +92,15 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(&data_dir)?;
     let lang = cli.lang.map(Lang::from).unwrap_or(settings.lang);
     let shop = cli.shop.map(ShopKind::from).unwrap_or(settings.shop);
+    let journal = crate::resolve::journal_spec(
+        cli.journal.as_deref(),
+        std::env::var(crate::resolve::JOURNAL_URL_ENV)
+            .ok()
+            .as_deref(),
+        &settings.journal_url,
+        &data_dir,
+    )
+    .map_err(|e| anyhow::anyhow!(e.explain(lang)))?;
     // Commands that need no connection (or make their own).
     match command {
         args::Command::Login {
@@ -113,10 +124,12 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
         args::Command::Printer { action } => {
             printer_cmd::run(&data_dir, settings, action, lang).await
         }
-        args::Command::Journal { action } => batch_cmd::journal(&data_dir, action, lang).await,
+        args::Command::Journal { action } => {
+            batch_cmd::journal(&data_dir, &journal, action, lang).await
+        }
         args::Command::Batch {
             action: action @ (args::BatchAction::Status { .. } | args::BatchAction::Abandon { .. }),
-        } => batch_cmd::batch_offline(&data_dir, action).await,
+        } => batch_cmd::batch_offline(&journal, action).await,
         command => {
             let (client, embedded) = connect(
                 &cli.api_base,
@@ -134,6 +147,7 @@ async fn run_inner(cli: Cli) -> anyhow::Result<ExitCode> {
                 settings,
                 data_dir,
                 embedded,
+                journal,
             };
             commands::dispatch(&ctx, command).await
         }

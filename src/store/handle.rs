@@ -45,6 +45,16 @@ impl std::fmt::Display for JournalLocation {
     }
 }
 
+/// Whether a journal URL carries a password.
+pub fn url_has_password(url: &str) -> bool {
+    super::postgres::has_password(url)
+}
+
+/// (host, port, database, user) of a journal URL without a password, for a password lookup.
+pub fn url_login(url: &str) -> Option<(String, u16, String, String)> {
+    super::postgres::login_of(url)
+}
+
 /// A database URL with its password (if any) replaced by `***`.
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
@@ -77,7 +87,7 @@ pub fn redact_url(url: &str) -> String {
 /// The engine inside a [`Journal`] (for the store's own modules, such as claims).
 pub(crate) enum Engine {
     Sqlite(SqliteJournal),
-    Postgres(PgJournal),
+    Postgres(Box<PgJournal>),
 }
 
 /// The journal: a cheap `Clone` handle shared by tasks and threads.
@@ -163,7 +173,7 @@ impl Journal {
 
     fn from_postgres(journal: PgJournal, url: &str) -> Journal {
         Journal {
-            engine: Arc::new(Engine::Postgres(journal)),
+            engine: Arc::new(Engine::Postgres(Box::new(journal))),
             location: Arc::new(JournalLocation::Postgres(url.to_string())),
         }
     }

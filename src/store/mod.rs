@@ -10,9 +10,11 @@
 
 mod batches;
 pub mod claims;
+mod copy;
 pub mod feed;
 mod handle;
 mod orders;
+pub mod pgpass;
 mod postgres;
 mod records;
 mod sqlite;
@@ -27,7 +29,8 @@ pub use claims::{
     lease_ms, Claim, ClaimHolder, ClaimOutcome, ClaimPurpose, ElsewhereProgress, LabelElsewhere,
     StationOverview,
 };
-pub use handle::{Journal, JournalLocation};
+pub use copy::{CopyReport, TableCopy};
+pub use handle::{redact_url, url_has_password, url_login, Journal, JournalLocation};
 pub use orders::{scope_key, SyncScope};
 pub use records::{
     HistoryEntry, LabelSummary, NewPrintRecord, PrintRecord, ShipAttemptState, ShipClaim,

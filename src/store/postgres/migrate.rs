@@ -9,6 +9,10 @@ use tokio_postgres::GenericClient;
 pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: the journal's tables (those of the SQLite engine's schema 3).
     include_str!("migrations/0001_journal.sql"),
+    // 2: per-order claims with leases (store/claims.rs).
+    super::claims::DDL,
+    // 3: the live feed: journal_events, its NOTIFY trigger and the triggers that fill it.
+    super::listen::FEED_MIGRATION,
 ];
 
 /// The advisory lock's first key ("WBDJ"); the second is the schema's hash.

@@ -50,6 +50,17 @@ impl std::fmt::Debug for PgJournal {
 /// when the URL has none.
 pub(crate) fn parse_config(url: &str, password: Option<&str>) -> Result<Config, JournalError> {
     let location = redact_url(url);
+    // libpq's TLS modes, some of which tokio-postgres does not parse: refused here by name.
+    let asked = url::Url::parse(url).ok().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "sslmode")
+            .map(|(_, v)| v.to_lowercase())
+    });
+    if let Some(mode) =
+        asked.filter(|m| matches!(m.as_str(), "require" | "verify-ca" | "verify-full"))
+    {
+        return Err(JournalError::TlsUnsupported { location, mode });
+    }
     let mut config = Config::from_str(url).map_err(|e| JournalError::BadUrl {
         location: location.clone(),
         // tokio-postgres names the bad key, never the password's value.
@@ -235,4 +246,37 @@ fn driver_detail(e: &tokio_postgres::Error) -> String {
         source = s.source();
     }
     detail
+}
+
+/// Who logs in where, for a password lookup: (host, port, database, user). libpq's defaults
+/// fill what the URL leaves out (port 5432, the user's login name, a database named after the
+/// user). `None` when the URL already holds a password or does not parse.
+pub(crate) fn login_of(url: &str) -> Option<(String, u16, String, String)> {
+    let config = Config::from_str(url).ok()?;
+    if config.get_password().is_some() {
+        return None;
+    }
+    let host = match config.get_hosts().first()? {
+        tokio_postgres::config::Host::Tcp(h) => h.clone(),
+        #[cfg(unix)]
+        tokio_postgres::config::Host::Unix(p) => {
+            // libpq matches a socket directory as "localhost" in .pgpass.
+            let _ = p;
+            "localhost".to_string()
+        }
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config
+        .get_user()
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())?;
+    let database = config
+        .get_dbname()
+        .map_or_else(|| user.clone(), str::to_string);
+    Some((host, port, database, user))
+}
+
+/// Whether the URL carries a password.
+pub(crate) fn has_password(url: &str) -> bool {
+    Config::from_str(url).is_ok_and(|c| c.get_password().is_some())
 }
