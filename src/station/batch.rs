@@ -11,8 +11,8 @@ use super::{
 };
 use crate::store::waybills::SkippedOrder;
 use crate::store::{
-    Actor, BatchId, BatchInfo, BatchItem, BatchState, ClaimPurpose, ItemStage, NewBatch,
-    NewBatchItem,
+    Actor, BatchId, BatchInfo, BatchItem, BatchState, ClaimPurpose, ItemStage, JournalError,
+    NewBatch, NewBatchItem,
 };
 use crate::wechat::logistics::{AddOrderRequest, Label, LabelRequest, BATCH_LIMIT};
 use crate::wechat::order::Order;
@@ -43,6 +43,9 @@ fn failed_before_sending(e: &WechatError) -> bool {
 /// Chunks of 100 worked on at once: enough that order/add calls of the next chunks fill the
 /// calls in flight while a chunk's batchGetOrder is on its way.
 const CHUNKS_IN_FLIGHT: usize = 3;
+
+/// How long a batch run waits for a shared journal that went away before it stops.
+const JOURNAL_OUTAGE_WAIT: Duration = Duration::from_secs(60);
 
 /// WeChat's "daily quota used up": nothing more can be done today, so the run stops.
 const DAILY_QUOTA: i64 = 45009;
@@ -195,7 +198,34 @@ impl Station {
     /// Runs (or resumes) a label batch until every order is done, the retry passes are used up,
     /// or `cancel` is set. Orders already done are never fetched again; an order whose waybill
     /// creation was interrupted is looked up before anything is created again.
+    ///
+    /// When a shared journal's server goes away mid-run (a restart, a network cut), the step
+    /// that failed stays unfinished, the run waits for the server (up to a minute, asking every
+    /// 2 s) and resumes the batch in place, as `batch resume` would: nothing is lost or done
+    /// twice. Longer, it stops with the error and the batch waits for a resume.
     pub async fn run_label_batch(
+        &self,
+        batch: BatchId,
+        progress: Option<&Progress>,
+        cancel: &CancelToken,
+    ) -> Result<BatchReport, StationError> {
+        let started = std::time::Instant::now();
+        loop {
+            match self.run_label_batch_once(batch, progress, cancel).await {
+                Err(StationError::Journal(e))
+                    if matches!(e, JournalError::Unreachable { .. })
+                        && started.elapsed() < JOURNAL_OUTAGE_WAIT
+                        && !cancel.is_cancelled() =>
+                {
+                    tracing::warn!(batch = %batch, error = %e, "the shared journal is away; the batch resumes when it is back");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn run_label_batch_once(
         &self,
         batch: BatchId,
         progress: Option<&Progress>,
