@@ -248,11 +248,14 @@ async fn run(mut config: Config, tx: FeedSender, limits: Backoff) {
             reason = session(&config, &tx, &mut cursor, &mut lost_since) => reason,
         };
         if lost_since.is_none() {
-            // It was connected (or never tried): the first retry comes soon.
+            // It was connected (or never tried): the first retry comes soon. Said once: a
+            // warning becomes a toast in the window, and the banner says the rest.
             backoff = limits.min;
+            tracing::warn!("journal feed lost: {reason}");
+        } else {
+            tracing::debug!("journal feed still lost: {reason}");
         }
         let since = *lost_since.get_or_insert_with(now_ms);
-        tracing::warn!("journal feed lost: {reason}");
         tx.set_health(FeedHealth::Lost {
             since_ms: since,
             reason,
