@@ -172,7 +172,7 @@ impl std::fmt::Debug for JournalSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum JournalSpecError {
     /// A password written into settings.json or given as a flag (shell history, `ps`).
-    #[error("the journal URL {location} ({from}) holds a password; passwords never go in {from}. Remove it from the URL and put it in ~/.pgpass (hostname:port:database:username:password, chmod 0600) or PGPASSFILE, or in the environment URL {JOURNAL_URL_ENV} on a CI machine")]
+    #[error("the journal URL {location} ({from}) holds a password; passwords never go in {from}. Remove it from the URL and store it with `waybill-desk journal password`, or put it in ~/.pgpass (hostname:port:database:username:password, chmod 0600) or PGPASSFILE, or in the environment URL {JOURNAL_URL_ENV} on a CI machine")]
     PasswordGiven {
         location: String,
         from: &'static str,
@@ -185,7 +185,7 @@ impl JournalSpecError {
         match (self, lang) {
             (JournalSpecError::PasswordGiven { location, from }, crate::wechat::Lang::ZhCn) => {
                 format!(
-                    "记录本地址 {location}({from})里写了密码;密码不能写在 {from} 里。请从地址中去掉密码,写进 ~/.pgpass(主机:端口:数据库:用户:密码,权限 0600)或 PGPASSFILE 指定的文件;CI 机器上可以写在环境变量 {JOURNAL_URL_ENV} 的地址里"
+                    "记录本地址 {location}({from})里写了密码;密码不能写在 {from} 里。请从地址中去掉密码,用 `waybill-desk journal password` 存进系统钥匙串,或写进 ~/.pgpass(主机:端口:数据库:用户:密码,权限 0600)或 PGPASSFILE 指定的文件;CI 机器上可以写在环境变量 {JOURNAL_URL_ENV} 的地址里"
                 )
             }
             (e, _) => e.to_string(),
@@ -196,7 +196,7 @@ impl JournalSpecError {
 /// The journal: `--journal URL`, else `WAYBILL_DESK_JOURNAL_URL`, else `journal_url` in
 /// settings, else `journal.sqlite3` in `journal_dir`. A password in the flag or in settings is
 /// refused; one in the environment is accepted. A URL without a password takes it from the
-/// `.pgpass`-style file (PGPASSFILE or ~/.pgpass), if that has one.
+/// OS keychain (`journal password`), else the `.pgpass`-style file (PGPASSFILE or ~/.pgpass).
 pub fn journal_spec(
     flag: Option<&str>,
     env_url: Option<&str>,
@@ -229,6 +229,14 @@ pub fn journal_spec(
         });
     }
     let password = crate::store::url_login(&url).and_then(|(host, port, db, user)| {
+        // The keychain first (`journal password`); one that cannot be read is not an error
+        // here: a headless station uses its .pgpass.
+        let key = crate::credentials::journal_password::key(&user, &host, port, &db);
+        match crate::credentials::journal_password::load(&key) {
+            Ok(Some(p)) => return Some(p),
+            Ok(None) => {}
+            Err(e) => tracing::debug!(error = %e, "no journal password from the keychain"),
+        }
         let file = crate::store::pgpass::default_file()?;
         crate::store::pgpass::lookup(&file, &host, port, &db, &user)
     });

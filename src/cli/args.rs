@@ -452,6 +452,10 @@ pub enum JournalAction {
         #[arg(long, default_value = ".")]
         out: PathBuf,
     },
+    /// Store the password of the shared journal (--journal, WAYBILL_DESK_JOURNAL_URL or
+    /// journal_url) in the OS keychain: read without echo from the terminal, or the first line
+    /// of stdin.
+    Password,
     /// Bring a shared journal's schema up to date (PostgreSQL; safe with several stations at
     /// once). The station's own file is migrated when opened: this reports its version.
     Migrate,

@@ -412,6 +412,7 @@ pub(super) async fn journal(
 ) -> anyhow::Result<ExitCode> {
     let action = match action {
         JournalAction::Migrate => return super::journal_admin::migrate(spec, lang).await,
+        JournalAction::Password => return super::journal_admin::password(spec, lang).await,
         JournalAction::Copy { to, json } => {
             return super::journal_admin::copy(data_dir, &to, json, lang).await
         }
@@ -462,7 +463,7 @@ pub(super) async fn journal(
         JournalAction::Stations { json } => {
             super::stations_cmd::stations(&journal, json, lang).await
         }
-        JournalAction::Migrate | JournalAction::Copy { .. } => {
+        JournalAction::Migrate | JournalAction::Password | JournalAction::Copy { .. } => {
             unreachable!("handled before the journal is opened")
         }
         JournalAction::Check => {

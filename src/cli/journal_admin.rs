@@ -102,3 +102,49 @@ pub(super) async fn copy(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Stores the shared journal's password in the OS keychain (one entry per
+/// user@host:port/database); read without echo, or the first line of stdin.
+pub(super) async fn password(spec: &JournalSpec, lang: Lang) -> anyhow::Result<ExitCode> {
+    use std::io::{BufRead as _, IsTerminal as _};
+    let JournalLocation::Postgres(url) = &spec.location else {
+        anyhow::bail!(match lang {
+            Lang::ZhCn => "没有共用记录本地址:用 --journal URL、WAYBILL_DESK_JOURNAL_URL 或设置里的 journal_url 指定",
+            Lang::En => "no shared journal URL: give one with --journal URL, WAYBILL_DESK_JOURNAL_URL or journal_url in settings",
+        });
+    };
+    let Some((host, port, db, user)) = crate::store::url_login(url) else {
+        anyhow::bail!(match lang {
+            Lang::ZhCn => "这个地址里已经有密码,或无法解析;请给不带密码的 postgres://用户@主机:端口/数据库",
+            Lang::En => "this URL already holds a password or does not parse; give postgres://USER@HOST:PORT/DATABASE without one",
+        });
+    };
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(match lang {
+            Lang::ZhCn => "记录本数据库密码(输入时不显示): ",
+            Lang::En => "journal database password (not shown while typing): ",
+        })?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line
+    };
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        anyhow::bail!(match lang {
+            Lang::ZhCn => "密码是空的,什么也没有存",
+            Lang::En => "the password is empty; nothing was stored",
+        });
+    }
+    let key = crate::credentials::journal_password::key(&user, &host, port, &db);
+    let stored_key = key.clone();
+    tokio::task::spawn_blocking(move || {
+        crate::credentials::journal_password::store(&stored_key, &password)
+    })
+    .await??;
+    say(&match lang {
+        Lang::ZhCn => format!("ok    {key} 的密码已存入系统钥匙串"),
+        Lang::En => format!("ok    the password of {key} is in the OS keychain"),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

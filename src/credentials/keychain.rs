@@ -40,7 +40,7 @@ pub fn probe_keychain() -> Result<(), CredentialError> {
     }
 }
 
-fn entry(service: &str, appid: &str) -> Result<keyring::Entry, CredentialError> {
+pub(crate) fn entry(service: &str, appid: &str) -> Result<keyring::Entry, CredentialError> {
     keyring::Entry::new(service, appid).map_err(map_error)
 }
 
@@ -145,7 +145,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 /// What a keyring error means. The Secret Service's own words are matched where `keyring`
 /// folds several causes into one variant (tests against a real daemon pin these down).
-fn map_error(e: keyring::Error) -> CredentialError {
+pub(crate) fn map_error(e: keyring::Error) -> CredentialError {
     match e {
         keyring::Error::NoDefaultStore => CredentialError::KeychainUnavailable {
             detail: match keyring::Entry::store_status() {

@@ -12,6 +12,7 @@
 //! prompt): call it from a blocking thread (`tokio::task::spawn_blocking`), never from a UI frame.
 
 pub mod env_secret;
+pub mod journal_password;
 mod keychain;
 mod marker;
 
