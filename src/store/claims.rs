@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::Actor;
+use super::handle::{blocking, Engine};
+use super::postgres::claims as pg;
+use super::{Actor, BatchId, Journal, JournalError};
 use crate::wechat::{DeliveryId, OrderId, WaybillId};
 
 /// How long a claim holds without renewal when nothing says otherwise.
@@ -599,156 +601,8 @@ pub(crate) mod sqlite {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn actor(station: &str) -> Actor {
-        Actor {
-            station: station.into(),
-            operator: format!("{station}-op"),
-        }
-    }
-
-    fn db() -> rusqlite::Connection {
-        let c = rusqlite::Connection::open_in_memory().unwrap();
-        c.execute_batch(SQLITE_DDL).unwrap();
-        c
-    }
-
-    fn claim(
-        c: &mut rusqlite::Connection,
-        h: &ClaimHolder,
-        orders: &[u64],
-        limit: Option<usize>,
-        now: i64,
-    ) -> ClaimOutcome {
-        let tx = c
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .unwrap();
-        let ids: Vec<OrderId> = orders.iter().map(|&o| OrderId(o)).collect();
-        let out = sqlite::claim(&tx, h, ClaimPurpose::Labels, &ids, limit, 1_000, now).unwrap();
-        tx.commit().unwrap();
-        out
-    }
-
-    #[test]
-    fn a_live_claim_is_held_an_expired_one_is_taken_and_ours_is_renewed() {
-        let mut c = db();
-        let a = ClaimHolder::new(actor("A"));
-        let b = ClaimHolder::new(actor("B"));
-        let got = claim(&mut c, &a, &[1, 2, 3], None, 10_000);
-        assert_eq!(got.claimed, vec![OrderId(1), OrderId(2), OrderId(3)]);
-
-        // B while A's lease runs (until 11_000): all held, with who and until when.
-        let got = claim(&mut c, &b, &[2, 3, 4], None, 10_500);
-        assert_eq!(got.claimed, vec![OrderId(4)]);
-        assert_eq!(got.held.len(), 2);
-        assert_eq!(got.held[0].station, "A");
-        assert_eq!(got.held[0].operator, "A-op");
-        assert_eq!(got.held[0].lease_until_ms, 11_000);
-        assert!(got.held[0].held_by().starts_with("held by A (A-op) until "));
-
-        // A again: its own claims are renewed (claimed_at kept), never refused.
-        let got = claim(&mut c, &a, &[1, 2], None, 10_800);
-        assert_eq!(got.claimed, vec![OrderId(1), OrderId(2)]);
-        let tx = c.transaction().unwrap();
-        assert_eq!(sqlite::renew(&tx, &a.id, 1_000, 10_900).unwrap(), 3);
-        tx.commit().unwrap();
-        let one = sqlite::claim_of(&c, OrderId(1), 11_500).unwrap().unwrap();
-        assert_eq!((one.claimed_at_ms, one.lease_until_ms), (10_000, 11_900));
-
-        // After A's lease ends (A died: no renewal), B takes them.
-        let got = claim(&mut c, &b, &[1, 2, 3], None, 12_000);
-        assert_eq!(got.claimed, vec![OrderId(1), OrderId(2), OrderId(3)]);
-        assert!(got.held.is_empty());
-        let one = sqlite::claim_of(&c, OrderId(1), 12_000).unwrap().unwrap();
-        assert_eq!((one.station.as_str(), one.claimed_at_ms), ("B", 12_000));
-    }
-
-    #[test]
-    fn a_limit_takes_the_first_free_ones_and_release_frees_only_ours() {
-        let mut c = db();
-        let a = ClaimHolder::new(actor("A"));
-        let b = ClaimHolder::new(actor("B"));
-        claim(&mut c, &a, &[1, 2], None, 0);
-        let got = claim(&mut c, &b, &[1, 2, 3, 4, 5, 3], Some(2), 0);
-        assert_eq!(got.claimed, vec![OrderId(3), OrderId(4)]);
-        assert_eq!(
-            got.held.len(),
-            2,
-            "held ones are reported, also past the limit"
-        );
-
-        let tx = c.transaction().unwrap();
-        // B cannot release A's claim.
-        assert_eq!(sqlite::release(&tx, &b.id, Some(&[OrderId(1)])).unwrap(), 0);
-        assert_eq!(sqlite::release(&tx, &a.id, Some(&[OrderId(1)])).unwrap(), 1);
-        tx.commit().unwrap();
-        let open: Vec<u64> = sqlite::open_claims(&c, 0)
-            .unwrap()
-            .iter()
-            .map(|c| c.order_id.0)
-            .collect();
-        assert_eq!(open, vec![2, 3, 4]);
-        let tx = c.transaction().unwrap();
-        assert_eq!(sqlite::release(&tx, &b.id, None).unwrap(), 2);
-        tx.commit().unwrap();
-        assert_eq!(sqlite::open_claims(&c, 0).unwrap().len(), 1);
-    }
-
-    #[test]
-    fn two_processes_of_one_station_do_not_share_claims() {
-        let mut c = db();
-        let first = ClaimHolder::new(actor("A"));
-        let second = ClaimHolder::new(actor("A"));
-        assert_ne!(first.id, second.id);
-        claim(&mut c, &first, &[7], None, 0);
-        let got = claim(&mut c, &second, &[7], None, 1);
-        assert!(got.claimed.is_empty());
-        assert_eq!(got.held[0].station, "A");
-    }
-
-    #[test]
-    fn the_overview_folds_counts_claims_and_operators_per_station() {
-        let mut b = OverviewBuilder::default();
-        b.seen("A", "old-op", 5);
-        b.today("A", "li", "label", 3);
-        b.today("A", "li", "print", 2);
-        b.today("A", "wang", "ship", 1);
-        b.claims("A", "li", "labels", 4);
-        b.claims("B", "zhao", "ship", 1);
-        b.seen("A", "li", 9);
-        let all = b.build();
-        assert_eq!(all.len(), 2);
-        let a = &all[0];
-        assert_eq!(a.station, "A");
-        assert_eq!(a.operators, vec!["li", "wang", "old-op"]);
-        assert_eq!((a.labels_today, a.prints_today, a.ships_today), (3, 2, 1));
-        assert_eq!((a.open_claims, a.open_claims_labels), (4, 4));
-        assert_eq!(a.last_seen_ms, Some(9));
-        assert_eq!((all[1].station.as_str(), all[1].open_claims_ship), ("B", 1));
-    }
-
-    #[test]
-    fn the_lease_comes_from_the_environment_within_bounds() {
-        // One test touches the variable (tests run in threads of one process).
-        std::env::set_var("WAYBILL_DESK_CLAIM_LEASE_MS", "1500");
-        assert_eq!(lease_ms(), 1_500);
-        std::env::set_var("WAYBILL_DESK_CLAIM_LEASE_MS", "5");
-        assert_eq!(lease_ms(), 1_000);
-        std::env::set_var("WAYBILL_DESK_CLAIM_LEASE_MS", "x");
-        assert_eq!(lease_ms(), DEFAULT_LEASE_MS);
-        std::env::remove_var("WAYBILL_DESK_CLAIM_LEASE_MS");
-        assert_eq!(lease_ms(), DEFAULT_LEASE_MS);
-    }
-}
-
 // The journal's claims, on whichever engine it has. SQLite runs each call on the blocking pool
 // in one IMMEDIATE transaction (every process on the file waits its turn).
-use super::handle::{blocking, Engine};
-use super::postgres::claims as pg;
-use super::{BatchId, Journal, JournalError};
 
 /// The driver's client under a pooled connection.
 fn pg_client(c: &deadpool_postgres::Object) -> &tokio_postgres::Client {
@@ -958,4 +812,149 @@ impl Journal {
 
 fn now_ms() -> i64 {
     super::now_ms()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(station: &str) -> Actor {
+        Actor {
+            station: station.into(),
+            operator: format!("{station}-op"),
+        }
+    }
+
+    fn db() -> rusqlite::Connection {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        c.execute_batch(SQLITE_DDL).unwrap();
+        c
+    }
+
+    fn claim(
+        c: &mut rusqlite::Connection,
+        h: &ClaimHolder,
+        orders: &[u64],
+        limit: Option<usize>,
+        now: i64,
+    ) -> ClaimOutcome {
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .unwrap();
+        let ids: Vec<OrderId> = orders.iter().map(|&o| OrderId(o)).collect();
+        let out = sqlite::claim(&tx, h, ClaimPurpose::Labels, &ids, limit, 1_000, now).unwrap();
+        tx.commit().unwrap();
+        out
+    }
+
+    #[test]
+    fn a_live_claim_is_held_an_expired_one_is_taken_and_ours_is_renewed() {
+        let mut c = db();
+        let a = ClaimHolder::new(actor("A"));
+        let b = ClaimHolder::new(actor("B"));
+        let got = claim(&mut c, &a, &[1, 2, 3], None, 10_000);
+        assert_eq!(got.claimed, vec![OrderId(1), OrderId(2), OrderId(3)]);
+
+        // B while A's lease runs (until 11_000): all held, with who and until when.
+        let got = claim(&mut c, &b, &[2, 3, 4], None, 10_500);
+        assert_eq!(got.claimed, vec![OrderId(4)]);
+        assert_eq!(got.held.len(), 2);
+        assert_eq!(got.held[0].station, "A");
+        assert_eq!(got.held[0].operator, "A-op");
+        assert_eq!(got.held[0].lease_until_ms, 11_000);
+        assert!(got.held[0].held_by().starts_with("held by A (A-op) until "));
+
+        // A again: its own claims are renewed (claimed_at kept), never refused.
+        let got = claim(&mut c, &a, &[1, 2], None, 10_800);
+        assert_eq!(got.claimed, vec![OrderId(1), OrderId(2)]);
+        let tx = c.transaction().unwrap();
+        assert_eq!(sqlite::renew(&tx, &a.id, 1_000, 10_900).unwrap(), 3);
+        tx.commit().unwrap();
+        let one = sqlite::claim_of(&c, OrderId(1), 11_500).unwrap().unwrap();
+        assert_eq!((one.claimed_at_ms, one.lease_until_ms), (10_000, 11_900));
+
+        // After A's lease ends (A died: no renewal), B takes them.
+        let got = claim(&mut c, &b, &[1, 2, 3], None, 12_000);
+        assert_eq!(got.claimed, vec![OrderId(1), OrderId(2), OrderId(3)]);
+        assert!(got.held.is_empty());
+        let one = sqlite::claim_of(&c, OrderId(1), 12_000).unwrap().unwrap();
+        assert_eq!((one.station.as_str(), one.claimed_at_ms), ("B", 12_000));
+    }
+
+    #[test]
+    fn a_limit_takes_the_first_free_ones_and_release_frees_only_ours() {
+        let mut c = db();
+        let a = ClaimHolder::new(actor("A"));
+        let b = ClaimHolder::new(actor("B"));
+        claim(&mut c, &a, &[1, 2], None, 0);
+        let got = claim(&mut c, &b, &[1, 2, 3, 4, 5, 3], Some(2), 0);
+        assert_eq!(got.claimed, vec![OrderId(3), OrderId(4)]);
+        assert_eq!(
+            got.held.len(),
+            2,
+            "held ones are reported, also past the limit"
+        );
+
+        let tx = c.transaction().unwrap();
+        // B cannot release A's claim.
+        assert_eq!(sqlite::release(&tx, &b.id, Some(&[OrderId(1)])).unwrap(), 0);
+        assert_eq!(sqlite::release(&tx, &a.id, Some(&[OrderId(1)])).unwrap(), 1);
+        tx.commit().unwrap();
+        let open: Vec<u64> = sqlite::open_claims(&c, 0)
+            .unwrap()
+            .iter()
+            .map(|c| c.order_id.0)
+            .collect();
+        assert_eq!(open, vec![2, 3, 4]);
+        let tx = c.transaction().unwrap();
+        assert_eq!(sqlite::release(&tx, &b.id, None).unwrap(), 2);
+        tx.commit().unwrap();
+        assert_eq!(sqlite::open_claims(&c, 0).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn two_processes_of_one_station_do_not_share_claims() {
+        let mut c = db();
+        let first = ClaimHolder::new(actor("A"));
+        let second = ClaimHolder::new(actor("A"));
+        assert_ne!(first.id, second.id);
+        claim(&mut c, &first, &[7], None, 0);
+        let got = claim(&mut c, &second, &[7], None, 1);
+        assert!(got.claimed.is_empty());
+        assert_eq!(got.held[0].station, "A");
+    }
+
+    #[test]
+    fn the_overview_folds_counts_claims_and_operators_per_station() {
+        let mut b = OverviewBuilder::default();
+        b.seen("A", "old-op", 5);
+        b.today("A", "li", "label", 3);
+        b.today("A", "li", "print", 2);
+        b.today("A", "wang", "ship", 1);
+        b.claims("A", "li", "labels", 4);
+        b.claims("B", "zhao", "ship", 1);
+        b.seen("A", "li", 9);
+        let all = b.build();
+        assert_eq!(all.len(), 2);
+        let a = &all[0];
+        assert_eq!(a.station, "A");
+        assert_eq!(a.operators, vec!["li", "wang", "old-op"]);
+        assert_eq!((a.labels_today, a.prints_today, a.ships_today), (3, 2, 1));
+        assert_eq!((a.open_claims, a.open_claims_labels), (4, 4));
+        assert_eq!(a.last_seen_ms, Some(9));
+        assert_eq!((all[1].station.as_str(), all[1].open_claims_ship), ("B", 1));
+    }
+
+    #[test]
+    fn the_lease_comes_from_the_environment_within_bounds() {
+        // One test touches the variable (tests run in threads of one process).
+        std::env::set_var("WAYBILL_DESK_CLAIM_LEASE_MS", "1500");
+        assert_eq!(lease_ms(), 1_500);
+        std::env::set_var("WAYBILL_DESK_CLAIM_LEASE_MS", "5");
+        assert_eq!(lease_ms(), 1_000);
+        std::env::set_var("WAYBILL_DESK_CLAIM_LEASE_MS", "x");
+        assert_eq!(lease_ms(), DEFAULT_LEASE_MS);
+        std::env::remove_var("WAYBILL_DESK_CLAIM_LEASE_MS");
+        assert_eq!(lease_ms(), DEFAULT_LEASE_MS);
+    }
 }
