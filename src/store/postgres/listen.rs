@@ -248,10 +248,11 @@ async fn run(mut config: Config, tx: FeedSender, limits: Backoff) {
             reason = session(&config, &tx, &mut cursor, &mut lost_since) => reason,
         };
         if lost_since.is_none() {
-            // It was connected (or never tried): the first retry comes soon. Said once: a
-            // warning becomes a toast in the window, and the banner says the rest.
+            // It was connected (or never tried): the first retry comes soon. Logged once, at
+            // INFO: the window says it itself (banner and log line); a WARN would be a second
+            // toast of the same news.
             backoff = limits.min;
-            tracing::warn!("journal feed lost: {reason}");
+            tracing::info!("journal feed lost: {reason}");
         } else {
             tracing::debug!("journal feed still lost: {reason}");
         }
