@@ -1047,7 +1047,10 @@ impl super::WaybillApp {
     /// Builds the app and, on a station with no shop configured whose guide was never
     /// finished, opens the setup guide (what `waybill-desk` does at start).
     pub fn start(ctx: &egui::Context, config: super::AppConfig) -> Self {
-        let open = opens_at_start(config.sandbox.is_some(), &config.settings);
+        // Demo mode because the keychain could not be read is not "no shop": the banner says
+        // why, and the guide waits to be opened from Settings.
+        let open = opens_at_start(config.sandbox.is_some(), &config.settings)
+            && config.startup_problem.is_none();
         let mut app = Self::new(ctx, config);
         if open {
             app.handle(super::Command::OpenSetup);
