@@ -465,3 +465,121 @@ async fn the_cli_saves_a_calibration_and_its_print_command_applies_it() {
     assert_near("CLI print, x", dx, 3.0);
     assert_near("CLI print, y", dy, -2.0);
 }
+
+/// The window: Settings → 校准… → 偏右 twice → 打印测试标签 prints through the worker to the
+/// queue with the edited calibration (+1 mm), and 保存 writes it to the settings file.
+#[test]
+fn the_window_nudges_prints_the_test_label_and_saves() {
+    use egui_kittest::kittest::Queryable;
+    use waybill_desk::app::setup_printer::PrinterStepState;
+    let Some(cups) = ps::cups() else { return };
+    let queue = OwnPdfQueue::new(&cups, "ui");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = std::sync::Arc::new(
+        runtime
+            .block_on(waybill_desk::sandbox::Sandbox::start(
+                ([127, 0, 0, 1], 0).into(),
+                waybill_desk::sandbox::SandboxConfig {
+                    orders: 5,
+                    ..Default::default()
+                },
+            ))
+            .unwrap(),
+    );
+    let client = waybill_desk::wechat::WechatClient::new(waybill_desk::wechat::ClientConfig::new(
+        sandbox.url().clone(),
+        waybill_desk::wechat::TokenSource::AppSecret {
+            appid: waybill_desk::sandbox::DEMO_APPID.into(),
+            secret: waybill_desk::wechat::Secret::new(waybill_desk::sandbox::DEMO_SECRET),
+        },
+    ))
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let settings = waybill_desk::settings::Settings {
+        printer: queue.name.clone(),
+        label_size: "100x150mm".into(),
+        setup_done: true,
+        ..Default::default()
+    };
+    let config = waybill_desk::app::AppConfig {
+        runtime: runtime.handle().clone(),
+        client,
+        shop: Default::default(),
+        sandbox: Some(sandbox.clone()),
+        settings,
+        data_dir: data.path().to_path_buf(),
+        appid: String::new(),
+        toasts: None,
+        station: None,
+        startup_problem: None,
+        print_worker: ps::worker(),
+    };
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1440.0, 900.0])
+        .build_eframe(move |cc| waybill_desk::app::WaybillApp::new(&cc.egui_ctx, config));
+    h.run_steps(5);
+    h.get_by_label("设置").click();
+    h.run_steps(5);
+    h.get_by_label("校准…").click();
+    h.run_steps(5);
+    // Settings closed, so the step's 保存 is the only one.
+    h.state_mut()
+        .handle(waybill_desk::app::command::Command::CloseSettings);
+    h.run_steps(5);
+    h.get_by_label("偏右 →").click();
+    h.run_steps(2);
+    h.get_by_label("偏右 →").click();
+    h.run_steps(2);
+    let before = ps::pdfs_in(&queue.dir);
+    h.get_by_label("打印测试标签").click();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        h.step();
+        let state = h.state().calibration_step().unwrap().state.clone();
+        match state {
+            PrinterStepState::Printed { calibration } => {
+                assert_eq!((calibration.x_mm, calibration.y_mm), (1.0, 0.0));
+                break;
+            }
+            PrinterStepState::Failed { message } => panic!("test label failed: {message}"),
+            _ => {}
+        }
+        assert!(std::time::Instant::now() < deadline, "test print timed out");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pdfs = ps::wait_for_new_pdfs(&queue.dir, &before, 1);
+    let (x, y) = frame_lines_mm(&ps::pdf_to_png(&pdfs[0], DPI));
+    eprintln!("window's test label: frame lines at ({x:.2}, {y:.2}) mm");
+    assert_near(
+        "window test label, left line",
+        x,
+        FRAME_INSET_MM + 0.2 + 1.0,
+    );
+    assert_near("window test label, top line", y, FRAME_INSET_MM + 0.2);
+    // The window grows with the result line; let it settle before clicking.
+    h.run_steps(5);
+    h.get_by_label("保存").click();
+    h.run_steps(5);
+    assert!(
+        h.state().calibration_step().unwrap().saved,
+        "the step took the save"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        h.step();
+        let saved = waybill_desk::settings::Settings::load(data.path()).unwrap();
+        if let Some(c) = saved.calibrations.get(&queue.name) {
+            assert_eq!((c.x_mm, c.y_mm, c.scale_pct), (1.0, 0.0, 100.0));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "calibration not saved"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
