@@ -36,3 +36,4 @@ stations-col-prints = Prints today
 stations-col-ships = Shipped today
 stations-col-last = Last action
 stations-claims-by-purpose = labels { $labels }, printing { $print }, shipping { $ship }
+live-scan-refused-catching-up = The shared journal is catching up on the other stations' work, so this scan was not handled: scan it again in a few seconds

@@ -36,3 +36,4 @@ stations-col-prints = 今日打印
 stations-col-ships = 今日发货
 stations-col-last = 最近操作
 stations-claims-by-purpose = 取面单 { $labels },打印 { $print },发货 { $ship }
+live-scan-refused-catching-up = 共享日志正在补读其他站的记录,这次扫描没有处理:几秒后重新扫描

@@ -632,7 +632,12 @@ impl super::WaybillApp {
                     Level::Info,
                     Msg::id("scan-received").arg("code", code.clone()),
                 );
-                let refused = Msg::id("live-scan-refused");
+                let refused = match self.live.state.health() {
+                    Some(FeedHealth::Reconnecting { .. }) => {
+                        Msg::id("live-scan-refused-catching-up")
+                    }
+                    _ => Msg::id("live-scan-refused"),
+                };
                 let outcome = match self.book.find_scanned(&code) {
                     Some(order_id) => crate::app::scan_queue::ScanOutcome::Failed {
                         order_id,
