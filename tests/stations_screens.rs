@@ -1,4 +1,5 @@
-//! Screenshots of the several-stations window (issue 13) from the real window under Xvfb:
+//! Screenshots of the several-stations window (issue 13) from the real window under Xvfb
+//! (into docs/ with WAYBILL_DESK_UPDATE_DOCS=1, else under the target's tmp directory):
 //! docs/issue13-banner.png (the shared journal lost: red banner, actions off, other stations'
 //! work in the log and the rows) and docs/issue13-stations.png (the stations panel from a
 //! journal three stations wrote to). The window is eframe's own (glow, Mesa under Xvfb); the
@@ -216,7 +217,12 @@ fn main() {
         eprintln!("stations_screens: no X display; run under scripts/test-env/with-services.sh");
         std::process::exit(1);
     }
-    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs");
+    // docs/ only when asked (WAYBILL_DESK_UPDATE_DOCS=1): a test run leaves the tree as it was.
+    let out = if std::env::var("WAYBILL_DESK_UPDATE_DOCS").as_deref() == Ok("1") {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs")
+    } else {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("stations_screens")
+    };
     std::fs::create_dir_all(&out).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
