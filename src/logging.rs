@@ -380,6 +380,19 @@ mod tests {
     }
 
     #[test]
+    fn an_unusable_log_directory_is_a_typed_error_that_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, "x").unwrap();
+        let err = open_log_files(&file.join("logs")).unwrap_err();
+        assert!(matches!(err, LogError::CreateDir { .. }), "{err:?}");
+        let zh = err.explain(crate::wechat::Lang::ZhCn);
+        assert!(zh.contains("not-a-dir") && zh.contains("权限"), "{zh}");
+        let en = err.explain(crate::wechat::Lang::En);
+        assert!(en.contains("permissions"), "{en}");
+    }
+
+    #[test]
     fn log_files_rotate_daily_in_the_given_directory() {
         let dir = tempfile::tempdir().unwrap();
         let logs = logs_dir(dir.path());
