@@ -2180,3 +2180,36 @@ async fn journal_copy_is_complete_and_copies_nothing_twice() {
         7
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_works_on_a_shared_journal_and_check_says_it_is_for_the_file_only() {
+    let Some(base) = pg_url() else { return };
+    let url = in_schema(&base, &fresh_schema());
+    let data = tempfile::tempdir().unwrap();
+    let j = Journal::connect(&JournalLocation::Postgres(url.clone()))
+        .await
+        .unwrap();
+    j.record_label(&actor(), OrderId(BIG_ID), &label(BIG_ID, "SF77"))
+        .await
+        .unwrap();
+    let out = cli_with_journal(
+        data.path(),
+        &url,
+        &["journal", "history", &BIG_ID.to_string()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("SF77"), "{}", text(&out));
+    let out = cli_with_journal(data.path(), &url, &["batch", "status"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = cli_with_journal(data.path(), &url, &["journal", "check"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("own SQLite journal only"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !data.path().join(JOURNAL_FILE).exists(),
+        "no local file was made"
+    );
+}
