@@ -289,6 +289,11 @@ fn losing_the_journal_shows_the_red_banner_refuses_new_work_and_comes_back() {
     h.state_mut().handle(Command::GetLabels);
     h.run_steps(1);
     assert!(h.state().labels_running());
+    // A scan behind the run, waiting its turn when the journal goes.
+    let third = clean_order(h.state(), 2);
+    h.state_mut().handle(Command::Scan(third.to_string()));
+    h.run_steps(1);
+    assert_eq!(h.state().scans_queued(), 1);
 
     world.feed.set_health(FeedHealth::Lost {
         since_ms: now_ms(),
@@ -301,6 +306,15 @@ fn losing_the_journal_shows_the_red_banner_refuses_new_work_and_comes_back() {
     assert!(text.contains("connection refused"), "{text}");
     // The running run stops before its next order: nothing is left half-way.
     wait_for(&mut h, "the label run to stop", |a| !a.labels_running());
+    // The waiting scan ends too (refused), and starts nothing.
+    wait_for(&mut h, "the waiting scan to end", |a| a.scans_queued() == 0);
+    h.run_steps(3);
+    assert!(!h.state().labels_running());
+    assert!(h
+        .state()
+        .book
+        .row(third)
+        .is_some_and(|r| r.label_state == LabelState::None));
     assert!(log_has(h.state(), "共享日志断开"));
     // New work is refused: buttons off, shortcuts refused with the reason.
     h.state_mut().book.select_only([id]);

@@ -657,9 +657,17 @@ impl super::WaybillApp {
         }
     }
 
-    /// The orders of `ids` this station may work on; each held elsewhere is logged with who
-    /// holds it and until when.
+    /// The orders of `ids` this station may work on (none while the journal is away); each
+    /// held elsewhere is logged with who holds it and until when.
     pub(super) fn drop_held(&mut self, ids: Vec<OrderId>) -> Vec<OrderId> {
+        // Work that reaches here without a command (a scan that waited in the queue, a run
+        // waiting its turn) is refused too while the journal is away.
+        if let Some(reason) = self.live.state.refusal() {
+            if !ids.is_empty() {
+                self.log(Level::Error, reason);
+            }
+            return Vec::new();
+        }
         let now = chrono::Utc::now().timestamp_millis();
         let (ids, refused) = self.live.state.drop_held(ids, now);
         for msg in refused {

@@ -403,6 +403,17 @@ impl WaybillApp {
                 if let RunStep::Cancel { dropped } = self.labels.on_command(RunCommand::Cancel) {
                     self.reset_fetching(&dropped);
                     self.backend.cancel_labels();
+                    // A scan whose run was waiting (now dropped) ends here; it would wait forever.
+                    if self
+                        .scans
+                        .current()
+                        .is_some_and(|(id, _)| dropped.contains(&id))
+                    {
+                        let step = self
+                            .scans
+                            .on_event(ScanEvent::LabelRunEnded, self.scan_rules());
+                        self.scan_step(step);
+                    }
                 }
             }
             Command::Print => {
@@ -410,8 +421,18 @@ impl WaybillApp {
                 self.print(targets);
             }
             Command::CancelPrint => {
-                if let RunStep::Cancel { .. } = self.prints.on_command(RunCommand::Cancel) {
+                if let RunStep::Cancel { dropped } = self.prints.on_command(RunCommand::Cancel) {
                     self.backend.cancel_print();
+                    if self
+                        .scans
+                        .current()
+                        .is_some_and(|(id, _)| dropped.contains(&id))
+                    {
+                        let step = self
+                            .scans
+                            .on_event(ScanEvent::PrintRunEnded, self.scan_rules());
+                        self.scan_step(step);
+                    }
                 }
             }
             Command::ReprintShipped(id) => {
