@@ -509,8 +509,13 @@ async fn kill_one_station(postgres: bool, test: &str) {
         return;
     };
     rig.lease_ms = 2_000;
-    let mut doomed = rig
-        .labels("doomed", orders)
+    let mut doomed = rig.labels("doomed", orders);
+    if postgres {
+        // Another machine (as stations on a shared journal are): its claims end with the
+        // lease. On one machine a dead process's claims are taken over at once.
+        doomed.env("WAYBILL_DESK_HOST_NAME", "doomed-machine");
+    }
+    let mut doomed = doomed
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -544,6 +549,12 @@ async fn kill_one_station(postgres: bool, test: &str) {
     );
     let killed_at = Instant::now();
     let survivor = collect("survivor", survivor).await;
+    if postgres {
+        assert!(
+            killed_at.elapsed() >= Duration::from_millis(rig.lease_ms / 2),
+            "the doomed station's orders waited for its lease"
+        );
+    }
     eprintln!(
         "survivor finished {:?} after the kill (lease {} ms)",
         killed_at.elapsed(),

@@ -88,13 +88,42 @@ pub struct ClaimHolder {
 }
 
 impl ClaimHolder {
-    /// A new holder for this process.
+    /// A new holder for this process: `station/host/pid/random`.
     pub fn new(actor: Actor) -> ClaimHolder {
         let nonce: u64 = rand::random();
         ClaimHolder {
-            id: format!("{}/{}/{nonce:016x}", actor.station, std::process::id()),
+            id: format!(
+                "{}/{}/{}/{nonce:016x}",
+                actor.station,
+                host_name(),
+                std::process::id()
+            ),
             actor,
         }
+    }
+}
+
+/// This machine's name, as holder ids carry it (`WAYBILL_DESK_HOST_NAME` overrides it: the
+/// tests make one process look like another machine's, whose claims only a lease ends).
+fn host_name() -> String {
+    std::env::var("WAYBILL_DESK_HOST_NAME")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().replace('/', "_"))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into())
+}
+
+/// True when `holder` was a process of this machine that is gone (kill -9, a crash): its
+/// claims need not wait for their lease (`batch resume` right after a crash goes on at once).
+/// A holder of another machine, or one whose id does not parse, is never judged dead here.
+pub(crate) fn holder_is_dead_here(holder: &str) -> bool {
+    let mut parts = holder.rsplitn(4, '/');
+    let (_nonce, pid, host) = (parts.next(), parts.next(), parts.next());
+    match (pid.and_then(|p| p.parse::<i64>().ok()), host) {
+        (Some(pid), Some(host)) if host == host_name() => !super::records::process_alive(pid),
+        _ => false,
     }
 }
 
@@ -348,8 +377,18 @@ pub(crate) mod sqlite {
                 .optional()?;
             if let Some((claim, other)) = existing {
                 if other != holder.id && claim.lease_until_ms >= now_ms {
-                    out.held.push(claim);
-                    continue;
+                    if !holder_is_dead_here(&other) {
+                        out.held.push(claim);
+                        continue;
+                    }
+                    if limit.is_some_and(|l| out.claimed.len() >= l) {
+                        continue;
+                    }
+                    // Its process is gone: the claim is free now, not when its lease ends.
+                    tx.execute(
+                        "DELETE FROM claims WHERE order_id = ?1 AND holder = ?2",
+                        params![id, other],
+                    )?;
                 }
             }
             // Past the limit: only who holds the rest is reported.
@@ -910,6 +949,33 @@ mod tests {
         assert_eq!(sqlite::release(&tx, &b.id, None).unwrap(), 2);
         tx.commit().unwrap();
         assert_eq!(sqlite::open_claims(&c, 0).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_claim_of_a_dead_process_here_is_free_at_once() {
+        let mut c = db();
+        let dead = ClaimHolder {
+            // pid 0 is never a process that can hold a claim.
+            id: format!("A/{}/0/0123", host_name()),
+            actor: actor("A"),
+        };
+        let elsewhere = ClaimHolder {
+            id: "A/another-host/0/0123".into(),
+            actor: actor("A"),
+        };
+        claim(&mut c, &dead, &[1], None, 0);
+        claim(&mut c, &elsewhere, &[2], None, 0);
+        assert!(holder_is_dead_here(&dead.id));
+        assert!(!holder_is_dead_here(&elsewhere.id));
+        let me = ClaimHolder::new(actor("A"));
+        assert!(!holder_is_dead_here(&me.id), "this process is alive");
+        let got = claim(&mut c, &me, &[1, 2], None, 10);
+        assert_eq!(got.claimed, vec![OrderId(1)]);
+        assert_eq!(
+            got.held.len(),
+            1,
+            "another machine's claim waits for its lease"
+        );
     }
 
     #[test]

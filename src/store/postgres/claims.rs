@@ -8,8 +8,8 @@
 use tokio_postgres::GenericClient;
 
 use crate::store::claims::{
-    Claim, ClaimHolder, ClaimOutcome, ClaimPurpose, ElsewhereProgress, LabelElsewhere,
-    OverviewBuilder, StationOverview,
+    holder_is_dead_here, Claim, ClaimHolder, ClaimOutcome, ClaimPurpose, ElsewhereProgress,
+    LabelElsewhere, OverviewBuilder, StationOverview,
 };
 use crate::wechat::{DeliveryId, OrderId, WaybillId};
 
@@ -42,7 +42,8 @@ fn claim_from_row(r: &tokio_postgres::Row) -> Option<Claim> {
 }
 
 /// Claims `orders` for `holder`: at most `limit` of the free ones (no claim, lease over, or
-/// ours), in the order given; every order another live lease holds is reported as held.
+/// ours), in the order given; every order another live lease holds is reported as held. A
+/// claim of a process of this machine that is gone is taken over at once (second pass).
 pub(crate) async fn claim(
     c: &impl GenericClient,
     holder: &ClaimHolder,
@@ -51,6 +52,40 @@ pub(crate) async fn claim(
     limit: Option<usize>,
     lease_ms: u64,
 ) -> Result<ClaimOutcome, tokio_postgres::Error> {
+    let (mut out, dead) = claim_pass(c, holder, purpose, orders, limit, lease_ms).await?;
+    let room = limit.map(|l| l.saturating_sub(out.claimed.len()));
+    if dead.is_empty() || room == Some(0) {
+        return Ok(out);
+    }
+    let (holders, ids): (Vec<String>, Vec<String>) =
+        dead.iter().map(|(h, o)| (h.clone(), o.to_string())).unzip();
+    c.execute(
+        "DELETE FROM claims c USING unnest($1::text[], $2::text[]) AS d(holder, order_id)
+         WHERE c.holder = d.holder AND c.order_id = d.order_id",
+        &[&holders, &ids],
+    )
+    .await?;
+    let freed: Vec<OrderId> = dead.iter().map(|(_, o)| *o).collect();
+    let (again, _) = claim_pass(c, holder, purpose, &freed, room, lease_ms).await?;
+    out.held.retain(|h| !again.claimed.contains(&h.order_id));
+    out.claimed.extend(again.claimed);
+    out.held.extend(again.held);
+    // In the order asked.
+    let position = |o: &OrderId| orders.iter().position(|x| x == o).unwrap_or(usize::MAX);
+    out.claimed.sort_by_key(position);
+    out.held.sort_by_key(|h| position(&h.order_id));
+    Ok(out)
+}
+
+/// One claim statement; also returns the held claims whose holder is a dead process here.
+async fn claim_pass(
+    c: &impl GenericClient,
+    holder: &ClaimHolder,
+    purpose: ClaimPurpose,
+    orders: &[OrderId],
+    limit: Option<usize>,
+    lease_ms: u64,
+) -> Result<(ClaimOutcome, Vec<(String, OrderId)>), tokio_postgres::Error> {
     let mut seen = std::collections::HashSet::new();
     let ids: Vec<String> = orders
         .iter()
@@ -98,28 +133,34 @@ pub(crate) async fn claim(
     let held_rows = c
         .query(
             &format!(
-                "SELECT order_id, station, operator, purpose, claimed_at_ms, lease_until_ms
+                "SELECT order_id, station, operator, purpose, claimed_at_ms, lease_until_ms,
+                     holder
                  FROM claims WHERE order_id = ANY($1) AND holder <> $2
                    AND lease_until_ms >= {NOW_MS}"
             ),
             &[&ids, &holder.id],
         )
         .await?;
-    let mut held: std::collections::HashMap<String, Claim> = held_rows
+    let mut held: std::collections::HashMap<String, (Claim, String)> = held_rows
         .iter()
-        .filter_map(|r| Some((r.get::<_, String>(0), claim_from_row(r)?)))
+        .filter_map(|r| Some((r.get::<_, String>(0), (claim_from_row(r)?, r.get(6)))))
         .collect();
     let mut out = ClaimOutcome::default();
+    let mut dead = Vec::new();
     for id in &ids {
         if claimed.contains(id) {
             if let Ok(o) = id.parse() {
                 out.claimed.push(o);
             }
-        } else if let Some(claim) = held.remove(id) {
-            out.held.push(claim);
+        } else if let Some((claim, other)) = held.remove(id) {
+            if holder_is_dead_here(&other) {
+                dead.push((other, claim.order_id));
+            } else {
+                out.held.push(claim);
+            }
         }
     }
-    Ok(out)
+    Ok((out, dead))
 }
 
 /// Extends every claim of `holder` to now + lease. Returns how many it holds.
