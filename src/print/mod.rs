@@ -23,8 +23,8 @@ pub mod gtk_print;
 #[cfg(not(target_os = "linux"))]
 pub mod platform_other;
 
-pub use calibration::{Calibration, CalibrationError, Calibrations};
 pub use batch::{print_batch, summary, CancelToken, PrintOptions, PrintProgress};
+pub use calibration::{Calibration, CalibrationError, Calibrations};
 pub use error::PrintError;
 pub use job::{JobOutcome, JobResult, PrintJob, PrintTarget};
 pub use printers::{check_printer, list_printers, PrinterInfo, PrinterState};
