@@ -96,6 +96,7 @@ fn main() -> ExitCode {
         shop: cli.shop.map(Into::into),
         data_dir: cli.data_dir,
         lang: cli.lang.map(Into::into),
+        journal: cli.journal,
     };
     let result = launch::run(options, Some(toast_rx));
     match result {

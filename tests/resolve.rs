@@ -129,6 +129,33 @@ fn environment_credentials_and_a_given_api_base_are_used_by_both() {
 }
 
 #[test]
+fn the_window_takes_the_journal_flag_as_the_cli_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let sb = rt.block_on(common::sandbox(5));
+    std::env::set_var(APPSECRET_ENV, DEMO_SECRET);
+    std::env::remove_var("WAYBILL_DESK_JOURNAL_URL");
+    // Nothing listens on port 1: the window must try the shared journal it was given (and say
+    // so), not quietly open the station's own file.
+    let config = configure(
+        &rt,
+        LaunchOptions {
+            api_base: Some(sb.url().clone()),
+            appid: Some(DEMO_APPID.into()),
+            data_dir: Some(dir.path().to_path_buf()),
+            journal: Some("postgres://desk@127.0.0.1:1/shop".into()),
+            ..LaunchOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(config.station.is_none(), "no journal, no station");
+    let problem = config.startup_problem.clone().unwrap_or_default();
+    assert!(problem.contains("127.0.0.1:1"), "{problem}");
+    assert!(!dir.path().join("journal.sqlite3").exists());
+}
+
+#[test]
 fn a_bad_saved_api_base_stops_both_and_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let settings = Settings {

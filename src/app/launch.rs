@@ -25,6 +25,8 @@ pub struct LaunchOptions {
     pub shop: Option<ShopKind>,
     pub data_dir: Option<std::path::PathBuf>,
     pub lang: Option<crate::wechat::Lang>,
+    /// `--journal URL`: a shared journal, as for the CLI (before the environment and settings).
+    pub journal: Option<String>,
 }
 
 /// Resolves credentials and builds the app's configuration. With credentials it talks to the
@@ -34,6 +36,7 @@ pub fn configure(
     options: LaunchOptions,
     toasts: Option<mpsc::Receiver<(Level, crate::i18n::Msg)>>,
 ) -> anyhow::Result<AppConfig> {
+    let options_journal = options.journal.clone();
     let data_dir = options.data_dir.unwrap_or_else(default_data_dir);
     let mut settings = Settings::load(&data_dir)?;
     if let Some(lang) = options.lang {
@@ -90,13 +93,13 @@ pub fn configure(
         }
     };
     let actor = crate::store::Actor::resolve(&settings.station, &settings.operator);
-    // One resolver with the CLI: WAYBILL_DESK_JOURNAL_URL, else journal_url in settings, else
+    // One resolver with the CLI: --journal, else WAYBILL_DESK_JOURNAL_URL, else journal_url in settings, else
     // the data directory's file. Demo mode keeps its own throw-away file, never a shared one.
     let opened = if sandbox.is_some() {
         crate::store::Journal::open(&journal_dir).map_err(|e| e.explain(lang))
     } else {
         match crate::resolve::journal_spec(
-            None,
+            options_journal.as_deref(),
             std::env::var(crate::resolve::JOURNAL_URL_ENV)
                 .ok()
                 .as_deref(),
