@@ -262,6 +262,23 @@ fn the_guide_opens_with_no_shop_and_each_step_leads_to_the_orders() {
 
 /// Each error a new shop meets on "check", injected at the sandbox's token endpoint.
 #[test]
+fn ctrl_a_in_a_field_of_the_guide_selects_the_field_text_not_every_order() {
+    let (_world, mut h) = fresh();
+    step_for(&mut h, "guide open", |h| h.state().setup_open());
+    retype(&mut h, "AppID", "wxold0000000000001");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_label("AppID").type_text("wxnew0000000000002");
+    h.run_steps(3);
+    assert_eq!(
+        h.get_by_label("AppID").value().as_deref(),
+        Some("wxnew0000000000002"),
+        "Ctrl+A selected the field's text, and typing replaced it"
+    );
+    assert_eq!(h.state().book.selected_count(), 0, "no order was selected");
+}
+
+#[test]
 fn check_errors_are_explained() {
     let (_world, mut h) = fresh();
     step_for(&mut h, "guide open", |h| h.state().setup_open());

@@ -1797,10 +1797,14 @@ impl WaybillApp {
                     ui.label(tr(lang, "ui-loading-orders"));
                 });
             }
-            let select_all = ui
-                .ctx()
-                .input_mut(|i| i.consume_shortcut(&ui::toolbar_ui::keys::SELECT_ALL));
-            if select_all && ui.ctx().memory(|m| m.focused().is_none()) {
+            // Ctrl+A selects every order only when no field has the keyboard: in a text field
+            // (the setup guide, settings, search) it stays the field's own select-all.
+            let nothing_focused = ui.ctx().memory(|m| m.focused().is_none());
+            if nothing_focused
+                && ui
+                    .ctx()
+                    .input_mut(|i| i.consume_shortcut(&ui::toolbar_ui::keys::SELECT_ALL))
+            {
                 out.push(Command::SelectAll);
             }
             let scroll_to = if std::mem::take(&mut self.scroll_to_focus) {
