@@ -207,6 +207,17 @@ fn main() {
         print_rows(&rows);
         return;
     }
+    // `DESK_BENCH_FRAMES_ONLY=1`: only the headless window with 50,000 orders.
+    if std::env::var_os("DESK_BENCH_FRAMES_ONLY").is_some() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut rows = Vec::new();
+        headless_window_rows(&runtime, chrono::Utc::now().timestamp(), &mut rows);
+        print_rows(&rows);
+        return;
+    }
     // `DESK_BENCH_LABELS_ONLY=1`: the cold batch (it makes the waybills) and labels only with
     // its CPU floor, in half a minute.
     let labels_only = std::env::var_os("DESK_BENCH_LABELS_ONLY").is_some();
@@ -437,6 +448,29 @@ fn main() {
     drop(sandbox);
 
     // ---------- window figures ----------
+    headless_window_rows(&runtime, now, &mut rows);
+
+    // ---------- the real window in demo mode: first frame and memory ----------
+    real_window_rows(&mut rows);
+
+    print_rows(&rows);
+    println!(
+        "\nmachine: {} CPU(s), {}; sandbox latency {RTT_MS} ms per call, cap {CAP} calls in flight",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|c| c
+                .lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_string()))
+            .unwrap_or_default()
+    );
+}
+
+/// The window built headless as the GUI tests build it, with 50,000 orders: frame time, first
+/// frame, a search keystroke.
+fn headless_window_rows(runtime: &tokio::runtime::Runtime, now: i64, rows: &mut Vec<Row>) {
     eprintln!("window: 50,000 orders…");
     let window_sandbox = Sandbox::start(300, 0);
     let window_client = make_client(&window_sandbox.url);
@@ -535,23 +569,6 @@ fn main() {
         note: "order book re-filter and re-sort (one 60 Hz frame)".into(),
     });
     drop(window_sandbox);
-
-    // ---------- the real window in demo mode: first frame and memory ----------
-    real_window_rows(&mut rows);
-
-    print_rows(&rows);
-    println!(
-        "\nmachine: {} CPU(s), {}; sandbox latency {RTT_MS} ms per call, cap {CAP} calls in flight",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|c| c
-                .lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_string()))
-            .unwrap_or_default()
-    );
 }
 
 /// The station's unavoidable CPU for N labels on this machine: reading the `print_html`

@@ -296,6 +296,13 @@ impl LiveState {
         (ids, refused)
     }
 
+    /// Whether [`LiveState::blocked`] could say anything: the journal is away, or another
+    /// station holds some order. Lets a frame skip working out its targets (a walk over every
+    /// selected order) on a station alone or with nothing held elsewhere.
+    pub fn may_block(&self) -> bool {
+        self.refusal().is_some() || !self.holds.is_empty()
+    }
+
     /// Why the toolbar's get-labels / print / ship are off for these targets: the journal is
     /// lost, or every one of them is held by another station. `None`: they are on.
     pub fn blocked(&self, targets: &[OrderId], now_ms: i64, lang: Lang) -> Option<String> {
@@ -982,7 +989,12 @@ mod tests {
         let mut s = LiveState::new("A", "张三");
         s.on_health(FeedHealth::Connected);
         assert_eq!(s.blocked(&[ORDER], 0, Lang::En), None);
+        assert!(
+            !s.may_block(),
+            "nothing held, journal there: no need to look"
+        );
         s.on_event(ev(EventKind::Claimed, "B", Some(5_000)));
+        assert!(s.may_block());
         assert!(s.blocked(&[ORDER], 0, Lang::En).is_some());
         // One free order among them: the others are left out when the work starts.
         assert_eq!(s.blocked(&[ORDER, OrderId(7)], 0, Lang::En), None);

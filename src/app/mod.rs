@@ -1645,7 +1645,12 @@ impl WaybillApp {
         let mut out = Vec::new();
         ui::toolbar_ui::shortcuts(ctx, &mut out);
         let now_ms = chrono::Utc::now().timestamp_millis();
-        let work_blocked = self.live.state.blocked(&self.book.targets(), now_ms, lang);
+        // Working out the targets walks every selected order: only when something can block.
+        let work_blocked = if self.live.state.may_block() {
+            self.live.state.blocked(&self.book.targets(), now_ms, lang)
+        } else {
+            None
+        };
 
         egui::Panel::top("toolbar").show(root, |ui| {
             ui.add_space(4.0);
