@@ -20,6 +20,9 @@ sleep 6
 # No window manager under Xvfb: give the window the keyboard focus explicitly.
 win=$(xdotool search --name "waybill-desk" | head -1)
 xdotool windowfocus --sync "$win"
+# Demo mode opens the setup guide on a first start: Esc puts it away (Settings → 设置向导… again).
+xdotool key Escape
+sleep 0.5
 # Focus the window, pick the first order, select the next ones with shift, fetch labels.
 xdotool mousemove 300 160 click 1
 sleep 0.5
