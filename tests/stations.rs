@@ -281,7 +281,11 @@ async fn assert_one_add_per_order(base: &url::Url, orders: &BTreeSet<String>) ->
 /// it claims chunks of 100 (the single-station speed), so one station may take a small batch
 /// whole while the other reports each order done there.
 async fn race_labels(postgres: bool, test: &str, stations: usize, orders: usize) {
-    let Some(rig) = Rig::new(postgres, test, orders, 40).await else {
+    // The work must outlast the stations' start-up skew (processes started one after another on
+    // a loaded machine): 40 ms a call for two, 120 ms for four (at 40 ms one of four CI-run
+    // stations found every group claimed by the time it had listed the orders).
+    let latency_ms = if stations >= 4 { 120 } else { 40 };
+    let Some(rig) = Rig::new(postgres, test, orders, latency_ms).await else {
         return;
     };
     let names: Vec<String> = (1..=stations).map(|i| format!("station-{i}")).collect();
@@ -521,16 +525,24 @@ async fn kill_one_station(postgres: bool, test: &str) {
         .spawn()
         .unwrap();
     let mut doomed_lines = stream_lines(&mut doomed);
-    let survivor = rig
-        .labels("survivor", orders)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Kill once the doomed station has labelled a few orders (it then holds claims on more).
+    // The survivor starts once the doomed station has labelled its first order, so the doomed
+    // one surely holds work when it dies (started together on a loaded machine, the survivor
+    // sometimes claimed everything first and the doomed station finished with nothing of its
+    // own). Kill once the doomed station has labelled a few orders (it then holds claims on
+    // more).
+    let mut survivor = None;
     let mut labelled_before_kill = BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while labelled_before_kill.len() < 8 {
+        if survivor.is_none() && !labelled_before_kill.is_empty() {
+            survivor = Some(
+                rig.labels("survivor", orders)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap(),
+            );
+        }
         let line = tokio::time::timeout_at(deadline.into(), doomed_lines.recv())
             .await
             .expect("the doomed station labels orders")
@@ -548,7 +560,7 @@ async fn kill_one_station(postgres: bool, test: &str) {
         "killed by SIGKILL"
     );
     let killed_at = Instant::now();
-    let survivor = collect("survivor", survivor).await;
+    let survivor = collect("survivor", survivor.expect("the survivor was started")).await;
     if postgres {
         assert!(
             killed_at.elapsed() >= Duration::from_millis(rig.lease_ms / 2),
