@@ -102,6 +102,76 @@ async fn pg_database(server: &str, test: &str) -> String {
     format!("{base}/{name}")
 }
 
+/// A lock on the claims table that holds every station at its first claim, so that stations
+/// started one after another begin racing at the same moment.
+struct ClaimGate {
+    url: String,
+    client: tokio_postgres::Client,
+}
+
+impl ClaimGate {
+    /// Migrates the journal at `url` (the claims table must exist) and locks its claims
+    /// against writes in an open transaction: reads go on, claims wait.
+    async fn close(url: &str) -> ClaimGate {
+        let out = tokio::process::Command::new(BIN)
+            .args(["--journal", url, "journal", "migrate"])
+            .env("WAYBILL_DESK_DATA_DIR", std::env::temp_dir())
+            .env_remove("WAYBILL_DESK_JOURNAL_URL")
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "journal migrate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client
+            .batch_execute("BEGIN; LOCK TABLE claims IN EXCLUSIVE MODE")
+            .await
+            .unwrap();
+        ClaimGate {
+            url: url.to_string(),
+            client,
+        }
+    }
+
+    /// Waits until each of `stations` has a claim waiting on the lock, then lets them all go.
+    async fn open_when_waiting(self, stations: &[String]) {
+        let (watch, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let waiting: BTreeSet<String> = watch
+                .query(
+                    "SELECT DISTINCT application_name FROM pg_stat_activity
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'
+                       AND query LIKE '%INSERT INTO claims%'",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            if stations.iter().all(|s| waiting.contains(s)) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not every station reached its first claim in 90 s: waiting {waiting:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.client.batch_execute("COMMIT").await.unwrap();
+    }
+}
+
 /// Where the stations keep their one journal.
 #[derive(Clone)]
 enum Shared {
@@ -182,7 +252,9 @@ impl Rig {
         ])
         .args(["--shop", "minishop", "--lang", "en"]);
         if let Shared::Postgres(url) = &self.shared {
-            cmd.args(["--journal", url]);
+            // The station's name as the connection's application_name, so the test can see
+            // which stations are waiting (pg_stat_activity).
+            cmd.args(["--journal", &format!("{url}?application_name={name}")]);
         }
         cmd.env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
             .env("WAYBILL_DESK_DATA_DIR", self.data_dir(name))
@@ -286,14 +358,21 @@ async fn assert_one_add_per_order(rig: &Rig, orders: &BTreeSet<String>) -> Stats
 /// it claims chunks of 100 (the single-station speed), so one station may take a small batch
 /// whole while the other reports each order done there.
 async fn race_labels(postgres: bool, test: &str, stations: usize, orders: usize) {
-    // The work must outlast the stations' start-up skew (processes started one after another on
-    // a loaded machine): 40 ms a call for two, 120 ms for four (at 40 ms one of four CI-run
-    // stations found every group claimed by the time it had listed the orders).
-    let latency_ms = if stations >= 4 { 120 } else { 40 };
+    // On one SQLite file the work must outlast the stations' start-up skew (processes started
+    // one after another on a loaded machine); on PostgreSQL the claim gate below starts them
+    // together.
+    let latency_ms = 40;
     let Some(rig) = Rig::new(postgres, test, orders, latency_ms).await else {
         return;
     };
     let names: Vec<String> = (1..=stations).map(|i| format!("station-{i}")).collect();
+    // On PostgreSQL the race starts together: the stations' first claims wait on a lock this
+    // test holds until every station is waiting there, so a station that started late on a
+    // busy machine still races for the work instead of finding it all taken.
+    let gate = match &rig.shared {
+        Shared::Postgres(url) => Some(ClaimGate::close(url).await),
+        Shared::SqliteFile(_) => None,
+    };
     let children: Vec<_> = names
         .iter()
         .map(|n| {
@@ -304,6 +383,9 @@ async fn race_labels(postgres: bool, test: &str, stations: usize, orders: usize)
                 .unwrap()
         })
         .collect();
+    if let Some(gate) = gate {
+        gate.open_when_waiting(&names).await;
+    }
     let started = Instant::now();
     let mut runs = Vec::new();
     for (name, child) in names.iter().zip(children) {

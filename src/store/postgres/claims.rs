@@ -44,6 +44,12 @@ fn claim_from_row(r: &tokio_postgres::Row) -> Option<Claim> {
 /// Claims `orders` for `holder`: at most `limit` of the free ones (no claim, lease over, or
 /// ours), in the order given; every order another live lease holds is reported as held. A
 /// claim of a process of this machine that is gone is taken over at once (second pass).
+///
+/// Two stations claiming at the same instant both see the same first free orders (each
+/// statement reads the table as it was when it began); the one whose rows land second gets
+/// none of those, though free orders further down the list remain. It then claims again among
+/// the orders neither claimed nor now seen held, until it has `limit` or there is nothing
+/// left, instead of idling for a poll interval while the other station takes everything.
 pub(crate) async fn claim(
     c: &impl GenericClient,
     holder: &ClaimHolder,
@@ -53,23 +59,44 @@ pub(crate) async fn claim(
     lease_ms: u64,
 ) -> Result<ClaimOutcome, tokio_postgres::Error> {
     let (mut out, dead) = claim_pass(c, holder, purpose, orders, limit, lease_ms).await?;
-    let room = limit.map(|l| l.saturating_sub(out.claimed.len()));
-    if dead.is_empty() || room == Some(0) {
-        return Ok(out);
+    let room = |out: &ClaimOutcome| limit.map(|l| l.saturating_sub(out.claimed.len()));
+    if !dead.is_empty() && room(&out) != Some(0) {
+        let (holders, ids): (Vec<String>, Vec<String>) =
+            dead.iter().map(|(h, o)| (h.clone(), o.to_string())).unzip();
+        c.execute(
+            "DELETE FROM claims c USING unnest($1::text[], $2::text[]) AS d(holder, order_id)
+             WHERE c.holder = d.holder AND c.order_id = d.order_id",
+            &[&holders, &ids],
+        )
+        .await?;
+        let freed: Vec<OrderId> = dead.iter().map(|(_, o)| *o).collect();
+        let (again, _) = claim_pass(c, holder, purpose, &freed, room(&out), lease_ms).await?;
+        out.held.retain(|h| !again.claimed.contains(&h.order_id));
+        out.claimed.extend(again.claimed);
+        out.held.extend(again.held);
     }
-    let (holders, ids): (Vec<String>, Vec<String>) =
-        dead.iter().map(|(h, o)| (h.clone(), o.to_string())).unzip();
-    c.execute(
-        "DELETE FROM claims c USING unnest($1::text[], $2::text[]) AS d(holder, order_id)
-         WHERE c.holder = d.holder AND c.order_id = d.order_id",
-        &[&holders, &ids],
-    )
-    .await?;
-    let freed: Vec<OrderId> = dead.iter().map(|(_, o)| *o).collect();
-    let (again, _) = claim_pass(c, holder, purpose, &freed, room, lease_ms).await?;
-    out.held.retain(|h| !again.claimed.contains(&h.order_id));
-    out.claimed.extend(again.claimed);
-    out.held.extend(again.held);
+    // Lost a race for the first free orders: claim among the rest. Each pass either claims
+    // or finds more orders held, so the candidates shrink; the bound is a guard.
+    for _ in 0..8 {
+        if room(&out) == Some(0) {
+            break;
+        }
+        let rest: Vec<OrderId> = orders
+            .iter()
+            .filter(|o| !out.claimed.contains(o) && !out.held.iter().any(|h| h.order_id == **o))
+            .copied()
+            .collect();
+        // Without a limit the first pass tried every order: nothing is left untried.
+        if rest.is_empty() || limit.is_none() {
+            break;
+        }
+        let (again, _) = claim_pass(c, holder, purpose, &rest, room(&out), lease_ms).await?;
+        if again.claimed.is_empty() && again.held.is_empty() {
+            break;
+        }
+        out.claimed.extend(again.claimed);
+        out.held.extend(again.held);
+    }
     // In the order asked.
     let position = |o: &OrderId| orders.iter().position(|x| x == o).unwrap_or(usize::MAX);
     out.claimed.sort_by_key(position);
