@@ -173,7 +173,8 @@ impl Backend {
         }
     }
 
-    /// Where helper processes (preview window, print dialog) come from: this program.
+    /// Where helper processes (preview, print dialog) come from: the WebKit helper installed
+    /// with this program (`waybill-desk-webkit`), as the print workers.
     pub fn helper_program(&self) -> std::path::PathBuf {
         self.print_worker.program.clone()
     }

@@ -1,5 +1,5 @@
-//! The separate preview window process (Wayland's preview, and the print dialog everywhere),
-//! driven so it can never block the window: commands go to a writer thread that owns the
+//! The WebKit helper's preview process (the preview embedded in the window on X11, a window of
+//! its own on Wayland, and the print dialog everywhere), driven so it can never block the window: commands go to a writer thread that owns the
 //! process and its stdin, and its answers are read on their own thread and reported as events.
 
 use std::io::BufRead;
@@ -24,7 +24,17 @@ impl HelperWindow {
         program: impl Into<PathBuf>,
         on_event: impl Fn(Option<PreviewEvent>) + Send + 'static,
     ) -> Result<Self, PrintError> {
-        let mut process = PreviewWindowProcess::spawn(program)?;
+        Self::spawn_with(program, None, on_event)
+    }
+
+    /// [`Self::spawn`]; with `embed_in`, the preview shows inside that X11 window (the embedded
+    /// preview: bounds, visibility, labels and zoom are sent as commands).
+    pub fn spawn_with(
+        program: impl Into<PathBuf>,
+        embed_in: Option<u64>,
+        on_event: impl Fn(Option<PreviewEvent>) + Send + 'static,
+    ) -> Result<Self, PrintError> {
+        let mut process = PreviewWindowProcess::spawn_with(program, embed_in)?;
         let pid = process.pid();
         let alive = Arc::new(AtomicBool::new(true));
         if let Some(stdout) = process.take_events() {

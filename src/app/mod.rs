@@ -32,6 +32,7 @@ use scan_queue::{Found, ScanEvent, ScanQueue, ScanRules, ScanStep};
 use ship_dialog::ShipDialog;
 
 use crate::i18n::Msg;
+use crate::print::preview_window::PreviewCommand;
 use crate::sandbox::Sandbox;
 use crate::settings::Settings;
 use crate::ui::scanner_ui::ScanResult;
@@ -63,11 +64,38 @@ pub struct AppConfig {
     pub print_worker: crate::print::WorkerConfig,
 }
 
-/// The label preview beside the table (a child webview of the window, on X11).
+/// The label preview beside the table: a child webview of the window (X11) that the WebKit
+/// helper process makes and draws (`preview-window --embed-in`), so this process never loads
+/// WebKit. What was last sent is kept, so only changes go out.
 struct Preview {
-    view: crate::print::preview::LabelPreview,
+    helper: helper::HelperWindow,
     /// The order and label shown.
     showing: Option<(OrderId, String)>,
+    /// Physical pixels of the window.
+    bounds: Option<(i32, i32, u32, u32)>,
+    visible: bool,
+    zoom: f64,
+    /// When the helper was asked for its first label (until it answered `loaded`).
+    asked: Option<std::time::Instant>,
+}
+
+impl Preview {
+    fn set_visible(&mut self, visible: bool) {
+        if self.visible != visible {
+            self.helper.send(PreviewCommand::Visible { visible });
+            self.visible = visible;
+        }
+    }
+}
+
+/// The X11 window id of the window, where the helper can put the preview inside it.
+fn x11_window_id(frame: &eframe::Frame) -> Option<u64> {
+    use raw_window_handle::{HasWindowHandle as _, RawWindowHandle};
+    match frame.window_handle().ok()?.as_raw() {
+        RawWindowHandle::Xlib(h) => Some(h.window),
+        RawWindowHandle::Xcb(h) => Some(u64::from(h.window.get())),
+        _ => None,
+    }
 }
 
 /// The app.
@@ -362,7 +390,6 @@ impl WaybillApp {
 
     /// Carries out one command.
     pub fn handle(&mut self, command: Command) {
-        let lang = self.lang;
         // While the shared journal is lost no new work starts (live.rs says why).
         let Some(command) = self.live_gate(command) else {
             return;
@@ -451,8 +478,8 @@ impl WaybillApp {
             Command::PreviewScroll { dx, dy } => {
                 if let Some(p) = &self.preview {
                     // The label is scaled inside the page: its pixels are the view's.
-                    if let Err(e) = p.view.scroll_by(dx, dy) {
-                        tracing::debug!("preview scroll: {}", e.explain(lang));
+                    if dx.is_finite() && dy.is_finite() {
+                        p.helper.send(PreviewCommand::Scroll { dx, dy });
                     }
                 }
             }
@@ -1137,7 +1164,8 @@ impl WaybillApp {
     }
 
     /// Keeps the child webview on the preview area and showing the focused order's label.
-    /// X11 hosts it inside the window; where that is impossible the area says so.
+    /// X11: the WebKit helper hosts it inside the window; elsewhere (Wayland) the helper shows
+    /// it in a window of its own.
     fn update_preview(
         &mut self,
         ctx: &egui::Context,
@@ -1157,7 +1185,7 @@ impl WaybillApp {
         let (Some(rect), Some((id, label)), overlay::PreviewShow::Show) = (rect, label, show)
         else {
             if let Some(p) = &mut self.preview {
-                let _ = p.view.set_visible(false);
+                p.set_visible(false);
                 if show == overlay::PreviewShow::Clear {
                     // The next label is loaded fresh: an old one never stands in for it.
                     p.showing = None;
@@ -1175,17 +1203,38 @@ impl WaybillApp {
             (f64::from(rect.width()) * ppp).max(1.0) as u32,
             (f64::from(rect.height()) * ppp).max(1.0) as u32,
         );
+        if self.preview.as_ref().is_some_and(|p| !p.helper.is_alive()) {
+            // The helper went away (it crashed, or was ended): say so rather than start it
+            // again every frame.
+            self.preview = None;
+            self.preview_problem = Some(
+                crate::print::PrintError::Renderer {
+                    message: "the preview process stopped".into(),
+                }
+                .explain(self.lang),
+            );
+        }
         if self.preview.is_none() && self.preview_problem.is_none() {
             let Some(frame) = frame else { return };
-            if !crate::print::preview::child_supported(frame) {
+            let Some(xid) = x11_window_id(frame) else {
                 self.show_in_preview_window((id, label.waybill_id.0.clone()), &label.html, size);
                 return;
-            }
-            match crate::print::preview::LabelPreview::new_child(frame, bounds, &label.html, size) {
-                Ok(view) => {
+            };
+            // Started on first use: the window opens without WebKit, in this process or any.
+            let program = self.backend.helper_program();
+            match helper::HelperWindow::spawn_with(
+                program,
+                Some(xid),
+                self.backend.helper_reporter(false),
+            ) {
+                Ok(helper) => {
                     self.preview = Some(Preview {
-                        view,
-                        showing: Some((id, label.waybill_id.0.clone())),
+                        helper,
+                        showing: None,
+                        bounds: None,
+                        visible: false,
+                        zoom: 1.0,
+                        asked: Some(std::time::Instant::now()),
                     })
                 }
                 Err(e) => {
@@ -1195,26 +1244,34 @@ impl WaybillApp {
             }
         }
         let Some(p) = &mut self.preview else { return };
+        // Where first, so a view made for the label is made in its place.
+        if p.bounds != Some(bounds) {
+            p.helper.send(PreviewCommand::Bounds {
+                x: bounds.0,
+                y: bounds.1,
+                width: bounds.2,
+                height: bounds.3,
+            });
+            p.bounds = Some(bounds);
+        }
         let key = Some((id, label.waybill_id.0.clone()));
         if p.showing != key {
-            if let Err(e) = p.view.set_html(&label.html, size) {
-                tracing::warn!("preview: {}", e.explain(self.lang));
-            }
+            p.helper.send(PreviewCommand::Show {
+                html: label.html.clone(),
+                size,
+            });
             p.showing = key;
         }
-        let _ = p.view.set_bounds(bounds.0, bounds.1, bounds.2, bounds.3);
-        let _ = p.view.set_visible(true);
         let zoom = if self.preview_zoom > 0.0 {
             self.preview_zoom
         } else {
             crate::print::preview::LabelPreview::fit_zoom(size, bounds.2, bounds.3, ppp)
         };
-        if (p.view.zoom() - zoom).abs() > 1e-3 {
-            let _ = p.view.set_zoom(zoom);
+        if (p.zoom - zoom).abs() > 1e-3 {
+            p.helper.send(PreviewCommand::Zoom { factor: zoom });
+            p.zoom = zoom;
         }
-        // WebKit draws from GTK's main loop: run it from ours while the preview exists.
-        crate::print::preview::pump();
-        ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        p.set_visible(true);
     }
 
     /// Opens the print dialog for the focused order's label in its own process (the preview
@@ -1239,13 +1296,13 @@ impl WaybillApp {
         let program = self.backend.helper_program();
         match helper::HelperWindow::spawn(program, self.backend.helper_reporter(true)) {
             Ok(helper) => {
-                helper.send(crate::print::preview_window::PreviewCommand::Show {
+                helper.send(PreviewCommand::Show {
                     html: label.html.clone(),
                     size: self.label_size(label.print_type),
                 });
                 let preset = (!self.settings.printer.is_empty())
                     .then(|| crate::print::PrintTarget::Printer(self.settings.printer.clone()));
-                helper.send(crate::print::preview_window::PreviewCommand::Print {
+                helper.send(PreviewCommand::Print {
                     label_id: id.to_string(),
                     preset,
                 });
@@ -1291,7 +1348,7 @@ impl WaybillApp {
         let key = Some(label);
         if let Some((window, showing)) = &mut self.preview_window {
             if *showing != key {
-                window.send(crate::print::preview_window::PreviewCommand::Show {
+                window.send(PreviewCommand::Show {
                     html: html.to_string(),
                     size,
                 });
@@ -1582,7 +1639,26 @@ impl WaybillApp {
                     (_, Some(PreviewEvent::Error { message })) => {
                         self.log(Level::Error, Msg::Text(message));
                     }
-                    (false, None) => self.preview_window = None,
+                    (false, Some(PreviewEvent::Loaded)) => {
+                        if let Some(asked) = self.preview.as_mut().and_then(|p| p.asked.take()) {
+                            // The helper's start, its view's creation and the label's load.
+                            tracing::info!(
+                                target: "waybill_desk::print::preview",
+                                first_label_ms = asked.elapsed().as_millis() as u64,
+                                "preview: first label shown (helper started on first use)"
+                            );
+                        }
+                    }
+                    (false, None) => {
+                        // The preview's helper (embedded or its own window) has gone.
+                        if self
+                            .preview_window
+                            .as_mut()
+                            .is_some_and(|(w, _)| !w.is_alive())
+                        {
+                            self.preview_window = None;
+                        }
+                    }
                     _ => {}
                 }
             }

@@ -339,6 +339,9 @@ pub enum Command {
         /// Read commands from stdin.
         #[arg(long)]
         stdin: bool,
+        /// Show the preview inside this X11 window (its id) instead of a window of its own.
+        #[arg(long, value_name = "XID")]
+        embed_in: Option<u64>,
     },
 }
 

@@ -1,5 +1,5 @@
 //! The printing commands: `print`, `printers`, and the hidden `print-worker` and
-//! `preview-window` processes the app starts.
+//! `preview-window`, which hand over to the WebKit helper binary.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,8 +44,17 @@ pub(super) async fn run_local(
 ) -> Result<anyhow::Result<ExitCode>, Command> {
     match command {
         Command::Printers { json } => Ok(printers(json, lang.unwrap_or_default()).await),
-        Command::PrintWorker => Ok(Ok(print_worker())),
-        Command::PreviewWindow { html, size, stdin } => Ok(preview_window(html, size, stdin)),
+        Command::PrintWorker => Ok(forward_to_helper(vec![
+            print::worker::WORKER_SUBCOMMAND.into()
+        ])),
+        Command::PreviewWindow {
+            html,
+            size,
+            stdin,
+            embed_in,
+        } => Ok(forward_to_helper(preview_window_args(
+            html, size, stdin, embed_in,
+        ))),
         other => Err(other),
     }
 }
@@ -91,36 +100,54 @@ async fn printers(json: bool, lang: Lang) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The worker process: GTK on this (main) thread, jobs from stdin, answers on stdout.
-fn print_worker() -> ExitCode {
-    let stdin = std::io::stdin();
-    let stdout = std::io::stdout();
-    match print::worker::serve(stdin.lock(), stdout.lock()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("print worker: {e}");
+/// The hidden `print-worker` and `preview-window` commands run in the WebKit helper
+/// (`waybill-desk-webkit`, beside this program): this process becomes it (same pid, same pipes),
+/// so callers that start `waybill-desk print-worker` keep working while this binary never links
+/// GTK or WebKit (the window's memory).
+fn forward_to_helper(args: Vec<std::ffi::OsString>) -> anyhow::Result<ExitCode> {
+    let helper = print::worker::find_helper()?;
+    let mut command = std::process::Command::new(&helper);
+    command.args(args);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        let e = command.exec();
+        Err(anyhow::anyhow!("cannot start {}: {e}", helper.display()))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = command
+            .status()
+            .with_context(|| format!("cannot start {}", helper.display()))?;
+        Ok(if status.success() {
+            ExitCode::SUCCESS
+        } else {
             ExitCode::FAILURE
-        }
+        })
     }
 }
 
-fn preview_window(
+/// The helper's arguments for `preview-window`.
+fn preview_window_args(
     html: Option<PathBuf>,
     size: Option<LabelSize>,
     stdin: bool,
-) -> anyhow::Result<ExitCode> {
-    let first = match html {
-        Some(path) => Some(
-            std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        ),
-        None => None,
-    };
-    if first.is_none() && !stdin {
-        anyhow::bail!("give --html FILE, --stdin, or both");
+    embed_in: Option<u64>,
+) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = vec![print::preview_window::PREVIEW_SUBCOMMAND.into()];
+    if let Some(html) = html {
+        args.extend(["--html".into(), html.into_os_string()]);
     }
-    print::preview_window::run(first, size.unwrap_or(LabelSize::TWO_PART), stdin)?;
-    Ok(ExitCode::SUCCESS)
+    if let Some(size) = size {
+        args.extend(["--size".into(), size.to_string().into()]);
+    }
+    if stdin {
+        args.push("--stdin".into());
+    }
+    if let Some(xid) = embed_in {
+        args.extend(["--embed-in".into(), xid.to_string().into()]);
+    }
+    args
 }
 
 /// Where each label of a `print` goes.

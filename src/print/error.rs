@@ -62,6 +62,9 @@ pub enum PrintError {
     /// stopped at the deadline.
     #[error("the label page was still running its scripts after {seconds} s and was stopped")]
     LabelUnresponsive { seconds: u64 },
+    /// The helper program that runs WebKit (preview, print) is not installed (`worker::find_helper`).
+    #[error("the print and preview helper {helper} is missing (looked in: {looked_in}); preview and printing are unavailable, everything else works")]
+    HelperMissing { helper: String, looked_in: String },
 }
 
 /// A page this many times taller than its paper is not a label that was given the wrong size:
@@ -84,6 +87,7 @@ impl PrintError {
             PrintError::InvalidJob { .. } => "invalid_job",
             PrintError::LabelTooLarge { .. } => "label_too_large",
             PrintError::LabelUnresponsive { .. } => "label_unresponsive",
+            PrintError::HelperMissing { .. } => "helper_missing",
         }
     }
 
@@ -157,6 +161,9 @@ impl PrintError {
             PrintError::LabelUnresponsive { seconds } => format!(
                 "面单页面的脚本运行了 {seconds} 秒仍未结束,已被停止,未打印。这张面单页面有问题:请重新获取面单;如果仍然如此,请联系快递公司。"
             ),
+            PrintError::HelperMissing { helper, looked_in } => format!(
+                "找不到预览和打印所需的助手程序 {helper}(查找过:{looked_in}),预览和打印不可用,其他功能照常。请重新安装 waybill-desk。"
+            ),
         }
     }
 
@@ -194,6 +201,7 @@ impl PrintError {
             PrintError::LabelUnresponsive { .. } => {
                 "The label page is broken: fetch the label again, and contact the courier if it stays this way."
             }
+            PrintError::HelperMissing { .. } => "Reinstall waybill-desk.",
         }
     }
 }

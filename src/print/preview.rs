@@ -1,9 +1,11 @@
 //! The label preview: a wry webview showing a label page, locked down (no IPC handler, no
 //! navigation away from the label, no network), with zoom and the label's size shown on it.
 //!
-//! [`LabelPreview::new_child`] puts it inside another window (the eframe window on X11); the GUI
-//! then calls [`pump`] every frame. Where a child webview is not possible (Wayland), use the
-//! separate preview window process ([`super::preview_window`]).
+//! [`LabelPreview::new_child`] puts it inside another window; whoever hosts it runs GTK's loop
+//! (or calls [`pump`]). The app's window does not: it never loads WebKit, and the WebKit helper
+//! process (`waybill-desk-webkit preview-window --embed-in XID`,
+//! [`super::preview_window::run_embedded`]) puts the view inside the window's X11 window. Where a
+//! child webview is not possible (Wayland), the helper shows a window of its own instead.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -178,6 +180,20 @@ impl LabelPreview {
         html: &str,
         size: LabelSize,
     ) -> Result<Self, PrintError> {
+        Self::new_child_reporting(parent, bounds, html, size, || {}, || {})
+    }
+
+    /// [`Self::new_child`], calling `on_loaded` whenever a label page finished loading and
+    /// `on_hung` when one stopped answering and was ended (the embedded preview's helper
+    /// process tells the window so).
+    pub fn new_child_reporting(
+        parent: &impl HasWindowHandle,
+        bounds: (i32, i32, u32, u32),
+        html: &str,
+        size: LabelSize,
+        on_loaded: impl Fn() + 'static,
+        on_hung: impl Fn() + 'static,
+    ) -> Result<Self, PrintError> {
         init()?;
         if !child_supported(parent) {
             return Err(PrintError::Renderer {
@@ -195,10 +211,13 @@ impl LabelPreview {
             .with_on_page_load_handler(move |event, _| {
                 let finished = matches!(event, wry::PageLoadEvent::Finished);
                 flag.set(finished);
+                if finished {
+                    on_loaded();
+                }
                 if finished && !first_shown.replace(true) {
                     tracing::info!(
-                        first_label_ms = asked.elapsed().as_millis() as u64,
-                        "preview: first label shown (view created on first use)"
+                        view_ms = asked.elapsed().as_millis() as u64,
+                        "preview: the view's first label loaded (view created on first use)"
                     );
                 }
             })
@@ -209,12 +228,15 @@ impl LabelPreview {
         lock_down(&webview);
         pass_input_through(&webview);
         let hung = Rc::new(Cell::new(false));
+        #[cfg(not(target_os = "linux"))]
+        let _ = on_hung;
         #[cfg(target_os = "linux")]
         let watchdog = {
             let (hung, loaded) = (hung.clone(), loaded.clone());
             Some(watch_for_hangs(&webview, move || {
                 hung.set(true);
                 loaded.set(false);
+                on_hung();
             }))
         };
         webview

@@ -1,4 +1,4 @@
-//! The fallback preview: a separate window process (`waybill-desk preview-window --stdin`, tao +
+//! The fallback preview: a separate window process (`waybill-desk-webkit preview-window --stdin`, tao +
 //! wry) that works wherever a child webview does not (Wayland). The app writes one JSON command
 //! per line to its stdin; the window answers with JSON lines on stdout:
 //!
@@ -6,12 +6,18 @@
 //! app -> window  {"type":"show","html":"<html>...","size":{"width_mm":100.0,"height_mm":180.0}}
 //! app -> window  {"type":"zoom","factor":1.5}
 //! app -> window  {"type":"print","label_id":"3704...","preset":{"printer":"zebra"}}  dialog
+//! app -> window  {"type":"bounds","x":0,"y":0,"width":400,"height":700}   embedded only
+//! app -> window  {"type":"visible","visible":false}    embedded only
+//! app -> window  {"type":"scroll","dx":0.0,"dy":40.0}  embedded only
 //! app -> window  {"type":"close"}                      (end of stdin closes it too)
 //! window -> app  {"type":"ready","x11_window":12345}   the window is up (x11_window on X11)
 //! window -> app  {"type":"loaded"}                     a label page finished loading
 //! window -> app  {"type":"print_dialog_closed","printed":true}
 //! window -> app  {"type":"error","message":"..."}      a command could not be carried out
 //! ```
+//!
+//! With `--embed-in XID` the same process shows the preview inside the app's X11 window (see
+//! [`run_embedded`]): the app never loads WebKit itself.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -41,6 +47,17 @@ pub enum PreviewCommand {
         #[serde(default)]
         preset: Option<super::job::PrintTarget>,
     },
+    /// Embedded preview: where it goes, in physical pixels of the host window.
+    Bounds {
+        x: i32,
+        y: i32,
+        width: u32,
+        height: u32,
+    },
+    /// Embedded preview: show or hide it (the label stays loaded).
+    Visible { visible: bool },
+    /// Embedded preview: scroll a zoomed label by (dx, dy) pixels (the view takes no input).
+    Scroll { dx: f64, dy: f64 },
     /// Close the window and end the process.
     Close,
 }
@@ -139,26 +156,7 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
         x11_window: x11_window_id(&window),
     });
     if read_stdin {
-        let proxy = event_loop.create_proxy();
-        std::thread::spawn(move || {
-            for line in std::io::stdin().lock().lines() {
-                let Ok(line) = line else { break };
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match serde_json::from_str::<PreviewCommand>(&line) {
-                    Ok(command) => {
-                        if proxy.send_event(UserEvent::Command(command)).is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) => emit(&PreviewEvent::Error {
-                        message: format!("not a command: {e}"),
-                    }),
-                }
-            }
-            let _ = proxy.send_event(UserEvent::InputClosed);
-        });
+        read_commands(event_loop.create_proxy());
     }
 
     let mut size = size;
@@ -191,6 +189,11 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
                     }),
                 }
             }
+            Event::UserEvent(UserEvent::Command(
+                PreviewCommand::Bounds { .. }
+                | PreviewCommand::Visible { .. }
+                | PreviewCommand::Scroll { .. },
+            )) => {}
             Event::UserEvent(UserEvent::Command(PreviewCommand::Zoom { factor })) => {
                 zoom = factor.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
                 window.set_title(&title(size, zoom));
@@ -208,6 +211,188 @@ pub fn run(first: Option<String>, size: LabelSize, read_stdin: bool) -> Result<(
         }
     });
     Ok(())
+}
+
+/// Reads JSON commands from stdin on a thread of its own and hands them to the event loop; the
+/// end of stdin (the app has gone) closes it.
+fn read_commands(proxy: tao::event_loop::EventLoopProxy<UserEvent>) {
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<PreviewCommand>(&line) {
+                Ok(command) => {
+                    if proxy.send_event(UserEvent::Command(command)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => emit(&PreviewEvent::Error {
+                    message: format!("not a command: {e}"),
+                }),
+            }
+        }
+        let _ = proxy.send_event(UserEvent::InputClosed);
+    });
+}
+
+/// Another process's X11 window, by its id (an XID names the window on the whole X server),
+/// as the parent wry puts a child webview in.
+struct ForeignX11Window(u64);
+
+impl raw_window_handle::HasWindowHandle for ForeignX11Window {
+    fn window_handle(
+        &self,
+    ) -> Result<raw_window_handle::WindowHandle<'_>, raw_window_handle::HandleError> {
+        let raw = raw_window_handle::RawWindowHandle::Xlib(
+            raw_window_handle::XlibWindowHandle::new(self.0 as std::ffi::c_ulong),
+        );
+        // SAFETY: the handle is a plain X11 window id that wry only passes to Xlib calls (as
+        // the parent of the view's container window, and to read its screen's DPI); it borrows
+        // no memory of this process. A window that is gone makes those calls fail with an X
+        // error, not undefined behaviour.
+        #[allow(unsafe_code)]
+        let handle = unsafe { raw_window_handle::WindowHandle::borrow_raw(raw) };
+        Ok(handle)
+    }
+}
+
+/// Runs the embedded preview on this (main) thread: the locked-down [`LabelPreview`] as a
+/// child of the app's X11 window `parent`, driven by the app's commands on stdin (`bounds`,
+/// `visible`, `show`, `zoom`, `scroll`), answering `loaded`, and `error` for a page that hung,
+/// until stdin ends (the app has gone) or `close`.
+///
+/// The view is made on the first `show`, at the last `bounds`, hidden until `visible`.
+///
+/// [`LabelPreview`]: super::preview::LabelPreview
+pub fn run_embedded(parent: u64, first: Option<String>, size: LabelSize) -> Result<(), PrintError> {
+    use super::preview::LabelPreview;
+    use tao::event::Event;
+    use tao::event_loop::{ControlFlow, EventLoopBuilder};
+    use tao::platform::run_return::EventLoopExtRunReturn as _;
+
+    let mut event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
+    let parent = ForeignX11Window(parent);
+    read_commands(event_loop.create_proxy());
+    emit(&PreviewEvent::Ready { x11_window: None });
+    let report = |e: PrintError| {
+        emit(&PreviewEvent::Error {
+            message: e.to_string(),
+        })
+    };
+    let mut view: Option<LabelPreview> = None;
+    let mut bounds = (0, 0, 1, 1);
+    let mut visible = false;
+    let mut zoom = 1.0;
+    let mut pending = first.map(|html| (html, size));
+    event_loop.run_return(|event, _, control_flow| {
+        *control_flow = ControlFlow::Wait;
+        let Event::UserEvent(event) = event else {
+            return;
+        };
+        let command = match event {
+            UserEvent::InputClosed => {
+                *control_flow = ControlFlow::Exit;
+                return;
+            }
+            UserEvent::Command(command) => command,
+        };
+        match command {
+            PreviewCommand::Close => *control_flow = ControlFlow::Exit,
+            PreviewCommand::Bounds {
+                x,
+                y,
+                width,
+                height,
+            } => {
+                bounds = (x, y, width.max(1), height.max(1));
+                if let Some(v) = &view {
+                    if let Err(e) = v.set_bounds(bounds.0, bounds.1, bounds.2, bounds.3) {
+                        report(e);
+                    }
+                }
+            }
+            PreviewCommand::Visible { visible: v } => {
+                visible = v;
+                if let Some(view) = &view {
+                    if let Err(e) = view.set_visible(visible) {
+                        report(e);
+                    }
+                }
+            }
+            PreviewCommand::Show { html, size } => pending = Some((html, size)),
+            PreviewCommand::Zoom { factor } => {
+                zoom = factor.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
+                if let Some(v) = &mut view {
+                    if let Err(e) = v.set_zoom(zoom) {
+                        report(e);
+                    }
+                }
+            }
+            PreviewCommand::Scroll { dx, dy } => {
+                if let Some(v) = &view {
+                    if let Err(e) = v.scroll_by(dx, dy) {
+                        tracing::debug!("preview scroll: {e}");
+                    }
+                }
+            }
+            PreviewCommand::Print { .. } => report(PrintError::InvalidJob {
+                message: "the embedded preview prints through its own print dialog process".into(),
+            }),
+        }
+        let Some((html, size)) = pending.take() else {
+            return;
+        };
+        match &mut view {
+            Some(v) => {
+                if let Err(e) = v.set_html(&html, size) {
+                    report(e);
+                }
+            }
+            None => {
+                let made = LabelPreview::new_child_reporting(
+                    &parent,
+                    bounds,
+                    &html,
+                    size,
+                    || emit(&PreviewEvent::Loaded),
+                    || {
+                        emit(&PreviewEvent::Error {
+                            message: PrintError::LabelUnresponsive {
+                                seconds: hung_after_seconds(),
+                            }
+                            .to_string(),
+                        })
+                    },
+                );
+                match made {
+                    Ok(mut v) => {
+                        if (zoom - 1.0_f64).abs() > 1e-3 {
+                            let _ = v.set_zoom(zoom);
+                        }
+                        if let Err(e) = v.set_visible(visible) {
+                            report(e);
+                        }
+                        view = Some(v);
+                    }
+                    Err(e) => report(e),
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+fn hung_after_seconds() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        super::gtk_print::HUNG_AFTER.as_secs()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        0
+    }
 }
 
 /// The print dialog for the label shown (the label itself, not the preview's desk).
@@ -250,8 +435,17 @@ pub struct PreviewWindowProcess {
 }
 
 impl PreviewWindowProcess {
-    /// Starts `program preview-window --stdin` (normally this executable).
+    /// Starts `program preview-window --stdin` (normally the WebKit helper).
     pub fn spawn(program: impl Into<PathBuf>) -> Result<Self, PrintError> {
+        Self::spawn_with(program, None)
+    }
+
+    /// Starts `program preview-window --stdin`, with `--embed-in XID` when `embed_in` is given:
+    /// the preview then shows inside that X11 window (see [`run_embedded`]).
+    pub fn spawn_with(
+        program: impl Into<PathBuf>,
+        embed_in: Option<u64>,
+    ) -> Result<Self, PrintError> {
         let program = program.into();
         let mut command = Command::new(&program);
         // Only the environment it needs (no AppSecret); its own process group, so closing it
@@ -261,12 +455,19 @@ impl PreviewWindowProcess {
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command
             .args([PREVIEW_SUBCOMMAND, "--stdin"])
+            .args(
+                embed_in
+                    .map(|xid| vec!["--embed-in".to_string(), xid.to_string()])
+                    .unwrap_or_default(),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| PrintError::Renderer {
-                message: format!("cannot start {}: {e}", program.display()),
+            .map_err(|e| {
+                super::worker::spawn_failed(&program, &e, |message| PrintError::Renderer {
+                    message,
+                })
             })?;
         let (Some(stdin), stdout) = (child.stdin.take(), child.stdout.take()) else {
             return Err(PrintError::Renderer {
@@ -280,12 +481,9 @@ impl PreviewWindowProcess {
         })
     }
 
-    /// Starts it from this very executable.
+    /// Starts it from the WebKit helper installed with this executable.
     pub fn spawn_current_exe() -> Result<Self, PrintError> {
-        let exe = std::env::current_exe().map_err(|e| PrintError::Renderer {
-            message: format!("cannot find this program's path: {e}"),
-        })?;
-        Self::spawn(exe)
+        Self::spawn(super::worker::helper_program())
     }
 
     /// Sends a command; fails when the window has gone (closed by the person, or crashed).

@@ -1,4 +1,4 @@
-//! The print worker: a child process (`waybill-desk print-worker`) that owns GTK and WebKit, so a
+//! The print worker: a child process (`waybill-desk-webkit print-worker`) that owns GTK and WebKit, so a
 //! stuck or crashed WebKit never freezes the station. The app writes one JSON request per line to
 //! its stdin; it answers one JSON line per request on stdout (logs go to stderr). The app gives
 //! each job a deadline and kills a worker that misses it, then starts a fresh one.
@@ -160,7 +160,7 @@ impl Renderer {
 /// How to start workers and how long to wait for them.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    /// The program to run (normally this executable).
+    /// The program to run (normally the WebKit helper, [`HELPER_NAME`]).
     pub program: PathBuf,
     /// Its arguments (normally `["print-worker"]`).
     pub args: Vec<String>,
@@ -186,13 +186,90 @@ impl WorkerConfig {
         }
     }
 
-    /// Workers run by this very executable (the app and the CLI).
+    /// Workers run by the WebKit helper installed with this executable (see [`find_helper`]);
+    /// the app and the CLI. A missing helper is no error here (the station lists, fetches and
+    /// ships without it): starting a worker then fails with [`helper_missing`]'s message.
     pub fn current_exe() -> Result<Self, PrintError> {
-        std::env::current_exe()
-            .map(Self::new)
-            .map_err(|e| PrintError::Worker {
-                message: format!("cannot find this program's path: {e}"),
-            })
+        Ok(Self::new(helper_program()))
+    }
+}
+
+/// The helper binary that runs everything needing GTK and WebKit (print worker, preview, print
+/// dialog). A second binary so the window's own process never loads WebKit (its memory).
+pub const HELPER_NAME: &str = "waybill-desk-webkit";
+
+/// Names the helper to use instead of looking for it (tests, unusual installs).
+pub const HELPER_ENV: &str = "WAYBILL_DESK_WEBKIT_HELPER";
+
+/// Where the helper is looked for, in order: [`HELPER_ENV`] when set; beside this executable
+/// (target/debug, target/release, /usr/bin); then `../libexec/waybill-desk/` from it (the
+/// Debian package).
+pub fn helper_candidates() -> Vec<PathBuf> {
+    if let Some(path) = std::env::var_os(HELPER_ENV).filter(|p| !p.is_empty()) {
+        return vec![PathBuf::from(path)];
+    }
+    let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(PathBuf::from))
+    else {
+        return vec![PathBuf::from(HELPER_NAME)];
+    };
+    let mut out = vec![dir.join(HELPER_NAME)];
+    if let Some(prefix) = dir.parent() {
+        out.push(
+            prefix
+                .join("libexec")
+                .join("waybill-desk")
+                .join(HELPER_NAME),
+        );
+    }
+    out
+}
+
+/// The helper's path, or [`helper_missing`] saying where it was looked for.
+pub fn find_helper() -> Result<PathBuf, PrintError> {
+    let candidates = helper_candidates();
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or_else(|| helper_missing(&candidates))
+}
+
+/// The helper to start: the one found, else the first place it should be (starting it then
+/// fails with [`PrintError::HelperMissing`]).
+pub fn helper_program() -> PathBuf {
+    find_helper().unwrap_or_else(|_| {
+        helper_candidates()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| PathBuf::from(HELPER_NAME))
+    })
+}
+
+/// The helper is not installed: what is missing and where it was looked for.
+pub fn helper_missing(looked_in: &[PathBuf]) -> PrintError {
+    PrintError::HelperMissing {
+        helper: HELPER_NAME.to_string(),
+        looked_in: looked_in
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// Why a helper process could not be started: [`PrintError::HelperMissing`] when `program` is
+/// not there, else `other` with the system's reason.
+pub fn spawn_failed(
+    program: &std::path::Path,
+    e: &std::io::Error,
+    other: impl FnOnce(String) -> PrintError,
+) -> PrintError {
+    if e.kind() == std::io::ErrorKind::NotFound && !program.exists() {
+        helper_missing(&helper_candidates())
+    } else {
+        other(format!("cannot start {}: {e}", program.display()))
     }
 }
 
@@ -222,8 +299,10 @@ impl WorkerProcess {
         #[cfg(unix)]
         command.process_group(0);
         english_gtk_messages(&mut command);
-        let mut child = command.spawn().map_err(|e| PrintError::Worker {
-            message: format!("cannot start {}: {e}", config.program.display()),
+        let mut child = command.spawn().map_err(|e| {
+            spawn_failed(&config.program, &e, |message| PrintError::Worker {
+                message,
+            })
         })?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err(PrintError::Worker {
