@@ -1348,3 +1348,43 @@ async fn a_cancelled_waybill_is_status_1_and_its_label_is_still_served() {
     }
     assert!(cancelled >= 3, "sample cancelled waybills: {cancelled}");
 }
+
+/// `getAllAccount` is not among the five documents; the setup guide's courier step calls it, so
+/// its answer is checked against WeChat's public page for it (logistics.getAllAccount, "返回数据
+/// 示例", tests/fixtures/public_getallaccount_response.json): every field of the example with
+/// its type, `count` equal to the list's length, and `status_code` one of the documented values
+/// (0 绑定成功, 1 审核中, 2 绑定失败, 3 已解绑). The page documents a GET.
+#[tokio::test]
+async fn get_all_account_answers_like_the_public_page() {
+    let w = World::start().await;
+    let example = fixture("public_getallaccount_response.json");
+    for token in [&w.channels, &w.minishop] {
+        let mut url =
+            w.sb.url()
+                .join("cgi-bin/express/business/account/getall")
+                .unwrap();
+        url.query_pairs_mut().append_pair("access_token", token);
+        let answer: Value = w.http.get(url).send().await.unwrap().json().await.unwrap();
+        assert_eq!(answer["errcode"], 0, "{answer}");
+        all_conform(&example, std::slice::from_ref(&answer), "getAllAccount");
+        let list = answer["list"].as_array().unwrap();
+        assert_eq!(
+            answer["count"].as_u64(),
+            Some(list.len() as u64),
+            "{answer}"
+        );
+        for account in list {
+            let status = account["status_code"].as_i64().unwrap();
+            assert!(
+                (0..=3).contains(&status),
+                "undocumented status_code: {account}"
+            );
+        }
+        // The guide must be able to show an account it cannot use yet.
+        assert!(
+            list.iter().any(|a| a["status_code"] == 0)
+                && list.iter().any(|a| a["status_code"] == 1),
+            "bound and under-review accounts: {answer}"
+        );
+    }
+}

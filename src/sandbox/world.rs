@@ -695,16 +695,16 @@ impl World {
     }
 
     /// `GET /cgi-bin/express/business/account/getall`: the shop's bound courier accounts. The
-    /// sandbox has one per courier (SF's is the cash account `SF_CASH`), with a quota for all
-    /// but SF (cash accounts are billed per label, so no quota is reported), and one account
-    /// whose binding is still under review.
+    /// sandbox has one per courier (SF's is the cash account `SF_CASH`, billed per label, its
+    /// quota 0), and one account whose binding is still under review. Every account has every
+    /// field of WeChat's public page for getAllAccount (tests/contract.rs checks it).
     pub fn get_all_account(&self) -> ApiResult {
         let now = chrono::Utc::now().timestamp();
         let mut list: Vec<Value> = COURIERS
             .iter()
             .enumerate()
             .map(|(i, (id, name))| {
-                let mut account = json!({
+                json!({
                     "biz_id": if *id == "SF" { "SF_CASH".to_string() } else { format!("{id}_sandbox_biz") },
                     "delivery_id": id,
                     "create_time": now - 86_400 * 30,
@@ -714,12 +714,11 @@ impl World {
                     "remark_wrong_msg": "",
                     "remark_content": "",
                     "service_type": [{"service_type": 0, "service_name": "标准快递"}],
-                });
-                if *id != "SF" {
-                    account["quota_num"] = json!(500 * (i as i64 + 1));
-                    account["quota_update_time"] = json!(now - 3_600);
-                }
-                account
+                    // The public page lists both for every account; SF here is a cash
+                    // (现付) account billed per label, whose quota stays 0.
+                    "quota_num": if *id == "SF" { 0 } else { 500 * (i as i64 + 1) },
+                    "quota_update_time": now - 3_600,
+                })
             })
             .collect();
         list.push(json!({
@@ -731,6 +730,8 @@ impl World {
             "alias": "中通(审核中)",
             "remark_wrong_msg": "网点审核中",
             "remark_content": "",
+            "quota_num": 0,
+            "quota_update_time": now - 3_600,
             "service_type": [],
         }));
         Ok(json!({ "count": list.len(), "list": list }))
