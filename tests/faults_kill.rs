@@ -7,43 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Stdio;
 
-use tokio::io::AsyncBufReadExt as _;
 use waybill_desk::sandbox::world::DEMO_MINISHOP_APPID;
-use waybill_desk::sandbox::{OrderEvent, Stats, DEMO_SECRET};
+use waybill_desk::sandbox::DEMO_SECRET;
 use waybill_desk::store::{ItemStage, Journal};
 
-const BIN: &str = env!("CARGO_BIN_EXE_waybill-desk");
+mod sandbox_process;
+use sandbox_process::{events, start_sandbox, stats, BIN};
+
 const ORDERS: usize = 1_000;
-
-/// Kills the child when the test ends, however it ends.
-struct Reaper(tokio::process::Child);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        let _ = self.0.start_kill();
-    }
-}
-
-async fn start_sandbox(latency_ms: u64) -> (Reaper, url::Url) {
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["sandbox", "--addr", "127.0.0.1:0", "--orders", "1300"])
-        .args(["--latency-ms", &latency_ms.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let first = lines
-        .next_line()
-        .await
-        .unwrap()
-        .expect("sandbox prints its URL");
-    // Keep draining its stdout so it never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (Reaper(child), url::Url::parse(first.trim()).unwrap())
-}
 
 fn cli(base: &url::Url, data: &Path) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(BIN);
@@ -65,28 +36,10 @@ fn cli(base: &url::Url, data: &Path) -> tokio::process::Command {
     cmd
 }
 
-async fn stats(base: &url::Url) -> Stats {
-    reqwest::get(base.join("sandbox/stats").unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn events(base: &url::Url) -> Vec<OrderEvent> {
-    reqwest::get(base.join("sandbox/events").unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_batch_then_resume_finishes_without_refetching_or_losing_anything() {
     // Latency paces the batch so that the kill lands in the middle of it.
-    let (_sandbox, base) = start_sandbox(4).await;
+    let (_sandbox, base) = start_sandbox(1300, 4).await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();

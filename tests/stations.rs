@@ -17,57 +17,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt as _;
 use waybill_desk::sandbox::world::DEMO_MINISHOP_APPID;
-use waybill_desk::sandbox::{OrderEvent, Stats, DEMO_SECRET};
+use waybill_desk::sandbox::{Stats, DEMO_SECRET};
 
-const BIN: &str = env!("CARGO_BIN_EXE_waybill-desk");
-
-/// Kills the child when the test ends, however it ends.
-struct Reaper(tokio::process::Child);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        let _ = self.0.start_kill();
-    }
-}
-
-async fn start_sandbox(orders: usize, latency_ms: u64) -> (Reaper, url::Url) {
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["sandbox", "--addr", "127.0.0.1:0"])
-        .args(["--orders", &orders.to_string()])
-        .args(["--latency-ms", &latency_ms.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let first = lines
-        .next_line()
-        .await
-        .unwrap()
-        .expect("sandbox prints its URL");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (Reaper(child), url::Url::parse(first.trim()).unwrap())
-}
-
-async fn stats(base: &url::Url) -> Stats {
-    reqwest::get(base.join("sandbox/stats").unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn events(base: &url::Url) -> Vec<OrderEvent> {
-    reqwest::get(base.join("sandbox/events").unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
+mod sandbox_process;
+use sandbox_process::{events, start_sandbox, stats, Reaper, BIN};
 
 /// The private PostgreSQL server's URL, or `None` when the run says to skip PostgreSQL.
 fn pg_server() -> Option<String> {
