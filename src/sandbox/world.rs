@@ -2,6 +2,7 @@
 //! (the HTTP layer in `server.rs` only parses, gates and wraps).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
@@ -170,6 +171,20 @@ struct Waybill {
     receiver: ContactParty,
     items: Vec<(String, u32)>,
     event_token: String,
+    /// The label pages made so far: `[two-part, one-part]`.
+    pages: [Option<LabelPage>; 2],
+}
+
+/// A label page as WeChat serves it (`print_html`, base64), kept with its waybill: WeChat makes
+/// a waybill's label once and serves the stored page, so the sandbox renders a page on its
+/// first request and serves the same text after. Everything the page shows is fixed when the
+/// waybill is made (cancelling changes `order_status`, not the page) except the minute it was
+/// printed, so a page stored in another minute is made again: the pages served are the ones
+/// rendering on every request gave.
+#[derive(Debug, Clone)]
+struct LabelPage {
+    printed_at: String,
+    print_html: Arc<str>,
 }
 
 /// An AppID the sandbox answers, with its family and current access_token.
@@ -291,6 +306,7 @@ impl World {
             receiver,
             items,
             event_token: token.clone(),
+            pages: [None, None],
         };
         self.events.push(OrderEvent {
             event: "add_express_order".into(),
@@ -840,6 +856,7 @@ impl World {
                 .map(|d| (d.name, d.count))
                 .collect(),
             event_token: token.clone(),
+            pages: [None, None],
         };
         self.events.push(OrderEvent {
             event: "add_express_order".into(),
@@ -866,13 +883,14 @@ impl World {
         }
     }
 
+    /// The latest waybill of this order and courier (and this waybill id, when given).
     fn find_waybill(
-        &self,
+        &mut self,
         order_id: &str,
         delivery_id: &str,
         waybill_id: Option<&str>,
-    ) -> Option<&Waybill> {
-        self.waybills.iter().rev().find(|w| {
+    ) -> Option<&mut Waybill> {
+        self.waybills.iter_mut().rev().find(|w| {
             w.order_id == order_id
                 && w.delivery_id == delivery_id
                 && waybill_id.is_none_or(|id| id.is_empty() || id == w.waybill_id)
@@ -1023,41 +1041,15 @@ fn add_answer(w: &Waybill) -> Value {
 }
 
 fn waybill_json(
-    w: &Waybill,
+    w: &mut Waybill,
     one_part: bool,
     bad_base64: &std::collections::BTreeSet<String>,
 ) -> Value {
     let print_html = if bad_base64.contains(&w.order_id) {
         "这不是base64!!@@".to_string()
     } else {
-        let name = COURIERS
-            .iter()
-            .find(|(d, _)| *d == w.delivery_id)
-            .map_or("", |(_, n)| n);
-        let printed_at = format_china_time(chrono::Utc::now().timestamp());
-        let html = render_label(
-            &LabelContent {
-                waybill_id: &w.waybill_id,
-                delivery_id: &w.delivery_id,
-                delivery_name: name,
-                order_id: &w.order_id,
-                sorting: &w.waybill_data,
-                sender: LabelParty {
-                    name: &w.sender.name,
-                    mobile: w.sender.phone(),
-                    address: &w.sender.address,
-                },
-                receiver: LabelParty {
-                    name: &w.receiver.name,
-                    mobile: w.receiver.phone(),
-                    address: &w.receiver.address,
-                },
-                items: &w.items,
-                printed_at: printed_at.get(..16).unwrap_or(&printed_at),
-            },
-            one_part,
-        );
-        encode_print_html(&html)
+        let now = format_china_time(chrono::Utc::now().timestamp());
+        String::from(&*label_page(w, one_part, now.get(..16).unwrap_or(&now)))
     };
     json!({
         "errcode": 0, "errmsg": "ok",
@@ -1068,6 +1060,54 @@ fn waybill_json(
         "waybill_data": w.waybill_data.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
         "order_status": u8::from(w.cancelled),
     })
+}
+
+/// The waybill's label page (`print_html`, base64) of this print type printed at
+/// `printed_at` (e.g. "2026-11-23 14:05"): the stored one when it shows that minute, else a
+/// new one, stored.
+fn label_page(w: &mut Waybill, one_part: bool, printed_at: &str) -> Arc<str> {
+    let slot = usize::from(one_part);
+    if let Some(page) = &w.pages[slot] {
+        if page.printed_at == printed_at {
+            return page.print_html.clone();
+        }
+    }
+    let print_html: Arc<str> = render_page(w, one_part, printed_at).into();
+    w.pages[slot] = Some(LabelPage {
+        printed_at: printed_at.to_string(),
+        print_html: print_html.clone(),
+    });
+    print_html
+}
+
+fn render_page(w: &Waybill, one_part: bool, printed_at: &str) -> String {
+    let name = COURIERS
+        .iter()
+        .find(|(d, _)| *d == w.delivery_id)
+        .map_or("", |(_, n)| n);
+    let html = render_label(
+        &LabelContent {
+            waybill_id: &w.waybill_id,
+            delivery_id: &w.delivery_id,
+            delivery_name: name,
+            order_id: &w.order_id,
+            sorting: &w.waybill_data,
+            sender: LabelParty {
+                name: &w.sender.name,
+                mobile: w.sender.phone(),
+                address: &w.sender.address,
+            },
+            receiver: LabelParty {
+                name: &w.receiver.name,
+                mobile: w.receiver.phone(),
+                address: &w.receiver.address,
+            },
+            items: &w.items,
+            printed_at,
+        },
+        one_part,
+    );
+    encode_print_html(&html)
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
@@ -1083,5 +1123,105 @@ fn logistics_order_ids_are_strings(body: &Value) -> Result<(), ApiError> {
             format!("data format error: order_id must be a string, got the number {n}"),
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wechat::label::decode_print_html;
+
+    fn world_with_waybill() -> World {
+        let now = chrono::Utc::now().timestamp();
+        let mut world = World::new(
+            fake::generate_orders(3, 7, now),
+            super::super::DEMO_APPID.into(),
+            super::super::DEMO_SECRET.into(),
+            7,
+        );
+        let party = |name: &str| {
+            json!({"name": name, "mobile": "13800138000", "province": "广东省", "city": "广州市",
+                   "area": "天河区", "address": "体育西路100号"})
+        };
+        world
+            .add_order(&json!({
+                "order_id": "900001", "delivery_id": "SF", "biz_id": "SF_CASH",
+                "sender": party("张三"), "receiver": party("李四"),
+                "cargo": {"detail_list": [{"name": "纯棉短袖T恤", "count": 2}]},
+            }))
+            .unwrap();
+        world
+    }
+
+    fn get(world: &mut World, print_type: u8, bad: &[&str]) -> Value {
+        let bad = bad.iter().map(|s| s.to_string()).collect();
+        world
+            .get_waybill(
+                &json!({"order_id": "900001", "delivery_id": "SF", "print_type": print_type}),
+                &bad,
+            )
+            .unwrap()
+    }
+
+    fn batch(world: &mut World) -> Value {
+        let answer = world
+            .batch_get(
+                &json!({"order_list": [{"order_id": "900001", "delivery_id": "SF"}]}),
+                &Default::default(),
+            )
+            .unwrap();
+        answer["order_list"][0].clone()
+    }
+
+    #[test]
+    fn a_label_page_is_made_once_a_minute_and_served_as_stored() {
+        let mut world = world_with_waybill();
+        let w = world.find_waybill("900001", "SF", None).unwrap();
+        let first = label_page(w, false, "2026-12-01 10:00");
+        let again = label_page(w, false, "2026-12-01 10:00");
+        assert!(Arc::ptr_eq(&first, &again), "the stored page is served");
+        let one_part = label_page(w, true, "2026-12-01 10:00");
+        assert_ne!(first, one_part, "each print type has its own page");
+        assert!(decode_print_html(&one_part).unwrap().contains("76mm"));
+        assert!(decode_print_html(&first).unwrap().contains("100mm"));
+        let later = label_page(w, false, "2026-12-01 10:01");
+        assert!(!Arc::ptr_eq(&first, &later));
+        let later = decode_print_html(&later).unwrap();
+        assert!(later.contains("2026-12-01 10:01") && !later.contains("2026-12-01 10:00"));
+        // What rendering on every request gave.
+        assert_eq!(&*first, render_page(w, false, "2026-12-01 10:00"));
+    }
+
+    #[test]
+    fn stored_pages_keep_the_answers_as_documented() {
+        let mut world = world_with_waybill();
+        // getOrder honours print_type; batchGetOrder always gives the two-part page.
+        let two = get(&mut world, 0, &[]);
+        let one = get(&mut world, 1, &[]);
+        let batched = batch(&mut world);
+        assert_ne!(two["print_html"], one["print_html"]);
+        // The same page unless the minute turned between the calls.
+        let minute = |v: &Value| {
+            let html = decode_print_html(v["print_html"].as_str().unwrap()).unwrap();
+            html.contains(&format_china_time(chrono::Utc::now().timestamp())[..16])
+        };
+        if minute(&two) && minute(&batched) {
+            assert_eq!(two["print_html"], batched["print_html"]);
+        }
+        assert_eq!(two["order_status"], 0);
+        // The bad-base64 fault wins over the stored page; it leaves the store as it was.
+        let bad = get(&mut world, 0, &["900001"]);
+        assert!(decode_print_html(bad["print_html"].as_str().unwrap()).is_err());
+        assert!(decode_print_html(get(&mut world, 0, &[])["print_html"].as_str().unwrap()).is_ok());
+        // Cancelling changes order_status, served with the stored page.
+        let waybill_id = two["waybill_id"].as_str().unwrap().to_string();
+        world
+            .cancel_waybill(
+                &json!({"order_id": "900001", "delivery_id": "SF", "waybill_id": waybill_id}),
+            )
+            .unwrap();
+        assert_eq!(get(&mut world, 0, &[])["order_status"], 1);
+        assert_eq!(batch(&mut world)["order_status"], 1);
+        assert_eq!(world.stats.labels_served.get("900001"), Some(&7));
     }
 }
