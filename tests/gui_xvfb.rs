@@ -453,3 +453,97 @@ fn journal_block<T>(f: impl std::future::Future<Output = T>) -> T {
         .expect("runtime")
         .block_on(f)
 }
+
+/// Issue 12 (the window's memory): the label preview is drawn inside the window by the WebKit
+/// helper process — the window's own process has no WebKit mapped — at the panel's place, it
+/// follows the panel when the window is resized, and a click on it leaves the keyboard with the
+/// window: a scan typed right after the click reaches the scan field.
+#[test]
+fn the_embedded_preview_comes_from_the_helper_and_the_keys_stay_with_the_window() {
+    if !print_support::display() {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sandbox = runtime.block_on(common::sandbox(60));
+    let ids = courier_orders(&runtime, &sandbox, 2);
+    assert_eq!(ids.len(), 2);
+    let data = tempfile::tempdir().unwrap();
+    write_settings(data.path(), "");
+    let window = open_window(&sandbox, data.path(), (1000, 1000));
+    let pid = window.child.id();
+    let maps = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    assert!(
+        !maps(pid).contains("libwebkit2gtk"),
+        "the window's process has WebKit mapped at start"
+    );
+    xdotool(&["mousemove", "250", "700"]);
+    key(&window, "F2");
+    std::thread::sleep(Duration::from_millis(800));
+    scan(&window, &ids[0].to_string());
+    std::thread::sleep(Duration::from_secs(5));
+    key(&window, "F2");
+    std::thread::sleep(Duration::from_millis(800));
+    let shown = screenshot("xvfb-embedded-preview.png");
+    // WebKit's grey desk around the white label, in the right-hand panel of the window.
+    let grey = |p: [u8; 3]| p == [138, 143, 152];
+    let label = bbox(&shown, (0, 0, 1000, 1000), grey).expect("the preview shows the label");
+    assert!(
+        label.0 > 500 && label.2 > 150 && label.3 > 150 && label.0 + label.2 <= 1000,
+        "the preview {label:?} is in the window's right-hand panel"
+    );
+    // Drawn by the helper: the window's process still has no WebKit; the helper does.
+    let helper = waybill_desk::print::process::descendants(pid)
+        .into_iter()
+        .find(|&p| {
+            std::fs::read_link(format!("/proc/{p}/exe"))
+                .is_ok_and(|exe| exe.ends_with("waybill-desk-webkit"))
+        })
+        .expect("a waybill-desk-webkit process runs the preview");
+    assert!(
+        !maps(pid).contains("libwebkit2gtk"),
+        "the window's process loaded WebKit"
+    );
+    assert!(maps(helper).contains("libwebkit2gtk"));
+
+    // The window narrower and shorter: the preview follows its panel.
+    xdotool(&["windowsize", &window.id.to_string(), "900", "800"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let resized = screenshot("xvfb-embedded-preview-resized.png");
+    let moved = bbox(&resized, (0, 0, 1000, 1000), grey).expect("the preview after the resize");
+    assert!(
+        moved.0 < label.0 && moved.0 + moved.2 <= 900 && moved.1 + moved.3 <= 800,
+        "the preview {moved:?} (was {label:?}) follows its panel into the 900x800 window"
+    );
+    // No grey desk left where the window no longer reaches.
+    assert!(
+        bbox(&resized, (900, 0, 100, 1000), grey).is_none(),
+        "preview pixels outside the resized window"
+    );
+
+    // A click on the label, then a scan without focusing anything: the keys reach the window.
+    let (cx, cy) = (moved.0 + moved.2 / 2, moved.1 + moved.3 / 2);
+    xdotool(&["mousemove", &cx.to_string(), &cy.to_string(), "click", "1"]);
+    std::thread::sleep(Duration::from_millis(500));
+    xdotool(&["key", "F2"]);
+    std::thread::sleep(Duration::from_millis(800));
+    xdotool(&["type", "--delay", "15", &ids[1].to_string()]);
+    xdotool(&["key", "Return"]);
+    let journal = waybill_desk::store::Journal::open(data.path()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let history = journal_block(journal.order_history(OrderId(ids[1]))).unwrap();
+        if history
+            .iter()
+            .any(|e| matches!(e, waybill_desk::store::HistoryEntry::Label(_)))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the scan typed after a click on the preview did not reach the window"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    screenshot("xvfb-embedded-preview-after-click-scan.png");
+    drop(window);
+}
