@@ -1649,15 +1649,14 @@ impl WaybillApp {
                             );
                         }
                     }
-                    (false, None) => {
-                        // The preview's helper (embedded or its own window) has gone.
+                    // The preview's helper (embedded or its own window) has gone.
+                    (false, None)
                         if self
                             .preview_window
                             .as_mut()
-                            .is_some_and(|(w, _)| !w.is_alive())
-                        {
-                            self.preview_window = None;
-                        }
+                            .is_some_and(|(w, _)| !w.is_alive()) =>
+                    {
+                        self.preview_window = None;
                     }
                     _ => {}
                 }
