@@ -270,7 +270,7 @@ async fn attack_pages_reach_nothing_in_the_preview_window() {
     beacon.self_test();
     let pages = attacks(&beacon);
     tokio::task::spawn_blocking(move || {
-        let mut window = PreviewWindowProcess::spawn(ps::exe()).unwrap();
+        let mut window = PreviewWindowProcess::spawn(ps::helper()).unwrap();
         let events = window.take_events().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -593,7 +593,7 @@ async fn a_label_that_never_yields_is_stopped_in_the_preview_window() {
         return;
     }
     tokio::task::spawn_blocking(|| {
-        let mut window = PreviewWindowProcess::spawn(ps::exe()).unwrap();
+        let mut window = PreviewWindowProcess::spawn(ps::helper()).unwrap();
         let events = window.take_events().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -783,7 +783,7 @@ async fn the_preview_window_and_its_webkit_processes_never_see_the_app_secret() 
     }
     set_secrets();
     tokio::task::spawn_blocking(|| {
-        let mut window = PreviewWindowProcess::spawn(ps::exe()).unwrap();
+        let mut window = PreviewWindowProcess::spawn(ps::helper()).unwrap();
         let events = window.take_events().unwrap();
         let mut lines = BufReader::new(events).lines();
         window.show("<p>x</p>", LabelSize::TWO_PART).unwrap();

@@ -69,7 +69,7 @@ async fn the_preview_window_shows_the_label_its_size_and_zooms() {
     let shots = ps::artifacts_dir();
 
     tokio::task::spawn_blocking(move || {
-        let mut window = PreviewWindowProcess::spawn(ps::exe()).unwrap();
+        let mut window = PreviewWindowProcess::spawn(ps::helper()).unwrap();
         let events = window.take_events().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -264,7 +264,7 @@ async fn print_with_dialog_shows_the_gtk_dialog_and_prints_at_the_label_size() {
 
     let target = pdf.clone();
     tokio::task::spawn_blocking(move || {
-        let mut window = PreviewWindowProcess::spawn(ps::exe()).unwrap();
+        let mut window = PreviewWindowProcess::spawn(ps::helper()).unwrap();
         let events = window.take_events().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

@@ -118,7 +118,7 @@ async fn a_worker_that_cannot_start_fails_the_batch_with_the_reason() {
         "DISPLAY",
         "-u",
         "WAYLAND_DISPLAY",
-        ps::exe(),
+        ps::helper(),
         "print-worker",
     ]
     .map(String::from)

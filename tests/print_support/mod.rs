@@ -77,9 +77,15 @@ pub fn exe() -> &'static str {
     env!("CARGO_BIN_EXE_waybill-desk")
 }
 
-/// Workers run by the binary under test.
+/// The WebKit helper under test (print worker, preview, print dialog): the window's binary
+/// does not link WebKit.
+pub fn helper() -> &'static str {
+    env!("CARGO_BIN_EXE_waybill-desk-webkit")
+}
+
+/// Workers run by the helper under test (`waybill-desk print-worker` hands over to it too).
 pub fn worker() -> WorkerConfig {
-    WorkerConfig::new(exe())
+    WorkerConfig::new(helper())
 }
 
 /// A sandbox with `n` fresh waybills, and their labels of that print type.
