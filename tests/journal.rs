@@ -1581,6 +1581,22 @@ async fn cancels_parcels_and_skips_round_trip(j: Journal) {
         .await
         .unwrap();
     assert!(j.is_waybill_cancelled(&d, &w).await.unwrap());
+    // Many at once (a chunk of labels): by courier and number, in the order asked.
+    let other = DeliveryId("ZTO".into());
+    let asked = vec![
+        (d.clone(), WaybillId("SF2".into())),
+        (d.clone(), w.clone()),
+        (other, w.clone()),
+    ];
+    assert_eq!(
+        j.are_waybills_cancelled(asked).await.unwrap(),
+        vec![false, true, false]
+    );
+    assert!(j
+        .are_waybills_cancelled(Vec::new())
+        .await
+        .unwrap()
+        .is_empty());
     assert!(j.is_waybill_number_cancelled(&w).await.unwrap());
     assert!(!j
         .is_waybill_number_cancelled(&WaybillId("SF2".into()))

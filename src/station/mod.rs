@@ -155,6 +155,18 @@ impl BatchReport {
 
 pub use crate::cancel::CancelToken;
 
+/// The refusal of a label whose waybill the journal knows as cancelled (no call is made).
+fn cancelled_refusal(request: &LabelRequest) -> StationError {
+    StationError::Wechat(WechatError::Refused(Refusal::WaybillCancelled {
+        order_id: request.order_id.clone(),
+        waybill_id: request
+            .waybill_id
+            .as_ref()
+            .map(|w| w.0.clone())
+            .unwrap_or_default(),
+    }))
+}
+
 /// Why a station use case failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
@@ -365,23 +377,47 @@ impl Station {
     ) -> Vec<Result<(Label, i64), StationError>> {
         let mut results: Vec<Option<Result<(Label, i64), StationError>>> =
             requests.iter().map(|_| None).collect();
+        // One journal call for the chunk's known cancels, before its call goes out.
+        let known: Vec<(usize, DeliveryId, WaybillId)> = requests
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, r.delivery_id.clone(), r.waybill_id.clone()?)))
+            .collect();
+        let cancelled = self
+            .journal
+            .are_waybills_cancelled(
+                known
+                    .iter()
+                    .map(|(_, d, w)| (d.clone(), w.clone()))
+                    .collect(),
+            )
+            .await;
         let mut to_fetch = Vec::new();
-        for (i, request) in requests.iter().enumerate() {
-            match self.known_cancelled(request).await {
-                Ok(false) => to_fetch.push(i),
-                Ok(true) => {
-                    results[i] = Some(Err(StationError::Wechat(WechatError::Refused(
-                        Refusal::WaybillCancelled {
-                            order_id: request.order_id.clone(),
-                            waybill_id: request
-                                .waybill_id
-                                .as_ref()
-                                .map(|w| w.0.clone())
-                                .unwrap_or_default(),
-                        },
-                    ))))
+        match cancelled {
+            Ok(cancelled) => {
+                let cancelled: Vec<usize> = known
+                    .iter()
+                    .zip(cancelled)
+                    .filter(|(_, c)| *c)
+                    .map(|((i, _, _), _)| *i)
+                    .collect();
+                for (i, request) in requests.iter().enumerate() {
+                    if cancelled.contains(&i) {
+                        results[i] = Some(Err(cancelled_refusal(request)));
+                    } else {
+                        to_fetch.push(i);
+                    }
                 }
-                Err(e) => results[i] = Some(Err(e)),
+            }
+            // Asked one by one, so each label gets its own answer (and its own error).
+            Err(_) => {
+                for (i, request) in requests.iter().enumerate() {
+                    match self.known_cancelled(request).await {
+                        Ok(false) => to_fetch.push(i),
+                        Ok(true) => results[i] = Some(Err(cancelled_refusal(request))),
+                        Err(e) => results[i] = Some(Err(e)),
+                    }
+                }
             }
         }
         let wanted: Vec<LabelRequest> = to_fetch.iter().map(|&i| requests[i].clone()).collect();

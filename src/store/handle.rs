@@ -785,6 +785,18 @@ impl Journal {
         }
     }
 
+    /// For each waybill, whether it is known to be cancelled: one journal call for many (a
+    /// chunk of labels checks its hundred waybills before its call goes out).
+    pub async fn are_waybills_cancelled(
+        &self,
+        waybills: Vec<(DeliveryId, WaybillId)>,
+    ) -> Result<Vec<bool>, JournalError> {
+        match &*self.engine {
+            Engine::Postgres(p) => p.are_waybills_cancelled(&waybills).await,
+            Engine::Sqlite(s) => blocking(s, move |j| j.are_waybills_cancelled(&waybills)).await,
+        }
+    }
+
     /// Whether this waybill is known to be cancelled.
     pub async fn is_waybill_cancelled(
         &self,

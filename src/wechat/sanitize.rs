@@ -137,6 +137,16 @@ fn walk(value: &mut Value, path: &mut Vec<Seg>, first_bad: &mut Option<BadId>) {
 }
 
 fn needs_clean_str(s: &str) -> bool {
+    // ASCII text (every label page's base64: megabytes an answer) is checked 64 bytes at a
+    // time, which the compiler vectorises; an ASCII character needs cleaning exactly when it is
+    // a control character.
+    if s.is_ascii() {
+        return s.as_bytes().chunks(64).any(|chunk| {
+            chunk
+                .iter()
+                .fold(false, |found, &b| found | (b < 0x20) | (b == 0x7f))
+        });
+    }
     s.chars().any(needs_cleaning)
 }
 
@@ -180,6 +190,26 @@ fn render(path: &[Seg]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_ascii_check_finds_what_the_character_check_finds() {
+        let long = "QUJD".repeat(5000);
+        for b in 0u8..=0x7f {
+            for at in [0, 63, 64, long.len() - 1] {
+                let mut text = long.clone().into_bytes();
+                text[at] = b;
+                let text = String::from_utf8(text).unwrap();
+                assert_eq!(
+                    needs_clean_str(&text),
+                    text.chars().any(needs_cleaning),
+                    "byte {b:#x} at {at}"
+                );
+            }
+        }
+        assert!(!needs_clean_str(&long));
+        assert!(needs_clean_str(&format!("{long}\u{2028}")));
+        assert!(!needs_clean_str(&format!("{long}王芳")));
+    }
 
     #[test]
     fn strips_escapes_controls_and_bidi_overrides() {

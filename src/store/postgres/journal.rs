@@ -1064,6 +1064,33 @@ impl PgJournal {
         .await
     }
 
+    pub(crate) async fn are_waybills_cancelled(
+        &self,
+        waybills: &[(DeliveryId, WaybillId)],
+    ) -> Result<Vec<bool>, JournalError> {
+        if waybills.is_empty() {
+            return Ok(Vec::new());
+        }
+        let couriers: Vec<&str> = waybills.iter().map(|(d, _)| d.0.as_str()).collect();
+        let numbers: Vec<&str> = waybills.iter().map(|(_, w)| w.0.as_str()).collect();
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT delivery_id, waybill_id FROM waybill_cancels
+                 WHERE (delivery_id, waybill_id) IN
+                     (SELECT * FROM unnest($1::text[], $2::text[]))",
+                &[&couriers, &numbers],
+            )
+            .await
+            .map_err(|e| self.db(e))?;
+        let cancelled: Vec<(String, String)> =
+            decode_all!(self, rows, |r: &Row| Ok((col(r, 0)?, col(r, 1)?)))?;
+        Ok(waybills
+            .iter()
+            .map(|(d, w)| cancelled.iter().any(|(cd, cw)| *cd == d.0 && *cw == w.0))
+            .collect())
+    }
+
     pub(crate) async fn is_waybill_number_cancelled(
         &self,
         waybill_id: &WaybillId,

@@ -52,6 +52,22 @@ impl SqliteJournal {
         })
     }
 
+    /// For each waybill, whether it is known to be cancelled (one lock, one statement).
+    pub fn are_waybills_cancelled(
+        &self,
+        waybills: &[(DeliveryId, WaybillId)],
+    ) -> Result<Vec<bool>, JournalError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT 1 FROM waybill_cancels WHERE delivery_id = ?1 AND waybill_id = ?2",
+            )?;
+            waybills
+                .iter()
+                .map(|(delivery_id, waybill_id)| stmt.exists(params![delivery_id.0, waybill_id.0]))
+                .collect()
+        })
+    }
+
     /// Whether this waybill is known to be cancelled.
     pub fn is_waybill_cancelled(
         &self,
