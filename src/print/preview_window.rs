@@ -588,6 +588,21 @@ mod tests {
             PreviewCommand::Zoom { factor: 2.0 }
         );
         assert_eq!(
+            serde_json::to_string(&PreviewCommand::Bounds {
+                x: 10,
+                y: -2,
+                width: 300,
+                height: 500
+            })
+            .unwrap(),
+            r#"{"type":"bounds","x":10,"y":-2,"width":300,"height":500}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<PreviewCommand>(r#"{"type":"visible","visible":false}"#)
+                .unwrap(),
+            PreviewCommand::Visible { visible: false }
+        );
+        assert_eq!(
             serde_json::to_string(&PreviewEvent::Ready {
                 x11_window: Some(5)
             })
