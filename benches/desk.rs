@@ -708,8 +708,11 @@ fn real_window_rows(rows: &mut Vec<Row>) {
                     unit: "MB",
                     target: 1.0,
                     note: format!(
-                        "labels fetched (Ctrl+A, Ctrl+L), an order clicked; the preview is drawn in the window by the waybill-desk-webkit helper: helper {:.0} MB, its WebKit web and network processes {:.0} MB, all together {:.0} MB",
-                        p.helper_mb, p.webkit_mb, p.window_mb + p.helper_mb + p.webkit_mb
+                        "labels fetched (Ctrl+A, Ctrl+L), an order clicked; the preview is drawn in the window by the waybill-desk-webkit helper: helper {:.0} MB ({}; its binary counts as other libs), its WebKit web and network processes {:.0} MB, all together {:.0} MB",
+                        p.helper_mb,
+                        p.helper_resident,
+                        p.webkit_mb,
+                        p.window_mb + p.helper_mb + p.webkit_mb
                     ),
                 });
             }
@@ -747,6 +750,8 @@ struct PreviewMemory {
     window_mb: f64,
     helper_mb: f64,
     webkit_mb: f64,
+    /// The helper's resident memory by where it comes from.
+    helper_resident: String,
 }
 
 fn rss_kb(pid: u32) -> f64 {
@@ -919,6 +924,11 @@ fn real_window() -> Option<RealWindow> {
             window_mb: rss_kb(pid) / 1024.0,
             helper_mb: sum(&mut helpers.iter().copied()),
             webkit_mb: sum(&mut kids.iter().copied().filter(|&p| !is_helper(p))),
+            helper_resident: helpers
+                .iter()
+                .map(|&p| resident_by_origin(p))
+                .collect::<Vec<_>>()
+                .join("; "),
         })
     });
     let _ = child.kill();
