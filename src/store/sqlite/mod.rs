@@ -1,6 +1,7 @@
 //! The SQLite engine of the journal: one file (`journal.sqlite3` in the data directory, WAL
-//! mode), one connection behind a mutex. Every call here is synchronous; the [`Journal`]
-//! handle runs them under `spawn_blocking`, never on an async worker.
+//! mode), one connection behind a mutex, and a thread that checkpoints the log into the file
+//! once writes pause. Every call here is synchronous; the [`Journal`] handle runs them under
+//! `spawn_blocking`, never on an async worker.
 //!
 //! [`Journal`]: crate::store::Journal
 
@@ -34,6 +35,78 @@ pub struct SqliteJournal {
     /// [`JournalError::Damaged`] without touching the file (writing into a damaged database can
     /// spread the damage).
     damaged: Arc<OnceLock<String>>,
+    checkpointer: Arc<Checkpointer>,
+}
+
+/// Pages of write-ahead log after which a commit checkpoints by itself (SQLite's default is
+/// 1,000): only when the [`Checkpointer`] has not kept up.
+const BACKSTOP_CHECKPOINT_PAGES: i64 = 10_000;
+
+/// How long writes must pause before the [`Checkpointer`] checkpoints, and the longest it
+/// waits for such a pause while writes go on.
+const CHECKPOINT_QUIET: Duration = Duration::from_millis(100);
+const CHECKPOINT_AT_MOST_EVERY: Duration = Duration::from_secs(1);
+
+/// Copies the write-ahead log into the journal file on a thread of its own, once writes
+/// pause (at least every second while they go on), with its own connection opened for each
+/// checkpoint. A PASSIVE checkpoint never blocks the writer or readers, and a commit is
+/// already safe in the log before it (the log survives a crash of the process; NORMAL sync
+/// fsyncs it at each checkpoint), so nothing waits for it. The thread ends when the last
+/// handle on the journal is dropped.
+struct Checkpointer {
+    wake: Option<std::sync::mpsc::SyncSender<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Checkpointer {
+        let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        let path = path.to_path_buf();
+        let spawned = std::thread::Builder::new()
+            .name("journal-checkpoint".into())
+            .spawn(move || checkpoint_loop(&path, &woken));
+        match spawned {
+            Ok(_) => Checkpointer { wake: Some(wake) },
+            // Without the thread, SQLite's own checkpoint (the backstop) still runs.
+            Err(e) => {
+                tracing::warn!(error = %e, "no checkpoint thread for the journal");
+                Checkpointer { wake: None }
+            }
+        }
+    }
+
+    /// Called after each commit: never blocks (a wake-up already pending covers this one).
+    fn wrote(&self) {
+        if let Some(wake) = &self.wake {
+            let _ = wake.try_send(());
+        }
+    }
+}
+
+fn checkpoint_loop(path: &Path, woken: &std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    while woken.recv().is_ok() {
+        let first = std::time::Instant::now();
+        loop {
+            match woken.recv_timeout(CHECKPOINT_QUIET) {
+                Ok(()) if first.elapsed() < CHECKPOINT_AT_MOST_EVERY => continue,
+                Ok(()) | Err(RecvTimeoutError::Timeout) => break,
+                // The journal was closed: its connection checkpointed as it closed.
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        let checkpoint = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(|c| {
+            c.busy_timeout(Duration::from_secs(1))?;
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        });
+        if let Err(e) = checkpoint {
+            // The next commit wakes it again; the backstop covers a journal that stays so.
+            tracing::debug!(path = %path.display(), error = %e, "journal checkpoint skipped");
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteJournal {
@@ -142,12 +215,20 @@ impl SqliteJournal {
             .map_err(map)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(map)?;
+        // Checkpoints (copying the log into the file, with two fsyncs) run on a thread of
+        // their own (`Checkpointer`), not in the commit of whoever crossed SQLite's 1,000-page
+        // mark: a chunk of 100 labels is ~500 pages, so every other chunk's commit paid a
+        // checkpoint of ~4 MB. The connection's own checkpoint stays as a backstop should
+        // that thread fall far behind.
+        conn.pragma_update(None, "wal_autocheckpoint", BACKSTOP_CHECKPOINT_PAGES)
+            .map_err(map)?;
         if version == 0 {
             conn.pragma_update(None, "application_id", APPLICATION_ID)
                 .map_err(map)?;
         }
         schema::migrate(&mut conn).map_err(map)?;
         Ok(SqliteJournal {
+            checkpointer: Arc::new(Checkpointer::start(path)),
             conn: Arc::new(Mutex::new(conn)),
             path: Arc::new(path.to_path_buf()),
             damaged: Arc::new(OnceLock::new()),
@@ -192,6 +273,8 @@ impl SqliteJournal {
             .map_err(|e| self.error(e))?;
         let value = f(&tx).map_err(|e| self.error(e))?;
         tx.commit().map_err(|e| self.error(e))?;
+        drop(conn);
+        self.checkpointer.wrote();
         Ok(value)
     }
 
@@ -373,4 +456,61 @@ fn starts_like_sqlite(path: &Path) -> bool {
         .and_then(|mut f| f.read_exact(&mut head))
         .is_ok()
         && &head == b"SQLite format 3\0"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Actor;
+    use crate::wechat::logistics::Label;
+    use crate::wechat::{DeliveryId, OrderId, PrintType, WaybillId};
+
+    /// Labels are committed to the log at once and copied into the file by the checkpoint
+    /// thread soon after (SQLite's own checkpoint would wait for 10,000 pages of log).
+    #[test]
+    fn the_log_is_checkpointed_into_the_file_soon_after_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = SqliteJournal::open(dir.path()).unwrap();
+        let file = journal.path().to_path_buf();
+        let before = std::fs::metadata(&file).unwrap().len();
+        let page = format!("<html><body>{}</body></html>", "面单".repeat(40_000));
+        let labels: Vec<Label> = (0..8)
+            .map(|i| Label {
+                order_id: (900 + i).to_string(),
+                delivery_id: DeliveryId("SF".into()),
+                waybill_id: WaybillId(format!("SF{i}")),
+                html: page.clone(),
+                waybill_data: Vec::new(),
+                order_status: 0,
+                print_type: PrintType::TwoPart,
+            })
+            .collect();
+        let pairs: Vec<(OrderId, &Label)> = labels
+            .iter()
+            .map(|l| (l.order_id.parse().unwrap(), l))
+            .collect();
+        let actor = Actor {
+            station: "s".into(),
+            operator: "o".into(),
+        };
+        journal.record_labels(&actor, &pairs).unwrap();
+        let written = (page.len() * labels.len()) as u64;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = std::fs::metadata(&file).unwrap().len();
+            if now >= before + written {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "file {now} bytes, was {before}: the {written} bytes of labels were not checkpointed"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // What was copied is the journal's: read back through a new handle.
+        drop(journal);
+        let again = SqliteJournal::open(dir.path()).unwrap();
+        let stored = again.latest_label(OrderId(907)).unwrap().unwrap();
+        assert_eq!(stored.html, page);
+    }
 }
