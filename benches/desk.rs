@@ -708,11 +708,12 @@ fn real_window_rows(rows: &mut Vec<Row>) {
                     unit: "MB",
                     target: 1.0,
                     note: format!(
-                        "labels fetched (Ctrl+A, Ctrl+L), an order clicked; the preview is drawn in the window by the waybill-desk-webkit helper: helper {:.0} MB ({}; its binary counts as other libs), its WebKit web and network processes {:.0} MB, all together {:.0} MB",
+                        "labels fetched (Ctrl+A, Ctrl+L), an order clicked; the preview is drawn in the window by the waybill-desk-webkit helper: helper {:.0} MB ({}; its binary counts as other libs), its WebKit web and network processes {:.0} MB, all together {:.0} MB (proportional set size of all, shared library pages counted once: {:.0} MB)",
                         p.helper_mb,
                         p.helper_resident,
                         p.webkit_mb,
-                        p.window_mb + p.helper_mb + p.webkit_mb
+                        p.window_mb + p.helper_mb + p.webkit_mb,
+                        p.pss_total_mb
                     ),
                 });
             }
@@ -750,6 +751,8 @@ struct PreviewMemory {
     window_mb: f64,
     helper_mb: f64,
     webkit_mb: f64,
+    /// The proportional set size of all of them together (shared pages counted once).
+    pss_total_mb: f64,
     /// The helper's resident memory by where it comes from.
     helper_resident: String,
 }
@@ -760,6 +763,20 @@ fn rss_kb(pid: u32) -> f64 {
         .and_then(|s| {
             s.lines()
                 .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0.0)
+}
+
+/// Proportional set size (kB): resident memory with each shared page divided among the
+/// processes that map it, so the sum over processes counts a shared library's pages once.
+fn pss_kb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Pss:"))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
@@ -924,6 +941,7 @@ fn real_window() -> Option<RealWindow> {
             window_mb: rss_kb(pid) / 1024.0,
             helper_mb: sum(&mut helpers.iter().copied()),
             webkit_mb: sum(&mut kids.iter().copied().filter(|&p| !is_helper(p))),
+            pss_total_mb: (pss_kb(pid) + kids.iter().copied().map(pss_kb).sum::<f64>()) / 1024.0,
             helper_resident: helpers
                 .iter()
                 .map(|&p| resident_by_origin(p))
