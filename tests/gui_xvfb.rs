@@ -6,45 +6,16 @@
 
 mod common;
 mod print_support;
+mod xvfb_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use waybill_desk::sandbox::{Sandbox, DEMO_APPID, DEMO_SECRET};
 use waybill_desk::wechat::shop::ShopKind;
 use waybill_desk::wechat::OrderId;
-
-/// The window process, killed when the test ends (also on failure). It holds the display:
-/// keys go to the focused window, so one window test at a time (nextest runs each test in its
-/// own process: a file lock, not a mutex).
-struct Window {
-    child: Child,
-    id: u64,
-    _display: std::fs::File,
-}
-
-fn lock_display() -> std::fs::File {
-    let display = std::env::var("DISPLAY")
-        .unwrap_or_default()
-        .replace(':', "");
-    let path = std::env::temp_dir().join(format!("waybill-desk-xvfb-{display}.lock"));
-    let file = std::fs::File::create(path).unwrap();
-    file.lock().unwrap();
-    file
-}
-
-impl Drop for Window {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn xdotool(args: &[&str]) -> String {
-    let out = Command::new("xdotool").args(args).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use xvfb_support::{key, scan, xdotool, Window};
 
 /// Writes the station's settings: the sandbox's courier, a sender, and `printer`.
 fn write_settings(dir: &Path, printer: &str) {
@@ -67,45 +38,21 @@ fn write_settings(dir: &Path, printer: &str) {
 }
 
 /// Starts the window against the sandbox with the demo credentials from the environment,
-/// waits for it to map, and sizes it.
+/// waits for it to map, sizes it, and lets its first refresh list the orders.
 fn open_window(sandbox: &Sandbox, data: &Path, size: (u32, u32)) -> Window {
-    let display = lock_display();
-    let log = std::fs::File::create(data.join("window.log")).unwrap();
-    let child = Command::new(print_support::exe())
-        .args(["--api-base", sandbox.url().as_str(), "--appid", DEMO_APPID])
-        .arg("--data-dir")
-        .arg(data)
-        .env("WAYBILL_DESK_APPSECRET", DEMO_SECRET)
-        .env("WAYBILL_DESK_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let id = loop {
-        let found = xdotool(&["search", "--onlyvisible", "--name", "waybill-desk"]);
-        if let Some(id) = found.lines().last().and_then(|l| l.parse::<u64>().ok()) {
-            break id;
-        }
-        assert!(Instant::now() < deadline, "the window never showed");
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let id_s = id.to_string();
-    xdotool(&["windowmove", &id_s, "0", "0"]);
-    xdotool(&[
-        "windowsize",
-        &id_s,
-        &size.0.to_string(),
-        &size.1.to_string(),
-    ]);
-    xdotool(&["windowfocus", "--sync", &id_s]);
+    let window = xvfb_support::open_window(
+        print_support::exe(),
+        &["--api-base", sandbox.url().as_str(), "--appid", DEMO_APPID],
+        &[
+            ("WAYBILL_DESK_APPSECRET", DEMO_SECRET),
+            ("WAYBILL_DESK_LOG", "info"),
+        ],
+        data,
+        size,
+    );
     // The first refresh lists the orders.
     std::thread::sleep(Duration::from_secs(4));
-    Window {
-        child,
-        id,
-        _display: display,
-    }
+    window
 }
 
 /// Clean to-be-shipped orders that take a courier, as the window lists them.
@@ -133,33 +80,8 @@ fn courier_orders(runtime: &tokio::runtime::Runtime, sandbox: &Sandbox, n: usize
     })
 }
 
-/// Keys to the window through XTEST, as a keyboard (or a keyboard-wedge scanner) sends them:
-/// winit ignores synthetic events sent to a window (`xdotool --window`).
-fn key(window: &Window, keys: &str) {
-    xdotool(&["windowfocus", "--sync", &window.id.to_string()]);
-    xdotool(&["key", keys]);
-}
-
-/// Types a code and Enter, as a keyboard-wedge scanner does.
-fn scan(window: &Window, code: &str) {
-    xdotool(&["windowfocus", "--sync", &window.id.to_string()]);
-    xdotool(&["type", "--delay", "15", code]);
-    xdotool(&["key", "Return"]);
-}
-
 fn screenshot(name: &str) -> PathBuf {
-    let path = print_support::artifacts_dir().join(name);
-    let out = Command::new("import")
-        .args(["-window", "root"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    path
+    xvfb_support::screenshot(&print_support::artifacts_dir(), name)
 }
 
 fn barcodes(pdf: &Path) -> String {
