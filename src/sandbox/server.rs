@@ -266,13 +266,33 @@ async fn handle(
         .and_modify(|n| *n += 1)
         .or_insert(1);
 
+    // The latency is the call's round trip, as WeChat's is: the answer leaves `latency_ms`
+    // after the request arrived, the sandbox's own work done meanwhile (on WeChat's side that
+    // work is inside the round trip too), or as soon as it is done when it takes longer. A
+    // delay fault keeps its meaning: the round trip and the delay pass first, then the call.
+    let arrived = tokio::time::Instant::now();
     let (latency_ms, fault) = {
         let mut faults = shared.faults();
         (faults.latency_ms, faults.take(&path))
     };
-    if latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+    let round_trip = Duration::from_millis(latency_ms);
+    if let Some(Fault::Delay { ms }) = &fault {
+        tokio::time::sleep(round_trip + Duration::from_millis(*ms)).await;
     }
+    let response = carry_out(&shared, &method, &path, &query, &body, fault);
+    tokio::time::sleep_until(arrived + round_trip).await;
+    response
+}
+
+/// Carries out one API call (the fault that applies to it, if any) and makes its answer.
+fn carry_out(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: &HashMap<String, String>,
+    body: &Bytes,
+    fault: Option<Fault>,
+) -> Response {
     let mut after: Option<u16> = None;
     match fault {
         Some(Fault::Errcode { errcode, errmsg }) => return envelope(Err((errcode, errmsg))),
@@ -285,15 +305,14 @@ async fn handle(
             )
                 .into_response()
         }
-        Some(Fault::Delay { ms }) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        Some(Fault::Delay { .. }) | None => {}
         Some(Fault::ApplyThenHttpStatus { status }) => after = Some(status),
-        None => {}
     }
 
     let json_body: Value = if body.is_empty() {
         json!({})
     } else {
-        match serde_json::from_slice(&body) {
+        match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => return envelope(Err((47001, format!("data format error: {e}")))),
         }
@@ -307,10 +326,10 @@ async fn handle(
             let bad = shared.faults().bad_base64_orders.clone();
             let result = match world
                 .check_token(query.get("access_token").map(String::as_str))
-                .and_then(|family| check_family(family, &path))
+                .and_then(|family| check_family(family, path))
             {
                 Err(e) => Err(e),
-                Ok(()) => match (method.clone(), path.as_str()) {
+                Ok(()) => match (method.clone(), path) {
                     (_, "/cgi-bin/express/business/delivery/getall") => world.get_all_delivery(),
                     (_, "/cgi-bin/express/business/account/getall") => world.get_all_account(),
                     (Method::POST, "/cgi-bin/express/business/order/add") => {
