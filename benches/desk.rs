@@ -45,7 +45,8 @@ struct Row {
     measured: f64,
     bound: f64,
     unit: &'static str,
-    /// The ratio measured / bound the issue asks for at most.
+    /// The ratio measured / bound the issue asks for at most; NaN for a figure it asks to see
+    /// without a target (the peer, the preview).
     target: f64,
     note: String,
 }
@@ -64,7 +65,12 @@ fn print_rows(rows: &[Row]) {
                 if ratio <= r.target { "ok" } else { "MISS" },
             )
         } else {
-            ("—".to_string(), "peer")
+            let kind = if r.name.starts_with("peer") {
+                "peer"
+            } else {
+                "info"
+            };
+            ("—".to_string(), kind)
         };
         println!(
             "{:<42} {:>10.2} {:>10.2} {:<4} {:>6.2}× {:>7}  {:<5} {}",
@@ -706,7 +712,9 @@ fn real_window_rows(rows: &mut Vec<Row>) {
                     measured: p.window_mb,
                     bound: 150.0,
                     unit: "MB",
-                    target: 1.0,
+                    // Issue 12 asks for this figure; its 150 MB target is for the window after
+                    // start.
+                    target: f64::NAN,
                     note: format!(
                         "labels fetched (Ctrl+A, Ctrl+L), an order clicked; the preview is drawn in the window by the waybill-desk-webkit helper: helper {:.0} MB ({}; its binary counts as other libs), its WebKit web and network processes {:.0} MB, all together {:.0} MB (proportional set size of all, shared library pages counted once: {:.0} MB)",
                         p.helper_mb,
@@ -723,7 +731,8 @@ fn real_window_rows(rows: &mut Vec<Row>) {
                     measured: ms,
                     bound: 500.0,
                     unit: "ms",
-                    target: 1.0,
+                    // Not among issue 12's targets; the bound is the first frame's.
+                    target: f64::NAN,
                     note: "the preview is made when the first label is shown (not at start): the WebKit helper's start, its view's creation, web process start and the label's load, until the helper says loaded, from the window's log; bound: as prompt as the first frame"
                         .into(),
                 });
