@@ -126,7 +126,8 @@ pub enum Command {
         /// exposes the unauthenticated fault endpoint, and is warned about.
         #[arg(long, default_value = "127.0.0.1:8765")]
         addr: SocketAddr,
-        /// Added to every call (0 to 60000).
+        /// Every call's round trip in ms (0 to 60000): the answer leaves this long after the
+        /// request arrived, the sandbox's own work done meanwhile.
         #[arg(long, default_value_t = 0, value_parser = crate::sandbox::limits::parse_latency_ms)]
         latency_ms: u64,
         /// Sample orders to generate (0 to 100000).

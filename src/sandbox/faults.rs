@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Faults {
-    /// Added to every API call.
+    /// Every API call's round trip: the answer leaves this long after the request arrived,
+    /// the call carried out meanwhile (a `delay` fault waits this plus its delay first).
     pub latency_ms: u64,
     /// Checked in order; the first matching rule with `times` left fires.
     pub rules: Vec<FaultRule>,
