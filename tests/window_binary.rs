@@ -60,7 +60,10 @@ fn the_hidden_commands_hand_over_to_the_helper() {
 
 #[test]
 fn a_missing_helper_says_what_is_missing_and_where_it_was_looked_for() {
-    let missing = tempfile::tempdir().unwrap().path().join("waybill-desk-webkit");
+    let missing = tempfile::tempdir()
+        .unwrap()
+        .path()
+        .join("waybill-desk-webkit");
     let out = Command::new(WINDOW)
         .arg("print-worker")
         .env("WAYBILL_DESK_WEBKIT_HELPER", &missing)
