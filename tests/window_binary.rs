@@ -73,7 +73,7 @@ fn a_missing_helper_says_what_is_missing_and_where_it_was_looked_for() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("waybill-desk-webkit is missing")
+        stderr.contains("waybill-desk-webkit, is missing")
             && stderr.contains(&missing.display().to_string()),
         "{stderr}"
     );

@@ -63,7 +63,7 @@ pub enum PrintError {
     #[error("the label page was still running its scripts after {seconds} s and was stopped")]
     LabelUnresponsive { seconds: u64 },
     /// The helper program that runs WebKit (preview, print) is not installed (`worker::find_helper`).
-    #[error("the print and preview helper {helper} is missing (looked in: {looked_in}); preview and printing are unavailable, everything else works")]
+    #[error("the program that previews and prints labels, {helper}, is missing (looked in: {looked_in}); this station cannot preview or print labels for now, fetching labels and shipping still work")]
     HelperMissing { helper: String, looked_in: String },
 }
 
@@ -162,7 +162,7 @@ impl PrintError {
                 "面单页面的脚本运行了 {seconds} 秒仍未结束,已被停止,未打印。这张面单页面有问题:请重新获取面单;如果仍然如此,请联系快递公司。"
             ),
             PrintError::HelperMissing { helper, looked_in } => format!(
-                "找不到预览和打印所需的助手程序 {helper}(查找过:{looked_in}),预览和打印不可用,其他功能照常。请重新安装 waybill-desk。"
+                "找不到预览和打印面单用的程序 {helper}(查找过:{looked_in})。本机暂时不能预览和打印面单,取面单和发货照常。请让安装本机的管理员重新安装 waybill-desk。"
             ),
         }
     }
@@ -201,7 +201,9 @@ impl PrintError {
             PrintError::LabelUnresponsive { .. } => {
                 "The label page is broken: fetch the label again, and contact the courier if it stays this way."
             }
-            PrintError::HelperMissing { .. } => "Reinstall waybill-desk.",
+            PrintError::HelperMissing { .. } => {
+                "Ask whoever set up this station to reinstall waybill-desk (its package installs that program)."
+            }
         }
     }
 }
