@@ -388,6 +388,19 @@ impl WaybillApp {
         self.activity.push(level, msg);
     }
 
+    /// A scan whose run was waiting on an order a cancel dropped ends here (`ended`: which run
+    /// ended); it would wait forever.
+    fn end_scan_of_dropped(&mut self, dropped: &[OrderId], ended: ScanEvent) {
+        if self
+            .scans
+            .current()
+            .is_some_and(|(id, _)| dropped.contains(&id))
+        {
+            let step = self.scans.on_event(ended, self.scan_rules());
+            self.scan_step(step);
+        }
+    }
+
     /// Carries out one command.
     pub fn handle(&mut self, command: Command) {
         // While the shared journal is lost no new work starts (live.rs says why).
@@ -430,17 +443,7 @@ impl WaybillApp {
                 if let RunStep::Cancel { dropped } = self.labels.on_command(RunCommand::Cancel) {
                     self.reset_fetching(&dropped);
                     self.backend.cancel_labels();
-                    // A scan whose run was waiting (now dropped) ends here; it would wait forever.
-                    if self
-                        .scans
-                        .current()
-                        .is_some_and(|(id, _)| dropped.contains(&id))
-                    {
-                        let step = self
-                            .scans
-                            .on_event(ScanEvent::LabelRunEnded, self.scan_rules());
-                        self.scan_step(step);
-                    }
+                    self.end_scan_of_dropped(&dropped, ScanEvent::LabelRunEnded);
                 }
             }
             Command::Print => {
@@ -450,16 +453,7 @@ impl WaybillApp {
             Command::CancelPrint => {
                 if let RunStep::Cancel { dropped } = self.prints.on_command(RunCommand::Cancel) {
                     self.backend.cancel_print();
-                    if self
-                        .scans
-                        .current()
-                        .is_some_and(|(id, _)| dropped.contains(&id))
-                    {
-                        let step = self
-                            .scans
-                            .on_event(ScanEvent::PrintRunEnded, self.scan_rules());
-                        self.scan_step(step);
-                    }
+                    self.end_scan_of_dropped(&dropped, ScanEvent::PrintRunEnded);
                 }
             }
             Command::ReprintShipped(id) => {
@@ -1254,13 +1248,14 @@ impl WaybillApp {
             });
             p.bounds = Some(bounds);
         }
-        let key = Some((id, label.waybill_id.0.clone()));
-        if p.showing != key {
+        // Compared without copying: this runs every frame; the label is sent only when it changed.
+        let shown = p.showing.as_ref().map(|(i, w)| (*i, w.as_str()));
+        if shown != Some((id, label.waybill_id.0.as_str())) {
             p.helper.send(PreviewCommand::Show {
                 html: label.html.clone(),
                 size,
             });
-            p.showing = key;
+            p.showing = Some((id, label.waybill_id.0.clone()));
         }
         let zoom = if self.preview_zoom > 0.0 {
             self.preview_zoom
