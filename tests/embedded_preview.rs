@@ -8,6 +8,7 @@
 
 mod common;
 mod print_support;
+mod xvfb_support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -18,17 +19,6 @@ use print_support as ps;
 use waybill_desk::print::preview_window::{PreviewCommand, PreviewEvent, PreviewWindowProcess};
 use waybill_desk::print::LabelSize;
 use waybill_desk::wechat::PrintType;
-
-/// The same lock file as the other window tests: one test's windows at a time on the display.
-fn lock_display() -> std::fs::File {
-    let display = std::env::var("DISPLAY")
-        .unwrap_or_default()
-        .replace(':', "");
-    let path = std::env::temp_dir().join(format!("waybill-desk-xvfb-{display}.lock"));
-    let file = std::fs::File::create(path).unwrap();
-    file.lock().unwrap();
-    file
-}
 
 /// A process's event lines, on a channel.
 fn events(process: &mut PreviewWindowProcess) -> mpsc::Receiver<PreviewEvent> {
@@ -55,27 +45,12 @@ fn desk(png: &Path) -> Option<(u32, u32, u32, u32)> {
     (x0 <= x1).then(|| (x0, y0, x1 - x0 + 1, y1 - y0 + 1))
 }
 
-/// Polls screenshots of `window` until `check` passes or 30 s go by.
-fn screenshot_until(window: u64, path: &Path, check: impl Fn(&Path) -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        ps::screenshot_window(window, path);
-        if check(path) {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
 #[tokio::test]
 async fn the_helper_draws_the_preview_inside_another_processs_window() {
     if !ps::display() {
         return;
     }
-    let _display = lock_display();
+    let _display = xvfb_support::lock_display();
     let (_sb, labels) = ps::sandbox_labels(2, PrintType::OnePart).await;
     let (first, second) = (labels[0].html.clone(), labels[1].html.clone());
     let shots = ps::artifacts_dir();
@@ -120,7 +95,7 @@ async fn the_helper_draws_the_preview_inside_another_processs_window() {
             }
         };
         assert!(
-            screenshot_until(xid, &shot, inside(20)),
+            ps::screenshot_until(xid, &shot, inside(20)),
             "the preview is not at (20, 10) 300x560 in the host: {:?}; see {}",
             desk(&shot),
             shot.display()
@@ -134,7 +109,7 @@ async fn the_helper_draws_the_preview_inside_another_processs_window() {
         assert_eq!(next(30).unwrap(), PreviewEvent::Loaded);
         let moved = shots.join("embedded-preview-moved.png");
         assert!(
-            screenshot_until(xid, &moved, inside(100)),
+            ps::screenshot_until(xid, &moved, inside(100)),
             "the preview did not move: {:?}",
             desk(&moved)
         );
@@ -145,7 +120,7 @@ async fn the_helper_draws_the_preview_inside_another_processs_window() {
             .unwrap();
         let hidden = shots.join("embedded-preview-hidden.png");
         assert!(
-            screenshot_until(xid, &hidden, |png| desk(png).is_none()),
+            ps::screenshot_until(xid, &hidden, |png| desk(png).is_none()),
             "the preview did not hide"
         );
 

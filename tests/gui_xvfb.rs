@@ -13,29 +13,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use waybill_desk::sandbox::{Sandbox, DEMO_APPID, DEMO_SECRET};
-use waybill_desk::wechat::shop::ShopKind;
 use waybill_desk::wechat::OrderId;
 use xvfb_support::{key, scan, xdotool, Window};
-
-/// Writes the station's settings: the sandbox's courier, a sender, and `printer`.
-fn write_settings(dir: &Path, printer: &str) {
-    let settings = serde_json::json!({
-        "printer": printer,
-        "delivery_id": "SF",
-        "biz_id": "SF_CASH",
-        "lang": "zh-cn",
-        "station": "xvfb-station",
-        "sender": {
-            "name": "仓库小李", "mobile": "13800138000", "province": "广东省",
-            "city": "深圳市", "area": "南山区", "address": "科技园南路88号"
-        }
-    });
-    std::fs::write(
-        dir.join("settings.json"),
-        serde_json::to_vec_pretty(&settings).unwrap(),
-    )
-    .unwrap();
-}
 
 /// Starts the window against the sandbox with the demo credentials from the environment,
 /// waits for it to map, sizes it, and lets its first refresh list the orders.
@@ -57,27 +36,7 @@ fn open_window(sandbox: &Sandbox, data: &Path, size: (u32, u32)) -> Window {
 
 /// Clean to-be-shipped orders that take a courier, as the window lists them.
 fn courier_orders(runtime: &tokio::runtime::Runtime, sandbox: &Sandbox, n: usize) -> Vec<u64> {
-    let client = common::client(sandbox);
-    runtime.block_on(async {
-        let mut out = Vec::new();
-        for id in sandbox.order_ids_with_status(20) {
-            let order = client
-                .shop(ShopKind::Channels)
-                .get_order(OrderId(id))
-                .await
-                .unwrap();
-            if !order.has_open_aftersale()
-                && order.shippable_pieces() > 0
-                && order.no_courier_reason().is_none()
-            {
-                out.push(id);
-            }
-            if out.len() == n {
-                break;
-            }
-        }
-        out
-    })
+    runtime.block_on(common::courier_orders(&common::client(sandbox), sandbox, n))
 }
 
 fn screenshot(name: &str) -> PathBuf {
@@ -114,7 +73,7 @@ fn three_scans_a_second_apart_print_three_labels_in_scan_order() {
     let ids = courier_orders(&runtime, &sandbox, 3);
     assert_eq!(ids.len(), 3);
     let data = tempfile::tempdir().unwrap();
-    write_settings(data.path(), &cups.printer);
+    xvfb_support::write_settings(data.path(), &cups.printer, "zh-cn", "xvfb-station");
     let before = print_support::pdfs_in(&cups.pdf_dir);
     let window = open_window(&sandbox, data.path(), (1440, 900));
     key(&window, "F2");
@@ -218,7 +177,7 @@ fn the_ship_question_over_the_preview_shows_its_buttons() {
     let id = courier_orders(&runtime, &sandbox, 1)[0];
     let data = tempfile::tempdir().unwrap();
     // No printer: the scan fetches the label and stops there, focused, with its preview.
-    write_settings(data.path(), "");
+    xvfb_support::write_settings(data.path(), "", "zh-cn", "xvfb-station");
     // Tall, so the label preview (about half the panel's height) reaches down to the middle of
     // the window, where the question opens; the question's right part lies over it.
     let window = open_window(&sandbox, data.path(), (1000, 1000));
@@ -289,7 +248,7 @@ fn the_window_answers_while_the_print_dialog_is_open() {
     let sandbox = runtime.block_on(common::sandbox(60));
     let id = courier_orders(&runtime, &sandbox, 1)[0];
     let data = tempfile::tempdir().unwrap();
-    write_settings(data.path(), "");
+    xvfb_support::write_settings(data.path(), "", "zh-cn", "xvfb-station");
     let window = open_window(&sandbox, data.path(), (1440, 900));
     xdotool(&["mousemove", "300", "700"]);
     key(&window, "F2");
@@ -352,7 +311,7 @@ fn the_window_layout_is_saved_in_the_data_directory() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sandbox = runtime.block_on(common::sandbox(60));
     let data = tempfile::tempdir().unwrap();
-    write_settings(data.path(), "");
+    xvfb_support::write_settings(data.path(), "", "zh-cn", "xvfb-station");
     let window = open_window(&sandbox, data.path(), (1440, 900));
     // eframe saves from its frame loop: keep frames coming past the auto-save interval.
     for i in 0..16 {
@@ -390,7 +349,7 @@ fn the_embedded_preview_comes_from_the_helper_and_the_keys_stay_with_the_window(
     let ids = courier_orders(&runtime, &sandbox, 2);
     assert_eq!(ids.len(), 2);
     let data = tempfile::tempdir().unwrap();
-    write_settings(data.path(), "");
+    xvfb_support::write_settings(data.path(), "", "zh-cn", "xvfb-station");
     let window = open_window(&sandbox, data.path(), (1000, 1000));
     let pid = window.child.id();
     let maps = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();

@@ -17,8 +17,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use waybill_desk::sandbox::{DEMO_APPID, DEMO_SECRET};
-use waybill_desk::wechat::shop::ShopKind;
-use waybill_desk::wechat::OrderId;
 use xvfb_support::{key, open_window, scan, screenshot, wait_for_log};
 
 /// A TCP proxy to the database server that can be cut (every connection closed, new ones
@@ -87,46 +85,14 @@ fn scans_while_the_shared_journal_is_away_are_refused_and_work_resumes_when_it_i
     through_proxy.set_port(Some(proxy.addr.port())).unwrap();
 
     // Three clean orders that take a courier.
-    let client = common::client(&sandbox);
-    let ids: Vec<u64> = runtime.block_on(async {
-        let mut out = Vec::new();
-        for id in sandbox.order_ids_with_status(20) {
-            let order = client
-                .shop(ShopKind::Channels)
-                .get_order(OrderId(id))
-                .await
-                .unwrap();
-            if !order.has_open_aftersale()
-                && order.shippable_pieces() > 0
-                && order.no_courier_reason().is_none()
-            {
-                out.push(id);
-            }
-            if out.len() == 3 {
-                break;
-            }
-        }
-        out
-    });
-    assert_eq!(ids.len(), 3);
+    let ids = runtime.block_on(common::courier_orders(
+        &common::client(&sandbox),
+        &sandbox,
+        3,
+    ));
 
     let data = tempfile::tempdir().unwrap();
-    let settings = serde_json::json!({
-        "printer": cups.printer,
-        "delivery_id": "SF",
-        "biz_id": "SF_CASH",
-        "lang": "en",
-        "station": "xvfb-shared",
-        "sender": {
-            "name": "仓库小李", "mobile": "13800138000", "province": "广东省",
-            "city": "深圳市", "area": "南山区", "address": "科技园南路88号"
-        }
-    });
-    std::fs::write(
-        data.path().join("settings.json"),
-        serde_json::to_vec_pretty(&settings).unwrap(),
-    )
-    .unwrap();
+    xvfb_support::write_settings(data.path(), &cups.printer, "en", "xvfb-shared");
     let shots = print_support::artifacts_dir();
     let window = open_window(
         print_support::exe(),

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers may panic: a panic is a failed test
 
+mod xvfb_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -257,16 +259,6 @@ fn a_panic_leaves_a_readable_report_without_secrets() {
     }
 }
 
-fn lock_display() -> std::fs::File {
-    let display = std::env::var("DISPLAY")
-        .unwrap_or_default()
-        .replace(':', "");
-    let path = std::env::temp_dir().join(format!("waybill-desk-xvfb-{display}.lock"));
-    let file = std::fs::File::create(path).unwrap();
-    file.lock().unwrap();
-    file
-}
-
 struct Killed(std::process::Child);
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -284,7 +276,7 @@ fn the_next_window_start_offers_the_report_once() {
     let state = tempfile::tempdir().unwrap();
     let (report, _) = crash(state.path());
     let offered = state.path().join("crashes/offered.txt");
-    let _display = lock_display();
+    let _display = xvfb_support::lock_display();
     let window = desk(state.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

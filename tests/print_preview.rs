@@ -5,6 +5,7 @@
 
 mod common;
 mod print_support;
+mod xvfb_support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -16,18 +17,6 @@ use waybill_desk::print::preview_window::{PreviewEvent, PreviewWindowProcess};
 use waybill_desk::print::LabelSize;
 use waybill_desk::wechat::PrintType;
 
-/// Holds the X display against the window tests (gui_xvfb.rs takes the same lock file): their
-/// 1440 px window drawn over this test's windows blacked out its screenshots.
-fn lock_display() -> std::fs::File {
-    let display = std::env::var("DISPLAY")
-        .unwrap_or_default()
-        .replace(':', "");
-    let path = std::env::temp_dir().join(format!("waybill-desk-xvfb-{display}.lock"));
-    let file = std::fs::File::create(path).unwrap();
-    file.lock().unwrap();
-    file
-}
-
 /// Left and right edge of the white label on row `y` of a screenshot (the desk around it is
 /// grey), or None when the row has no white run.
 fn white_span(png: &Path, y: u32) -> Option<(u32, u32)> {
@@ -35,21 +24,6 @@ fn white_span(png: &Path, y: u32) -> Option<(u32, u32)> {
     let white = |x: u32| img.get_pixel(x, y).0.iter().all(|&c| c > 235);
     let xs: Vec<u32> = (0..img.width()).filter(|&x| white(x)).collect();
     Some((*xs.first()?, *xs.last()?))
-}
-
-/// Polls `check` on fresh screenshots until it passes or 30 s go by; returns the last shot.
-fn screenshot_until(window: u64, path: &Path, check: impl Fn(&Path) -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        ps::screenshot_window(window, path);
-        if check(path) {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
 }
 
 /// Label ink at the label's spot: some dark, mostly not, and a row with many bar edges.
@@ -63,7 +37,7 @@ async fn the_preview_window_shows_the_label_its_size_and_zooms() {
     if !ps::display() {
         return;
     }
-    let _display = lock_display();
+    let _display = xvfb_support::lock_display();
     let (_sb, labels) = ps::sandbox_labels(1, PrintType::TwoPart).await;
     let html = labels[0].html.clone();
     let shots = ps::artifacts_dir();
@@ -88,7 +62,7 @@ async fn the_preview_window_shows_the_label_its_size_and_zooms() {
 
         // The label sits on the grey desk, 28 px from the top, centred, 378 x 680 px at 100%.
         let shot = shots.join("preview-window.png");
-        let ok = screenshot_until(x11, &shot, |png| {
+        let ok = ps::screenshot_until(x11, &shot, |png| {
             let Ok((w, _)) = image::image_dimensions(png) else {
                 return false;
             };
@@ -115,7 +89,7 @@ async fn the_preview_window_shows_the_label_its_size_and_zooms() {
         // Zoom to 50%: the label is drawn half as wide.
         window.set_zoom(0.5).unwrap();
         let zoomed = shots.join("preview-window-50.png");
-        let ok = screenshot_until(x11, &zoomed, |png| {
+        let ok = ps::screenshot_until(x11, &zoomed, |png| {
             white_span(png, 150).is_some_and(|(l, r)| {
                 let w = r - l + 1;
                 w * 10 < full_width * 6 && w * 10 > full_width * 4
@@ -137,7 +111,7 @@ async fn a_child_preview_shows_the_label_inside_another_window() {
     if !ps::display() {
         return;
     }
-    let _display = lock_display();
+    let _display = xvfb_support::lock_display();
     let (_sb, labels) = ps::sandbox_labels(1, PrintType::OnePart).await;
     let html = labels[0].html.clone();
     let shots = ps::artifacts_dir();
@@ -255,7 +229,7 @@ async fn print_with_dialog_shows_the_gtk_dialog_and_prints_at_the_label_size() {
     if !ps::display() {
         return;
     }
-    let _display = lock_display();
+    let _display = xvfb_support::lock_display();
     let (_sb, labels) = ps::sandbox_labels(1, PrintType::TwoPart).await;
     let label = labels[0].clone();
     let dir = tempfile::tempdir().unwrap();
@@ -386,7 +360,7 @@ async fn at_fit_the_preview_lays_the_label_out_as_it_prints_nothing_cut() {
     if !ps::display() {
         return;
     }
-    let _display = lock_display();
+    let _display = xvfb_support::lock_display();
     let (tx, rx) = mpsc::channel();
     // GTK belongs to one thread, which stays parked afterwards (see the test above).
     std::thread::spawn(move || {

@@ -4,6 +4,7 @@
 use waybill_desk::sandbox::{Sandbox, SandboxConfig, DEMO_APPID, DEMO_SECRET};
 use waybill_desk::wechat::delivery::WaybillRef;
 use waybill_desk::wechat::logistics::{AddOrderRequest, LabelRequest, WaybillParty};
+use waybill_desk::wechat::order::Order;
 use waybill_desk::wechat::shop::ShopKind;
 use waybill_desk::wechat::{
     ClientConfig, DeliveryId, OrderId, RetryConfig, Secret, TokenSource, WechatClient,
@@ -99,8 +100,13 @@ pub async fn waybills_for(
     out
 }
 
-/// To-be-shipped orders without after-sales trouble.
-pub async fn clean_orders(client: &WechatClient, sandbox: &Sandbox, n: usize) -> Vec<u64> {
+/// The first `n` to-be-shipped orders whose detail passes `keep` (asserts there are `n`).
+async fn orders_where(
+    client: &WechatClient,
+    sandbox: &Sandbox,
+    n: usize,
+    keep: impl Fn(&Order) -> bool,
+) -> Vec<u64> {
     let mut out = Vec::new();
     for id in sandbox.order_ids_with_status(20) {
         let order = client
@@ -108,15 +114,32 @@ pub async fn clean_orders(client: &WechatClient, sandbox: &Sandbox, n: usize) ->
             .get_order(OrderId(id))
             .await
             .expect("order");
-        if !order.has_open_aftersale() && order.shippable_pieces() > 0 {
+        if keep(&order) {
             out.push(id);
         }
         if out.len() == n {
             break;
         }
     }
-    assert_eq!(out.len(), n, "sandbox has {n} clean orders");
+    assert_eq!(out.len(), n, "sandbox has {n} such orders");
     out
+}
+
+/// To-be-shipped orders without after-sales trouble.
+pub async fn clean_orders(client: &WechatClient, sandbox: &Sandbox, n: usize) -> Vec<u64> {
+    orders_where(client, sandbox, n, |o| {
+        !o.has_open_aftersale() && o.shippable_pieces() > 0
+    })
+    .await
+}
+
+/// Clean to-be-shipped orders that take a courier (no self-pickup, virtual goods…), as the
+/// window lists and labels them.
+pub async fn courier_orders(client: &WechatClient, sandbox: &Sandbox, n: usize) -> Vec<u64> {
+    orders_where(client, sandbox, n, |o| {
+        !o.has_open_aftersale() && o.shippable_pieces() > 0 && o.no_courier_reason().is_none()
+    })
+    .await
 }
 
 /// A packing station on `client` with its own journal in a fresh temporary directory (keep

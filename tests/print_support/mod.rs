@@ -294,6 +294,21 @@ pub fn screenshot_window(window: u64, path: &Path) {
     );
 }
 
+/// Polls `check` on fresh screenshots of `window` until it passes or 30 s go by.
+pub fn screenshot_until(window: u64, path: &Path, check: impl Fn(&Path) -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        screenshot_window(window, path);
+        if check(path) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 /// How alike two renderings are: dark pixels in both / dark pixels in either (Jaccard), after
 /// scaling `b` to `a`'s size. Different labels score far lower than the same label twice.
 pub fn dark_overlap(a: &Path, b: &Path) -> f64 {

@@ -39,6 +39,27 @@ pub fn xdotool(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Writes a station's settings into `dir`: the sandbox's courier, a sender, `printer`, the
+/// window's language and the station's name.
+pub fn write_settings(dir: &Path, printer: &str, lang: &str, station: &str) {
+    let settings = serde_json::json!({
+        "printer": printer,
+        "delivery_id": "SF",
+        "biz_id": "SF_CASH",
+        "lang": lang,
+        "station": station,
+        "sender": {
+            "name": "仓库小李", "mobile": "13800138000", "province": "广东省",
+            "city": "深圳市", "area": "南山区", "address": "科技园南路88号"
+        }
+    });
+    std::fs::write(
+        dir.join("settings.json"),
+        serde_json::to_vec_pretty(&settings).unwrap(),
+    )
+    .unwrap();
+}
+
 /// Starts `program args…` with `data` as its data directory (stderr to `data/window.log`),
 /// waits for its window to map, puts it at the top left and sizes it.
 pub fn open_window(
