@@ -766,30 +766,28 @@ struct PreviewMemory {
     helper_resident: String,
 }
 
-fn rss_kb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+/// A "Key:   N kB" line of a /proc file of `pid` (`status`, `smaps_rollup`), in kB; 0 when the
+/// process is gone.
+fn proc_kb(pid: u32, file: &str, key: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0.0)
 }
 
+fn rss_kb(pid: u32) -> f64 {
+    proc_kb(pid, "status", "VmRSS:")
+}
+
 /// Proportional set size (kB): resident memory with each shared page divided among the
 /// processes that map it, so the sum over processes counts a shared library's pages once.
 fn pss_kb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Pss:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0.0)
+    proc_kb(pid, "smaps_rollup", "Pss:")
 }
 
 /// Resident memory of a process by where it comes from, from /proc/PID/smaps: the software GL
